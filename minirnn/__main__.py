@@ -1,0 +1,5 @@
+"""Allow ``python -m minirnn``."""
+
+from minirnn.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One module per ``minirnn`` subcommand; see :mod:`minirnn.cli`."""

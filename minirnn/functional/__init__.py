@@ -1,0 +1,1 @@
+"""Pure step functions: ``forward`` returns ``(out, cache)``, ``backward(dout, cache)`` grads."""

@@ -1,0 +1,102 @@
+"""The contract every layer and model follows.
+
+A layer owns ``params`` and ``grads``, two dicts with the same keys. ``forward`` caches what
+``backward`` needs; ``backward`` returns the gradient of its first input and *adds* into
+``grads`` (so a layer used at several places sums its gradients, and ``zero_grad`` is called
+once per update). Gradients of further inputs, such as an initial state ``h0``, are left on
+the layer as attributes named ``d`` + the input's name (``dh0``, ``dc0``).
+
+Layers built from other layers register them in ``sublayers`` and are walked recursively by
+``named_parameters``, which gives each array a dotted name such as ``"encoder.l0.Wx"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+
+class Layer:
+    """Base class: parameters, gradients, sub-layers and the train/eval switch."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.sublayers: dict[str, Layer] = {}
+        self.training = True
+
+    # -- parameters -------------------------------------------------------------------
+    def add_param(self, name: str, value: np.ndarray) -> np.ndarray:
+        """Register ``value`` as a parameter with a zero gradient of the same shape."""
+        self.params[name] = value
+        self.grads[name] = np.zeros_like(value)
+        return value
+
+    def add_sublayer(self, name: str, layer: Layer) -> Layer:
+        """Register ``layer`` so that its parameters are reached by ``named_parameters``."""
+        self.sublayers[name] = layer
+        return layer
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        """Yield ``(dotted_name, param, grad)`` for this layer and every sub-layer."""
+        for name, value in self.params.items():
+            yield prefix + name, value, self.grads[name]
+        for child_name, child in self.sublayers.items():
+            yield from child.named_parameters(prefix + child_name + ".")
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """Return every parameter by dotted name (the arrays themselves, not copies)."""
+        return {name: value for name, value, _ in self.named_parameters()}
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        """Return every gradient by dotted name (the arrays themselves, not copies)."""
+        return {name: grad for name, _, grad in self.named_parameters()}
+
+    def zero_grad(self) -> None:
+        """Set every gradient, here and in sub-layers, to zero in place."""
+        for _, _, grad in self.named_parameters():
+            grad.fill(0.0)
+
+    def num_parameters(self) -> int:
+        """Total number of scalar parameters."""
+        return sum(value.size for _, value, _ in self.named_parameters())
+
+    # -- modes ------------------------------------------------------------------------
+    def train(self, mode: bool = True) -> Layer:
+        """Switch training behaviour (dropout) on or off, here and in sub-layers."""
+        self.training = mode
+        for child in self.sublayers.values():
+            child.train(mode)
+        return self
+
+    def eval(self) -> Layer:
+        """Switch to evaluation mode (no dropout)."""
+        return self.train(False)
+
+    def astype(self, dtype: np.dtype | type) -> Layer:
+        """Cast every parameter and gradient to ``dtype`` in place; returns the layer."""
+        for layer in self._all_layers():
+            for name in layer.params:
+                layer.params[name] = layer.params[name].astype(dtype)
+                layer.grads[name] = layer.grads[name].astype(dtype)
+        return self
+
+    def _all_layers(self) -> Iterator[Layer]:
+        yield self
+        for child in self.sublayers.values():
+            yield from child._all_layers()
+
+    # -- calling ----------------------------------------------------------------------
+    def forward(self, *args, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, *args, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}{tuple(v.shape)}" for k, v in self.params.items())
+        return f"{type(self).__name__}({shapes})"
