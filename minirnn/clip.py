@@ -1,0 +1,114 @@
+r"""Gradient clipping: by value (min-char-rnn, char-rnn) and by global norm (d2l).
+
+Both work in place on the model's gradients, between ``backward`` and ``optimizer.step()``,
+and report whether they changed anything so that training can log a clip rate.
+
+Notes
+-----
+By value, each entry separately: :math:`g \leftarrow \min(\max(g, -c), c)`.
+
+By global norm, over all gradients :math:`g_1, \dots, g_K` together:
+:math:`\|g\| = \sqrt{\sum_k \sum_i g_{k,i}^2}`, and if :math:`\|g\| > \theta` every gradient
+is scaled by :math:`\theta / \|g\|`, which keeps the update's direction and caps its length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+__all__ = ["clip_grad_value", "clip_grad_norm", "grad_norm"]
+
+
+def _gradients(target: object) -> list[np.ndarray]:
+    """The gradient arrays of a Layer, a dict name -> gradient, or an iterable of arrays."""
+    if callable(getattr(target, "named_parameters", None)):
+        return [grad for _, _, grad in target.named_parameters()]
+    if isinstance(target, Mapping):
+        grads = list(target.values())
+    elif isinstance(target, Iterable):
+        grads = list(target)
+    else:
+        raise TypeError(
+            "expected a Layer, a dict of gradients or a list of arrays, "
+            f"got {type(target).__name__}"
+        )
+    for grad in grads:
+        if not isinstance(grad, np.ndarray):
+            raise TypeError(f"gradients must be numpy arrays, got {type(grad).__name__}")
+    return grads
+
+
+def _check_limit(value: float, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not value > 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return float(value)
+
+
+def clip_grad_value(model: object, limit: float) -> bool:
+    """Clip every gradient entry to ``[-limit, limit]`` in place.
+
+    Parameters
+    ----------
+    model : Layer, dict or list of arrays
+        Whose gradients to clip.
+    limit : float
+        Positive bound (min-char-rnn and char-rnn use 5).
+
+    Returns
+    -------
+    bool
+        True if any entry was outside the bound (and so was changed).
+    """
+    limit = _check_limit(limit, "limit")
+    fired = False
+    for grad in _gradients(model):
+        if np.any(np.abs(grad) > limit):
+            fired = True
+        np.clip(grad, -limit, limit, out=grad)
+    return fired
+
+
+def grad_norm(model: object) -> float:
+    r"""Global L2 norm :math:`\sqrt{\sum_k \|g_k\|^2}` of all gradients (no change made)."""
+    total = 0.0
+    for grad in _gradients(model):
+        total += float(np.sum(grad * grad))
+    return float(np.sqrt(total))
+
+
+def clip_grad_norm(model: object, max_norm: float) -> tuple[float, bool]:
+    r"""Scale all gradients together so that their global L2 norm is at most ``max_norm``.
+
+    Parameters
+    ----------
+    model : Layer, dict or list of arrays
+        Whose gradients to clip.
+    max_norm : float
+        The bound :math:`\theta`.
+
+    Returns
+    -------
+    total_norm : float
+        The norm *before* clipping (log it: it shows exploding gradients).
+    fired : bool
+        True if the gradients were scaled.
+
+    Notes
+    -----
+    If :math:`\|g\| > \theta`: :math:`g_k \leftarrow g_k\, \theta / \|g\|` for every k.
+    A non-finite norm (NaN or inf) leaves the gradients untouched and returns
+    ``(norm, False)``: scaling would only spread the NaN, and the trainer reports it.
+    """
+    max_norm = _check_limit(max_norm, "max_norm")
+    grads = _gradients(model)
+    total_norm = grad_norm(grads)
+    if not np.isfinite(total_norm) or total_norm <= max_norm:
+        return total_norm, False
+    scale = max_norm / total_norm
+    for grad in grads:
+        grad *= scale
+    return total_norm, True

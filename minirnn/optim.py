@@ -1,0 +1,444 @@
+r"""Optimizers that update a model's parameters in place from its gradients.
+
+Every optimizer walks ``model.named_parameters()`` on each :meth:`Optimizer.step`, so it sees
+parameters by their dotted names (``"encoder.l0.Wx"``) and keeps its per-parameter state
+(momentum, squared-gradient memory, ...) under the same names. Its state is a flat dict of
+``str -> ndarray or number`` that can go straight into an ``.npz`` file or JSON: keys are the
+hyper-parameters (``"lr"``, ``"momentum"``, ...), the step counter ``"t"`` and one
+``"<slot>.<parameter name>"`` entry per state array, e.g. ``"mem.Wx"`` for Adagrad.
+
+The update rules, with :math:`g` the gradient, :math:`\eta` the learning rate ``lr`` and
+:math:`t` the step number (1 on the first step):
+
+=========  =====================================================================================
+SGD        :math:`w \leftarrow w - \eta g`
+Momentum   :math:`v \leftarrow \mu v + g,\; w \leftarrow w - \eta v` (Nesterov:
+           :math:`w \leftarrow w - \eta (g + \mu v)`)
+Adagrad    :math:`m \leftarrow m + g^2,\; w \leftarrow w - \eta g / \sqrt{m + \epsilon}`
+RMSProp    :math:`s \leftarrow \rho s + (1-\rho) g^2,\;`
+           :math:`w \leftarrow w - \eta g / (\sqrt{s} + \epsilon)`
+Adam       bias-corrected first and second moments, see :class:`Adam`
+=========  =====================================================================================
+
+Learning-rate schedules (:class:`StepDecay`, :class:`LambdaSchedule`) change ``optimizer.lr``
+when their own ``step()`` is called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+__all__ = [
+    "SGD",
+    "Momentum",
+    "Adagrad",
+    "RMSProp",
+    "Adam",
+    "Optimizer",
+    "Schedule",
+    "StepDecay",
+    "LambdaSchedule",
+]
+
+
+def _check_lr(lr: object) -> float:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
+        raise TypeError(f"lr must be a number, got {type(lr).__name__}")
+    if not np.isfinite(lr) or lr < 0:
+        raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
+    return float(lr)
+
+
+def _check_fraction(value: float, name: str) -> float:
+    """Decay rates must lie in [0, 1) or the running averages never forget (or blow up)."""
+    if not 0.0 <= float(value) < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
+
+
+def _check_eps(eps: float) -> float:
+    if not float(eps) > 0.0:
+        raise ValueError(f"eps must be > 0, got {eps!r}")
+    return float(eps)
+
+
+class Optimizer:
+    """Base class: walks the model's parameters and keeps named state.
+
+    Subclasses list their per-parameter state arrays in ``slots`` and their numeric
+    hyper-parameters in ``hyper``, and implement :meth:`update` for one parameter.
+
+    Parameters
+    ----------
+    model : Layer
+        Anything with ``named_parameters()`` yielding ``(name, param, grad)``.
+    lr : float
+        Learning rate; the attribute ``lr`` may be changed between steps (schedules do).
+    """
+
+    #: names of the per-parameter state arrays, e.g. ("mem",) for Adagrad
+    slots: tuple[str, ...] = ()
+    #: names of the numeric attributes saved with the state, besides lr
+    hyper: tuple[str, ...] = ()
+
+    def __init__(self, model: object, lr: float) -> None:
+        if not callable(getattr(model, "named_parameters", None)):
+            raise TypeError(
+                "model must be a Layer (an object with named_parameters()), "
+                f"got {type(model).__name__}"
+            )
+        self.model = model
+        self.lr = _check_lr(lr)
+        self.t = 0  # number of steps taken; Adam's bias correction needs it
+        # state[slot][parameter name] -> array shaped like the parameter, created lazily so
+        # that a model cast with astype() after building the optimizer still matches
+        self.state: dict[str, dict[str, np.ndarray]] = {slot: {} for slot in self.slots}
+
+    # -- stepping ---------------------------------------------------------------------
+    def _named_parameters(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        return self.model.named_parameters()
+
+    def step(self) -> None:
+        """Update every parameter in place from its gradient."""
+        self.t += 1
+        for name, param, grad in self._named_parameters():
+            if param.shape != grad.shape:
+                raise ValueError(
+                    f"gradient of {name} has shape {grad.shape}, parameter has {param.shape}"
+                )
+            slots = {}
+            for slot in self.slots:
+                arrays = self.state[slot]
+                if name not in arrays:
+                    arrays[name] = np.zeros_like(param)
+                slots[slot] = arrays[name]
+            self.update(param, grad, **slots)
+
+    def update(self, param: np.ndarray, grad: np.ndarray, **slots: np.ndarray) -> None:
+        """Update one parameter in place; ``slots`` are its state arrays by slot name."""
+        raise NotImplementedError
+
+    # -- saving -----------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray | float | int]:
+        """Return the state as a flat dict (copies), ready for ``np.savez`` or JSON.
+
+        Keys: ``"lr"``, ``"t"``, each name in ``hyper``, and ``"<slot>.<param name>"``.
+        """
+        out: dict[str, np.ndarray | float | int] = {"lr": self.lr, "t": self.t}
+        for key in self.hyper:
+            out[key] = getattr(self, key)
+        for slot in self.slots:
+            for name, value in self.state[slot].items():
+                out[f"{slot}.{name}"] = value.copy()
+        return out
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        """Restore a dict made by :meth:`state_dict`, checking names and shapes first.
+
+        Raises
+        ------
+        ValueError
+            When a key is missing or unknown, or an array's shape differs from its
+            parameter's. Nothing is changed in that case.
+        """
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict, got {type(state).__name__}")
+        scalars = ("lr", "t", *self.hyper)
+        missing = [key for key in scalars if key not in state]
+        if missing:
+            raise ValueError(
+                f"{type(self).__name__} state is missing {', '.join(missing)}; "
+                f"got keys {sorted(state)[:10]}"
+            )
+        params = {name: param for name, param, _ in self._named_parameters()}
+        new_state: dict[str, dict[str, np.ndarray]] = {slot: {} for slot in self.slots}
+        for key, value in state.items():
+            if key in scalars:
+                continue
+            slot, _, name = key.partition(".")
+            if slot not in new_state or not name:
+                raise ValueError(
+                    f"unexpected key {key!r} in {type(self).__name__} state; expected "
+                    f"{', '.join(scalars)} and '<slot>.<parameter>' with slot in {self.slots}"
+                )
+            if name not in params:
+                raise ValueError(
+                    f"state {key!r} names parameter {name!r}, which the model does not have; "
+                    f"model parameters: {', '.join(params)}"
+                )
+            array = np.asarray(value)
+            if array.shape != params[name].shape:
+                raise ValueError(
+                    f"state {key!r} has shape {array.shape}, "
+                    f"parameter {name!r} has shape {params[name].shape}"
+                )
+            new_state[slot][name] = array.astype(params[name].dtype, copy=True)
+        for slot, arrays in new_state.items():
+            # a state saved before the first step has no arrays; otherwise all must be there
+            if arrays and set(arrays) != set(params):
+                absent = [name for name in params if name not in arrays]
+                raise ValueError(f"state has no {slot!r} entry for parameters {absent}")
+        self.lr = _check_lr(float(np.asarray(state["lr"])))
+        self.t = int(np.asarray(state["t"]))
+        for key in self.hyper:
+            setattr(self, key, type(getattr(self, key))(np.asarray(state[key]).item()))
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {key}={getattr(self, key)!r}" for key in self.hyper)
+        return f"{type(self).__name__}(lr={self.lr!r}{extra})"
+
+
+class SGD(Optimizer):
+    r"""Plain gradient descent.
+
+    Notes
+    -----
+    .. math:: w \leftarrow w - \eta\, g
+    """
+
+    def update(self, param: np.ndarray, grad: np.ndarray) -> None:
+        param -= self.lr * grad
+
+
+class Momentum(Optimizer):
+    r"""Gradient descent with momentum (heavy ball), optionally Nesterov's form.
+
+    Parameters
+    ----------
+    model : Layer
+    lr : float
+    momentum : float
+        :math:`\mu` in [0, 1).
+    nesterov : bool
+        Use Nesterov's look-ahead form.
+
+    Notes
+    -----
+    The velocity accumulates raw gradients and the learning rate multiplies it at the update
+    (PyTorch's and d2l's form, so a schedule that changes :math:`\eta` acts at once):
+
+    .. math::
+        v \leftarrow \mu v + g, \qquad w \leftarrow w - \eta\, v
+
+    Nesterov: :math:`v \leftarrow \mu v + g,\; w \leftarrow w - \eta (g + \mu v)`.
+    """
+
+    slots = ("velocity",)
+    hyper = ("momentum", "nesterov")
+
+    def __init__(
+        self, model: object, lr: float, momentum: float = 0.9, nesterov: bool = False
+    ) -> None:
+        super().__init__(model, lr)
+        self.momentum = _check_fraction(momentum, "momentum")
+        self.nesterov = bool(nesterov)
+
+    def update(self, param: np.ndarray, grad: np.ndarray, velocity: np.ndarray) -> None:
+        velocity *= self.momentum
+        velocity += grad
+        if self.nesterov:
+            param -= self.lr * (grad + self.momentum * velocity)
+        else:
+            param -= self.lr * velocity
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad in min-char-rnn's form: the epsilon sits inside the square root.
+
+    Parameters
+    ----------
+    model : Layer
+    lr : float
+        Karpathy's min-char-rnn uses 0.1.
+    eps : float
+        Added to the memory before the square root (1e-8 as in min-char-rnn).
+
+    Notes
+    -----
+    .. math::
+        m \leftarrow m + g \odot g, \qquad w \leftarrow w - \eta\, g / \sqrt{m + \epsilon}
+
+    The operations are done in exactly min-char-rnn's order (memory first, then
+    ``lr * g / sqrt(mem + eps)``), so a reproduction matches it bit for bit. PyTorch puts
+    :math:`\epsilon` outside the root, which differs in the last digits.
+    """
+
+    slots = ("mem",)
+    hyper = ("eps",)
+
+    def __init__(self, model: object, lr: float, eps: float = 1e-8) -> None:
+        super().__init__(model, lr)
+        self.eps = _check_eps(eps)
+
+    def update(self, param: np.ndarray, grad: np.ndarray, mem: np.ndarray) -> None:
+        mem += grad * grad
+        param -= self.lr * grad / np.sqrt(mem + self.eps)
+
+
+class RMSProp(Optimizer):
+    r"""RMSProp: Adagrad with a leaky (exponentially decaying) memory.
+
+    Parameters
+    ----------
+    model : Layer
+    lr : float
+    rho : float
+        Decay rate :math:`\rho` of the squared-gradient average (PyTorch's ``alpha``).
+    eps : float
+        Added to :math:`\sqrt{s}` (outside the root, as PyTorch does).
+
+    Notes
+    -----
+    .. math::
+        s \leftarrow \rho s + (1 - \rho)\, g \odot g, \qquad
+        w \leftarrow w - \eta\, g / (\sqrt{s} + \epsilon)
+    """
+
+    slots = ("square_avg",)
+    hyper = ("rho", "eps")
+
+    def __init__(self, model: object, lr: float, rho: float = 0.99, eps: float = 1e-8) -> None:
+        super().__init__(model, lr)
+        self.rho = _check_fraction(rho, "rho")
+        self.eps = _check_eps(eps)
+
+    def update(self, param: np.ndarray, grad: np.ndarray, square_avg: np.ndarray) -> None:
+        square_avg *= self.rho
+        square_avg += (1.0 - self.rho) * grad * grad
+        param -= self.lr * grad / (np.sqrt(square_avg) + self.eps)
+
+
+class Adam(Optimizer):
+    r"""Adam with bias-corrected moment estimates (Kingma & Ba, 2015).
+
+    Parameters
+    ----------
+    model : Layer
+    lr : float
+    beta1, beta2 : float
+        Decay rates of the first and second moment averages.
+    eps : float
+        Added to :math:`\sqrt{\hat v}`.
+
+    Notes
+    -----
+    At step :math:`t = 1, 2, \dots`
+
+    .. math::
+        m \leftarrow \beta_1 m + (1-\beta_1) g, \qquad
+        v \leftarrow \beta_2 v + (1-\beta_2) g \odot g,
+
+        \hat m = m / (1 - \beta_1^t), \qquad \hat v = v / (1 - \beta_2^t), \qquad
+        w \leftarrow w - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)
+
+    The correction undoes the pull towards the zero start of :math:`m` and :math:`v`.
+    """
+
+    slots = ("m", "v")
+    hyper = ("beta1", "beta2", "eps")
+
+    def __init__(
+        self,
+        model: object,
+        lr: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(model, lr)
+        self.beta1 = _check_fraction(beta1, "beta1")
+        self.beta2 = _check_fraction(beta2, "beta2")
+        self.eps = _check_eps(eps)
+
+    def update(self, param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
+        m *= self.beta1
+        m += (1.0 - self.beta1) * grad
+        v *= self.beta2
+        v += (1.0 - self.beta2) * grad * grad
+        m_hat = m / (1.0 - self.beta1**self.t)
+        v_hat = v / (1.0 - self.beta2**self.t)
+        param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+# -- learning-rate schedules ------------------------------------------------------------
+
+
+class Schedule:
+    """Base class: sets ``optimizer.lr = base_lr * factor(count)`` on each :meth:`step`.
+
+    Call ``step()`` once per iteration (or once per epoch, if that is your unit) after
+    ``optimizer.step()``. The learning rate is recomputed from ``base_lr`` each time rather
+    than multiplied in place, so it does not drift and a resumed run gets the same numbers.
+    """
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer must be an Optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.count = 0
+
+    def factor(self, count: int) -> float:
+        """Multiplier of ``base_lr`` after ``count`` schedule steps."""
+        raise NotImplementedError
+
+    def step(self) -> float:
+        """Advance one unit and set the optimizer's learning rate; returns the new rate."""
+        self.count += 1
+        self.optimizer.lr = self.base_lr * float(self.factor(self.count))
+        return self.optimizer.lr
+
+    def state_dict(self) -> dict[str, float | int]:
+        """``{"base_lr": ..., "count": ...}``."""
+        return {"base_lr": self.base_lr, "count": self.count}
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        """Restore what :meth:`state_dict` returned (the optimizer's lr is left as loaded)."""
+        for key in ("base_lr", "count"):
+            if key not in state:
+                raise ValueError(f"schedule state is missing {key!r}; got keys {sorted(state)}")
+        self.base_lr = _check_lr(float(np.asarray(state["base_lr"])))
+        self.count = int(np.asarray(state["count"]))
+
+
+class StepDecay(Schedule):
+    r"""Multiply the learning rate by ``gamma`` every ``step_size`` schedule steps.
+
+    Notes
+    -----
+    After :math:`k` calls of :meth:`step`:
+    :math:`\eta_k = \eta_0\, \gamma^{\lfloor k / \text{step\_size} \rfloor}`.
+    """
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        super().__init__(optimizer)
+        if isinstance(step_size, bool) or not isinstance(step_size, (int, np.integer)):
+            raise TypeError(f"step_size must be an int, got {type(step_size).__name__}")
+        if step_size < 1:
+            raise ValueError(f"step_size must be >= 1, got {step_size}")
+        if not gamma > 0:
+            raise ValueError(f"gamma must be > 0, got {gamma!r}")
+        self.step_size = int(step_size)
+        self.gamma = float(gamma)
+
+    def factor(self, count: int) -> float:
+        return self.gamma ** (count // self.step_size)
+
+
+class LambdaSchedule(Schedule):
+    """Learning rate ``base_lr * fn(count)`` for any function ``fn`` of the step count.
+
+    Example: linear warm-up over 100 steps, ``LambdaSchedule(opt, lambda k: min(1, k / 100))``.
+    """
+
+    def __init__(self, optimizer: Optimizer, fn: Callable[[int], float]) -> None:
+        super().__init__(optimizer)
+        if not callable(fn):
+            raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+        self.fn = fn
+
+    def factor(self, count: int) -> float:
+        return self.fn(count)
