@@ -1,0 +1,383 @@
+r"""Gated recurrent unit: one step and a whole sequence, forward and backward, both forms.
+
+Symbols (row-vector maths, batch first, as in ``docs/gru_bptt.md``). The gates are fused in
+PyTorch's order :math:`r, z, n`: ``Wx`` (D, 3H), ``Wh`` (H, 3H), ``b`` (3H,), and a
+superscript picks a block (:math:`W_x^n` is the last H columns of ``Wx``).
+
+.. math::
+
+    r_t &= \sigma(x_t W_x^r + h_{t-1} W_h^r + b^r), \quad
+    z_t = \sigma(x_t W_x^z + h_{t-1} W_h^z + b^z) \\
+    n_t &= \tanh(x_t W_x^n + b^n + r_t \odot (h_{t-1} W_h^n + b_{hn}))
+    \quad \text{(reset_after=True, PyTorch/cuDNN)} \\
+    n_t &= \tanh(x_t W_x^n + (r_t \odot h_{t-1}) W_h^n + b^n)
+    \quad \text{(reset_after=False, Cho et al. 2014)} \\
+    h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
+
+The last line is PyTorch's convention: :math:`z` keeps the *old* state. (d2l and some papers
+write :math:`z` for the share of the new candidate; swapping :math:`z \leftrightarrow 1-z`
+converts one into the other.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minirnn.functional.activations import sigmoid
+
+
+def _check_b_hn(b_hn: np.ndarray | None, reset_after: bool) -> None:
+    if reset_after and b_hn is None:
+        raise ValueError("reset_after=True needs the hidden bias b_hn of shape (H,), got None")
+    if not reset_after and b_hn is not None:
+        raise ValueError("reset_after=False has no b_hn (its n bias is inside b); pass None")
+
+
+def gru_step_forward(
+    x: np.ndarray,
+    h_prev: np.ndarray,
+    Wx: np.ndarray,
+    Wh: np.ndarray,
+    b: np.ndarray,
+    b_hn: np.ndarray | None = None,
+    reset_after: bool = True,
+) -> tuple[np.ndarray, tuple]:
+    r"""One GRU step.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+        Input at this step.
+    h_prev : ndarray, shape (N, H)
+        Hidden state of the previous step.
+    Wx, Wh, b : ndarray, shapes (D, 3H), (H, 3H), (3H,)
+        Fused weights and bias, gate blocks in the order r, z, n.
+    b_hn : ndarray, shape (H,), optional
+        Bias added to :math:`h W_h^n` inside the reset product; required when
+        ``reset_after=True``, must be None otherwise.
+    reset_after : bool
+        True: PyTorch/cuDNN form (reset applied after the matrix product). False: Cho et al.
+        2014 / d2l form (reset applied to :math:`h` before it).
+
+    Returns
+    -------
+    h : ndarray, shape (N, H)
+        The new hidden state.
+    cache : tuple
+        What :func:`gru_step_backward` needs.
+
+    Notes
+    -----
+    .. math::
+
+        r &= \sigma(x W_x^r + h_{prev} W_h^r + b^r), \quad
+        z = \sigma(x W_x^z + h_{prev} W_h^z + b^z) \\
+        n &= \tanh(x W_x^n + b^n + r \odot (h_{prev} W_h^n + b_{hn})) \text{ or }
+        \tanh(x W_x^n + (r \odot h_{prev}) W_h^n + b^n) \\
+        h &= (1 - z) \odot n + z \odot h_{prev}
+    """
+    _check_b_hn(b_hn, reset_after)
+    H = h_prev.shape[1]
+    ax = x @ Wx + b
+    if reset_after:
+        ah = h_prev @ Wh
+        r = sigmoid(ax[:, :H] + ah[:, :H])
+        z = sigmoid(ax[:, H : 2 * H] + ah[:, H : 2 * H])
+        hn = ah[:, 2 * H :] + b_hn  # the term the reset gate scales
+        n = np.tanh(ax[:, 2 * H :] + r * hn)
+    else:
+        ah = h_prev @ Wh[:, : 2 * H]
+        r = sigmoid(ax[:, :H] + ah[:, :H])
+        z = sigmoid(ax[:, H : 2 * H] + ah[:, H:])
+        hn = r * h_prev  # the reset state that enters the product
+        n = np.tanh(ax[:, 2 * H :] + hn @ Wh[:, 2 * H :])
+    h = (1.0 - z) * n + z * h_prev
+    return h, (x, h_prev, Wx, Wh, r, z, n, hn, reset_after)
+
+
+def gru_step_backward(
+    dh: np.ndarray, cache: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    r"""Backward pass of :func:`gru_step_forward`.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (N, H)
+        Gradient of the loss with respect to the step's output ``h``.
+    cache : tuple
+        From the forward step.
+
+    Returns
+    -------
+    dx, dh_prev, dWx, dWh, db : ndarray
+        Gradients with the shapes of ``x``, ``h_prev``, ``Wx``, ``Wh`` and ``b``.
+    db_hn : ndarray, shape (H,), or None
+        Gradient of ``b_hn``; None when ``reset_after=False``.
+
+    Notes
+    -----
+    Common to both forms, with :math:`a^r, a^z, a^n` the gates' pre-activations:
+
+    .. math::
+
+        da^n = dh \odot (1 - z) \odot (1 - n^2), \quad
+        da^z = dh \odot (h_{prev} - n) \odot z (1 - z)
+
+    reset_after=True, with :math:`\hat h = h_{prev} W_h^n + b_{hn}`:
+
+    .. math::
+
+        da^r = da^n \odot \hat h \odot r(1-r), \quad
+        dW_h = h_{prev}^\top [da^r, da^z, r \odot da^n], \quad
+        db_{hn} = \textstyle\sum_n r \odot da^n
+
+    reset_after=False, with :math:`d\tilde h = da^n (W_h^n)^\top` (gradient of
+    :math:`r \odot h_{prev}`):
+
+    .. math::
+
+        da^r = d\tilde h \odot h_{prev} \odot r(1-r), \quad
+        dW_h = [h_{prev}^\top [da^r, da^z],\; (r \odot h_{prev})^\top da^n]
+
+    In both, with :math:`da = [da^r, da^z, da^n]`: :math:`dx = da\, W_x^\top`,
+    :math:`dW_x = x^\top da`, :math:`db = \sum_n da`, and :math:`dh_{prev}` is
+    :math:`dh \odot z` plus the gradient flowing back through :math:`W_h`
+    (:math:`[da^r, da^z, r \odot da^n] W_h^\top`, or :math:`[da^r, da^z] (W_h^{rz})^\top +
+    d\tilde h \odot r`).
+    """
+    x, h_prev, Wx, Wh, r, z, n, hn, reset_after = cache
+    H = h_prev.shape[1]
+    da_n = dh * (1.0 - z) * (1.0 - n * n)
+    da_z = dh * (h_prev - n) * z * (1.0 - z)
+    dh_prev = dh * z
+    if reset_after:
+        da_r = da_n * hn * r * (1.0 - r)
+        dah = np.concatenate([da_r, da_z, da_n * r], axis=1)
+        dh_prev += dah @ Wh.T
+        dWh = h_prev.T @ dah
+        db_hn = dah[:, 2 * H :].sum(axis=0)
+    else:
+        d_reset_h = da_n @ Wh[:, 2 * H :].T
+        da_r = d_reset_h * h_prev * r * (1.0 - r)
+        da_rz = np.concatenate([da_r, da_z], axis=1)
+        dh_prev += da_rz @ Wh[:, : 2 * H].T + d_reset_h * r
+        dWh = np.concatenate([h_prev.T @ da_rz, hn.T @ da_n], axis=1)
+        db_hn = None
+    da = np.concatenate([da_r, da_z, da_n], axis=1)
+    return da @ Wx.T, dh_prev, x.T @ da, dWh, da.sum(axis=0), db_hn
+
+
+def gru_forward(
+    x: np.ndarray,
+    h0: np.ndarray,
+    Wx: np.ndarray,
+    Wh: np.ndarray,
+    b: np.ndarray,
+    b_hn: np.ndarray | None = None,
+    reset_after: bool = True,
+) -> tuple[np.ndarray, tuple]:
+    r"""Run the GRU over a whole sequence.
+
+    The input projection :math:`x_t W_x + b` is one matrix product for all steps. Inside
+    the loop: :math:`h_{t-1} W_h` (one product for all three gates) when
+    ``reset_after=True``; :math:`h_{t-1} W_h^{rz}` and :math:`(r_t \odot h_{t-1}) W_h^n`
+    (two products, the second needs :math:`r_t` first) when ``reset_after=False``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, T, D)
+        Input sequence, batch first.
+    h0 : ndarray, shape (N, H)
+        Initial hidden state.
+    Wx, Wh, b : ndarray, shapes (D, 3H), (H, 3H), (3H,)
+        Fused parameters, gate order r, z, n.
+    b_hn : ndarray, shape (H,), optional
+        Hidden bias of the n gate; required when ``reset_after=True``, None otherwise.
+    reset_after : bool
+        Which GRU form; see :func:`gru_step_forward`.
+
+    Returns
+    -------
+    hs : ndarray, shape (N, T, H)
+        Hidden states of every step; ``hs[:, -1]`` is the final state.
+    cache : tuple
+        What :func:`gru_backward` needs.
+
+    Notes
+    -----
+    Step :math:`t` is :func:`gru_step_forward` with :math:`h_{prev} = h_{t-1}`. The result
+    has the dtype of the inputs. The sigmoid is computed as
+    :math:`\sigma(a) = (1 + \tanh(a/2))/2`, stable for any :math:`a`; the factor 1/2 is
+    folded into the r and z columns of the weights (halving is exact in floating point).
+    """
+    _check_b_hn(b_hn, reset_after)
+    N, T, D = x.shape
+    H = h0.shape[1]
+    arrays = (x, h0, Wx, Wh, b) if b_hn is None else (x, h0, Wx, Wh, b, b_hn)
+    dtype = np.result_type(*arrays)
+    scale = np.ones(3 * H, dtype=dtype)
+    scale[: 2 * H] = 0.5
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(T * N, D)
+    gates = np.matmul(x_tm, Wx * scale).reshape(T, N, 3 * H)
+    gates += b * scale
+    hs = np.empty((T + 1, N, H), dtype=dtype)  # slot 0 is h0, step t writes slot t + 1
+    hs[0] = h0
+    # hn: per step, reset_after=True keeps h W_h^n + b_hn, False keeps r * h (the factor
+    # the reset gate multiplies); the backward pass needs it either way.
+    hn = np.empty((T, N, H), dtype=dtype)
+    scratch = np.empty((N, H), dtype=dtype)
+    if reset_after:
+        Wh_scaled = Wh * scale
+        recurrent = np.empty((N, 3 * H), dtype=dtype)
+    else:
+        Wh_rz = np.ascontiguousarray(Wh[:, : 2 * H] * 0.5, dtype=dtype)
+        Wh_n = np.ascontiguousarray(Wh[:, 2 * H :], dtype=dtype)
+        recurrent = np.empty((N, 2 * H), dtype=dtype)
+    for t in range(T):
+        a = gates[t]
+        h_prev = hs[t]
+        rz, n = a[:, : 2 * H], a[:, 2 * H :]
+        if reset_after:
+            np.matmul(h_prev, Wh_scaled, out=recurrent)
+            rz += recurrent[:, : 2 * H]
+            np.add(recurrent[:, 2 * H :], b_hn, out=hn[t])
+        else:
+            np.matmul(h_prev, Wh_rz, out=recurrent)
+            rz += recurrent
+        np.tanh(rz, out=rz)
+        rz += 1.0
+        rz *= 0.5
+        r, z = rz[:, :H], rz[:, H:]
+        if reset_after:
+            np.multiply(r, hn[t], out=scratch)
+        else:
+            np.multiply(r, h_prev, out=hn[t])
+            np.matmul(hn[t], Wh_n, out=scratch)
+        n += scratch
+        np.tanh(n, out=n)
+        # h = (1 - z) n + z h_prev = n + z (h_prev - n): one product fewer.
+        np.subtract(h_prev, n, out=scratch)
+        scratch *= z
+        np.add(n, scratch, out=hs[t + 1])
+    cache = (x_tm, Wx, Wh, hs, hn, gates, reset_after)
+    return hs[1:].transpose(1, 0, 2), cache
+
+
+def gru_backward(
+    dhs: np.ndarray, cache: tuple, dh_last: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    r"""Backpropagation through time for :func:`gru_forward`.
+
+    Parameters
+    ----------
+    dhs : ndarray, shape (N, T, H)
+        Gradient of the loss with respect to every hidden state the forward returned.
+    cache : tuple
+        From the forward pass.
+    dh_last : ndarray, shape (N, H), optional
+        Extra gradient arriving at the final state from outside the sequence.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, T, D)
+    dh0 : ndarray, shape (N, H)
+    dWx, dWh, db : ndarray
+        Summed over every step.
+    db_hn : ndarray, shape (H,), or None
+        None when ``reset_after=False``.
+
+    Notes
+    -----
+    With :math:`\bar{dh}_t = \partial L / \partial h_t + dh_{t+1 \to t}`, each step is
+    :func:`gru_step_backward`. Every gate gradient is :math:`\bar{dh}_t` (or, for
+    :math:`r` in the reset-before form, :math:`d\tilde h_t`) times a factor known from the
+    forward pass, e.g. :math:`da^n_t = \bar{dh}_t \odot (1-z_t)(1-n_t^2)`, so those factors
+    are computed for all steps before the loop. The weight gradients are single products
+    after it: :math:`dW_x = \sum_t x_t^\top da_t`, and :math:`dW_h` as in the step, summed
+    over :math:`t`.
+    """
+    x_tm, Wx, Wh, hs, hn, gates, reset_after = cache
+    T, N, H = hn.shape
+    dtype = gates.dtype
+    r, z, n = (gates[..., k * H : (k + 1) * H] for k in range(3))
+    h_prevs = hs[:-1]
+
+    # Gate factors for all steps, so the loop only multiplies them by the incoming gradient.
+    # `factors` is then overwritten in place, entry by entry, by the gradients of the
+    # recurrent pre-activations (what multiplies W_h).
+    factors = np.empty_like(gates)
+    f_r, f_z, f_n = (factors[..., k * H : (k + 1) * H] for k in range(3))
+    one_minus_z = np.subtract(1.0, z)
+    # n: (1 - z)(1 - n^2)
+    np.multiply(n, n, out=f_n)
+    np.subtract(1.0, f_n, out=f_n)
+    f_n *= one_minus_z
+    # z: (h_prev - n) z (1 - z)
+    np.subtract(h_prevs, n, out=f_z)
+    f_z *= z
+    f_z *= one_minus_z
+    del one_minus_z
+    # r: its sigmoid slope times what it multiplies (hn, or h_prev in the reset-before
+    # form); with reset after, da^r = da^n * hn * r(1-r), so the n factor is folded in.
+    np.subtract(1.0, r, out=f_r)
+    f_r *= r
+    if reset_after:
+        f_r *= hn
+        f_r *= f_n
+        n_factor_x = f_n.copy()  # the input side sees da^n itself ...
+        f_n *= r  # ... W_h^n sees r * da^n
+    else:
+        f_r *= h_prevs
+
+    dhs_tm = dhs.transpose(1, 0, 2)
+    dh_total = np.empty((T, N, H), dtype=dtype)  # kept: dx and dW_x need da^n after the loop
+    dh_next = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
+    scratch = np.empty((N, H), dtype=dtype)
+    if reset_after:
+        WhT = Wh.T
+        for t in range(T - 1, -1, -1):
+            dh = dh_total[t]
+            np.add(dhs_tm[t], dh_next, out=dh)
+            dah = factors[t]
+            dah_blocks = dah.reshape(N, 3, H)  # a view: factors[t] is contiguous
+            dah_blocks *= dh[:, None, :]
+            np.matmul(dah, WhT, out=dh_next)
+            np.multiply(dh, z[t], out=scratch)
+            dh_next += scratch
+    else:
+        Wh_rzT = np.ascontiguousarray(Wh[:, : 2 * H]).T
+        Wh_nT = np.ascontiguousarray(Wh[:, 2 * H :]).T
+        d_reset_h = np.empty((N, H), dtype=dtype)
+        for t in range(T - 1, -1, -1):
+            dh = dh_total[t]
+            np.add(dhs_tm[t], dh_next, out=dh)
+            da = factors[t]
+            da_r, da_z, da_n = da[:, :H], da[:, H : 2 * H], da[:, 2 * H :]
+            da_n *= dh
+            da_z *= dh
+            np.matmul(da_n, Wh_nT, out=d_reset_h)
+            da_r *= d_reset_h
+            np.matmul(da[:, : 2 * H], Wh_rzT, out=dh_next)
+            np.multiply(d_reset_h, r[t], out=scratch)
+            dh_next += scratch
+            np.multiply(dh, z[t], out=scratch)
+            dh_next += scratch
+
+    flat = factors.reshape(T * N, 3 * H)
+    h_flat = h_prevs.reshape(T * N, H)
+    if reset_after:
+        # The input side sees da^n itself, not r * da^n: rebuild that block.
+        da_x = flat.copy()
+        np.multiply(dh_total, n_factor_x, out=da_x.reshape(T, N, 3 * H)[..., 2 * H :])
+        dWh = h_flat.T @ flat
+        db_hn = flat[:, 2 * H :].sum(axis=0)
+    else:
+        da_x = flat
+        dWh = np.empty_like(Wh, dtype=dtype)
+        np.matmul(h_flat.T, flat[:, : 2 * H], out=dWh[:, : 2 * H])
+        np.matmul(hn.reshape(T * N, H).T, flat[:, 2 * H :], out=dWh[:, 2 * H :])
+        db_hn = None
+    dx = (da_x @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
+    dWx = x_tm.T @ da_x
+    db = da_x.sum(axis=0)
+    return dx, dh_next, dWx, dWh, db, db_hn

@@ -1,0 +1,305 @@
+r"""Long short-term memory: one step and a whole sequence, forward and backward.
+
+Symbols (row-vector maths, batch first, as in ``docs/lstm_bptt.md``). The four gates are
+fused into one matrix in PyTorch's order :math:`i, f, g, o`:
+
+.. math::
+
+    a_t &= x_t W_x + h_{t-1} W_h + b = [a^i_t, a^f_t, a^g_t, a^o_t] \\
+    i_t &= \sigma(a^i_t), \quad f_t = \sigma(a^f_t), \quad g_t = \tanh(a^g_t), \quad
+    o_t = \sigma(a^o_t) \\
+    c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
+    h_t &= o_t \odot \tanh(c_t)
+
+with ``x_t`` (N, D), ``h_t`` and ``c_t`` (N, H), ``Wx`` (D, 4H), ``Wh`` (H, 4H), ``b`` (4H,).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minirnn.functional.activations import sigmoid
+
+
+def _sigmoid_gate_scale(H: int, dtype: np.dtype) -> np.ndarray:
+    """Column factors (4H,): 1/2 on the sigmoid gates i, f, o and 1 on the tanh gate g.
+
+    The sequence pass uses :math:`\\sigma(a) = (1 + \\tanh(a/2)) / 2`: it cannot overflow
+    (``tanh`` saturates instead of ``exp`` blowing up) and one ``tanh`` over all four gates
+    is cheaper than a masked ``exp``. Multiplying the i, f, o columns of ``Wx``, ``Wh`` and
+    ``b`` by 1/2 once gives :math:`a/2` straight out of the matrix products, and halving is
+    exact in floating point, so nothing is lost.
+    """
+    scale = np.full(4 * H, 0.5, dtype=dtype)
+    scale[2 * H : 3 * H] = 1.0
+    return scale
+
+
+def lstm_step_forward(
+    x: np.ndarray,
+    h_prev: np.ndarray,
+    c_prev: np.ndarray,
+    Wx: np.ndarray,
+    Wh: np.ndarray,
+    b: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, tuple]:
+    r"""One LSTM step.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+        Input at this step.
+    h_prev, c_prev : ndarray, shape (N, H)
+        Hidden state and cell state of the previous step.
+    Wx, Wh, b : ndarray, shapes (D, 4H), (H, 4H), (4H,)
+        Fused weights and bias, gate blocks in the order i, f, g, o.
+
+    Returns
+    -------
+    h, c : ndarray, shape (N, H)
+        The new hidden state and cell state.
+    cache : tuple
+        What :func:`lstm_step_backward` needs.
+
+    Notes
+    -----
+    .. math::
+
+        a &= x W_x + h_{prev} W_h + b = [a^i, a^f, a^g, a^o] \\
+        i &= \sigma(a^i), \quad f = \sigma(a^f), \quad g = \tanh(a^g), \quad o = \sigma(a^o) \\
+        c &= f \odot c_{prev} + i \odot g, \qquad h = o \odot \tanh(c)
+    """
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b
+    i = sigmoid(a[:, :H])
+    f = sigmoid(a[:, H : 2 * H])
+    g = np.tanh(a[:, 2 * H : 3 * H])
+    o = sigmoid(a[:, 3 * H :])
+    c = f * c_prev + i * g
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
+    return h, c, (x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c)
+
+
+def lstm_step_backward(
+    dh: np.ndarray, dc: np.ndarray | None, cache: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Backward pass of :func:`lstm_step_forward`.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (N, H)
+        Gradient of the loss with respect to the step's output ``h``.
+    dc : ndarray, shape (N, H), or None
+        Gradient arriving at the new cell state ``c`` from later steps; None means zero.
+    cache : tuple
+        From the forward step.
+
+    Returns
+    -------
+    dx, dh_prev, dc_prev, dWx, dWh, db : ndarray
+        Gradients with the shapes of ``x``, ``h_prev``, ``c_prev``, ``Wx``, ``Wh``, ``b``.
+
+    Notes
+    -----
+    The cell state collects two paths, the one given and the one through :math:`h`:
+
+    .. math::
+
+        \bar{dc} &= dc + dh \odot o \odot (1 - \tanh^2 c) \\
+        da^i &= \bar{dc} \odot g \odot i (1 - i), \quad
+        da^f = \bar{dc} \odot c_{prev} \odot f (1 - f) \\
+        da^g &= \bar{dc} \odot i \odot (1 - g^2), \quad
+        da^o = dh \odot \tanh c \odot o (1 - o) \\
+        dc_{prev} &= \bar{dc} \odot f
+
+    and with :math:`da = [da^i, da^f, da^g, da^o]`: :math:`dx = da\, W_x^\top`,
+    :math:`dh_{prev} = da\, W_h^\top`, :math:`dW_x = x^\top da`,
+    :math:`dW_h = h_{prev}^\top da`, :math:`db = \sum_n da`.
+    """
+    x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c = cache
+    dc_total = dh * o * (1.0 - tanh_c * tanh_c)
+    if dc is not None:
+        dc_total += dc
+    da = np.concatenate(
+        [
+            dc_total * g * i * (1.0 - i),
+            dc_total * c_prev * f * (1.0 - f),
+            dc_total * i * (1.0 - g * g),
+            dh * tanh_c * o * (1.0 - o),
+        ],
+        axis=1,
+    )
+    dx = da @ Wx.T
+    dh_prev = da @ Wh.T
+    dc_prev = dc_total * f
+    return dx, dh_prev, dc_prev, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+
+
+def lstm_forward(
+    x: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray,
+    Wx: np.ndarray,
+    Wh: np.ndarray,
+    b: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, tuple]:
+    r"""Run the LSTM over a whole sequence.
+
+    The input projection :math:`x_t W_x + b` is one matrix product for all steps; only
+    :math:`h_{t-1} W_h` and element-wise work on preallocated buffers stay inside the loop.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, T, D)
+        Input sequence, batch first.
+    h0, c0 : ndarray, shape (N, H)
+        Initial hidden and cell states.
+    Wx, Wh, b : ndarray, shapes (D, 4H), (H, 4H), (4H,)
+        Fused parameters, gate order i, f, g, o.
+
+    Returns
+    -------
+    hs : ndarray, shape (N, T, H)
+        Hidden states of every step; ``hs[:, -1]`` is the final hidden state.
+    c_last : ndarray, shape (N, H)
+        The final cell state.
+    cache : tuple
+        What :func:`lstm_backward` needs.
+
+    Notes
+    -----
+    Step :math:`t` is :func:`lstm_step_forward` with :math:`h_{prev} = h_{t-1}`,
+    :math:`c_{prev} = c_{t-1}`. The result has the dtype of the inputs (float32 stays
+    float32). The sigmoid is computed as :math:`\sigma(a) = (1 + \tanh(a/2))/2`, which is
+    stable for any :math:`a` and lets one ``tanh`` cover all four gates.
+    """
+    N, T, D = x.shape
+    H = h0.shape[1]
+    dtype = np.result_type(x, h0, c0, Wx, Wh, b)
+    scale = _sigmoid_gate_scale(H, dtype)
+    # Time-major inside: each step then reads and writes one contiguous (N, .) block. The
+    # copy of x is small (D columns) next to the projections (4H columns).
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(T * N, D)
+    gates = np.matmul(x_tm, Wx * scale).reshape(T, N, 4 * H)
+    gates += b * scale
+    Wh_scaled = Wh * scale
+    # Slot 0 holds the initial state, so step t reads slot t and writes slot t + 1, and the
+    # previous states of all steps are one contiguous block for the backward pass.
+    hs = np.empty((T + 1, N, H), dtype=dtype)
+    cs = np.empty((T + 1, N, H), dtype=dtype)
+    hs[0] = h0
+    cs[0] = c0
+    tanh_cs = np.empty((T, N, H), dtype=dtype)
+    recurrent = np.empty((N, 4 * H), dtype=dtype)
+    scratch = np.empty((N, H), dtype=dtype)
+    for t in range(T):
+        a = gates[t]
+        np.matmul(hs[t], Wh_scaled, out=recurrent)
+        a += recurrent
+        np.tanh(a, out=a)  # g is done; i, f, o hold tanh(a/2)
+        for sig in (a[:, : 2 * H], a[:, 3 * H :]):
+            sig += 1.0
+            sig *= 0.5
+        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        c = cs[t + 1]
+        np.multiply(f, cs[t], out=c)
+        np.multiply(i, g, out=scratch)
+        c += scratch
+        np.tanh(c, out=tanh_cs[t])
+        np.multiply(o, tanh_cs[t], out=hs[t + 1])
+    cache = (x_tm, Wx, Wh, hs, cs, tanh_cs, gates)
+    return hs[1:].transpose(1, 0, 2), cs[T], cache
+
+
+def lstm_backward(
+    dhs: np.ndarray,
+    cache: tuple,
+    dh_last: np.ndarray | None = None,
+    dc_last: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Backpropagation through time for :func:`lstm_forward`.
+
+    Parameters
+    ----------
+    dhs : ndarray, shape (N, T, H)
+        Gradient of the loss with respect to every hidden state the forward returned.
+    cache : tuple
+        From the forward pass.
+    dh_last, dc_last : ndarray, shape (N, H), optional
+        Extra gradients arriving at the final hidden and cell states from outside the
+        sequence (the next chunk in truncated BPTT, a head on the last state).
+
+    Returns
+    -------
+    dx : ndarray, shape (N, T, D)
+    dh0, dc0 : ndarray, shape (N, H)
+    dWx, dWh, db : ndarray
+        Summed over every step.
+
+    Notes
+    -----
+    With :math:`\bar{dh}_t = \partial L/\partial h_t + da_{t+1} W_h^\top` and
+    :math:`\bar{dc}_t = dc_{t+1 \to t} + \bar{dh}_t \odot o_t \odot (1 - \tanh^2 c_t)`,
+    each step is :func:`lstm_step_backward`; :math:`dc_{t \to t-1} = \bar{dc}_t \odot f_t`.
+    Every gate gradient is an incoming gradient times a factor known from the forward pass:
+
+    .. math::
+
+        da^{i,f,g}_t = \bar{dc}_t \odot [g_t i_t(1-i_t),\; c_{t-1} f_t(1-f_t),\;
+        i_t(1-g_t^2)], \qquad da^o_t = \bar{dh}_t \odot \tanh c_t\, o_t(1-o_t)
+
+    so those factors are computed for all steps at once before the loop, and the loop does
+    only a few element-wise products and :math:`da_t W_h^\top`. The weight gradients are
+    single products after the loop: :math:`dW_x = \sum_t x_t^\top da_t`,
+    :math:`dW_h = \sum_t h_{t-1}^\top da_t`, :math:`db = \sum_{t,n} da_t`.
+    """
+    x_tm, Wx, Wh, hs, cs, tanh_cs, gates = cache
+    T, N, H = tanh_cs.shape
+    dtype = gates.dtype
+    i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))
+
+    # Factors of the gate gradients, all steps at once; `da` later overwrites them in place
+    # (each entry is read once, then replaced by the gradient at the same position).
+    da = np.empty_like(gates)
+    da_i, da_f, da_g, da_o = (da[..., k * H : (k + 1) * H] for k in range(4))
+    np.subtract(1.0, i, out=da_i)
+    da_i *= i
+    da_i *= g
+    np.subtract(1.0, f, out=da_f)
+    da_f *= f
+    da_f *= cs[:-1]
+    np.multiply(g, g, out=da_g)
+    np.subtract(1.0, da_g, out=da_g)
+    da_g *= i
+    np.subtract(1.0, o, out=da_o)
+    da_o *= o
+    da_o *= tanh_cs
+    # dc gains dh * o * (1 - tanh(c)^2) at every step.
+    h_to_c = np.multiply(tanh_cs, tanh_cs)
+    np.subtract(1.0, h_to_c, out=h_to_c)
+    h_to_c *= o
+
+    dhs_tm = dhs.transpose(1, 0, 2)
+    dh = np.empty((N, H), dtype=dtype)
+    dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
+    dh_next = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
+    WhT = Wh.T
+    for t in range(T - 1, -1, -1):
+        np.add(dhs_tm[t], dh_next, out=dh)
+        np.multiply(dh, h_to_c[t], out=dh_next)  # dh_next is free until the matmul below
+        dc += dh_next
+        da_t = da[t]
+        # da_t is contiguous, so this reshape is a view and the product lands in da.
+        ifg = da_t.reshape(N, 4, H)[:, :3]
+        ifg *= dc[:, None, :]
+        da_t[:, 3 * H :] *= dh
+        dc *= f[t]
+        np.matmul(da_t, WhT, out=dh_next)
+
+    da_flat = da.reshape(T * N, 4 * H)
+    dx = (da_flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
+    dWx = x_tm.T @ da_flat
+    dWh = hs[:-1].reshape(T * N, H).T @ da_flat
+    db = da_flat.sum(axis=0)
+    return dx, dh_next, dc, dWx, dWh, db
