@@ -1,0 +1,483 @@
+"""Save and restore a training run in one ``.npz`` file, without pickle.
+
+File layout (format version 1). Every entry of the ``.npz`` is a plain numeric or byte array:
+
+``__metadata__``
+    UTF-8 JSON, stored as a ``uint8`` array: the format name and version, the iteration, the
+    config, the vocabulary, RNG states, the optimizer's class and scalar state, and the names,
+    shapes and dtypes of every parameter.
+``param/<dotted name>``
+    One entry per model parameter, named as :meth:`Layer.named_parameters` names it.
+``optim/<key>``
+    The array entries of ``optimizer.state_dict()`` (scalars live in the JSON).
+``extra/<key>``
+    Any further arrays the caller passes in ``arrays`` (the trainer keeps its history here).
+
+The file is written to a temporary file in the same directory and then renamed over the
+target, so a crash in the middle of saving never leaves a half-written checkpoint behind.
+It is read with ``np.load(..., allow_pickle=False)``: loading a checkpoint never runs code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from minirnn import __version__
+
+#: bump when the layout changes; files with a larger number are refused with a clear error
+FORMAT_VERSION = 1
+FORMAT_NAME = "minirnn-checkpoint"
+
+_METADATA_KEY = "__metadata__"
+_PARAM = "param/"
+_OPTIM = "optim/"
+_EXTRA = "extra/"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is unreadable, incomplete, too new, or does not fit the model."""
+
+
+@dataclass
+class Checkpoint:
+    """Everything read back from a checkpoint file.
+
+    Attributes
+    ----------
+    path : Path
+        The file that was read.
+    params : dict of str to ndarray
+        Model parameters by dotted name.
+    optimizer_state : dict or None
+        What ``optimizer.state_dict()`` returned when saving (arrays and scalars).
+    optimizer_class : str or None
+        The optimizer's class name when saving.
+    vocab : dict or None
+        The vocabulary as a JSON dict (see :func:`save_checkpoint`).
+    rng_states : dict
+        ``bit_generator.state`` of each saved generator, by name (``"rng"`` for a single one).
+    legacy_rng_state : dict or None
+        ``np.random.get_state(legacy=False)`` when it was saved.
+    iteration : int
+        Number of completed updates.
+    config : dict
+        Free-form JSON settings (model sizes, learning rate, ...).
+    trainer_state : dict
+        Bookkeeping used by :func:`minirnn.train.fit` to resume (empty otherwise).
+    arrays : dict of str to ndarray
+        Extra arrays saved with ``arrays=``.
+    metadata : dict
+        The whole JSON metadata, for inspection.
+    """
+
+    path: Path
+    params: dict[str, np.ndarray]
+    optimizer_state: dict[str, Any] | None
+    optimizer_class: str | None
+    vocab: dict[str, Any] | None
+    rng_states: dict[str, dict]
+    legacy_rng_state: dict | None
+    iteration: int
+    config: dict[str, Any]
+    trainer_state: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def make_rng(self, name: str = "rng") -> np.random.Generator:
+        """Return a new ``np.random.Generator`` in the saved state of generator ``name``."""
+        if name not in self.rng_states:
+            raise CheckpointError(
+                f"{self.path}: no saved RNG state named {name!r}; saved: {sorted(self.rng_states)}"
+            )
+        return generator_from_state(self.rng_states[name])
+
+
+# -- JSON helpers -------------------------------------------------------------------------
+def _to_json(value: Any) -> Any:
+    """Turn NumPy scalars and small arrays (as in RNG states) into JSON-able values."""
+    if isinstance(value, np.ndarray):
+        # MT19937 keeps its key as a uint32 array; a tagged list restores dtype and shape.
+        return {"__ndarray__": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Mapping):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    """Inverse of :func:`_to_json` for the tagged arrays."""
+    if isinstance(value, dict):
+        if set(value) == {"__ndarray__", "dtype"}:
+            return np.asarray(value["__ndarray__"], dtype=value["dtype"])
+        return {k: _from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
+
+
+def generator_from_state(state: Mapping[str, Any]) -> np.random.Generator:
+    """Build a ``np.random.Generator`` whose bit generator is in ``state``."""
+    name = state.get("bit_generator")
+    bit_generator_class = getattr(np.random, str(name), None)
+    if bit_generator_class is None or not isinstance(bit_generator_class, type):
+        raise CheckpointError(f"unknown bit generator {name!r} in saved RNG state")
+    bit_generator = bit_generator_class()
+    bit_generator.state = _from_json(dict(state))
+    return np.random.Generator(bit_generator)
+
+
+def _vocab_to_json(vocab: Any) -> dict[str, Any] | None:
+    """The vocabulary as a JSON dict: its own ``to_dict()``, or ``save()`` output, or a dict."""
+    if vocab is None:
+        return None
+    if isinstance(vocab, Mapping):
+        data = dict(vocab)
+    elif hasattr(vocab, "to_dict"):
+        data = vocab.to_dict()
+    elif hasattr(vocab, "save"):
+        # Fall back on the vocabulary's own JSON file format, read back as a dict.
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp_path = Path(tmp) / "vocab.json"
+            vocab.save(tmp_path)
+            data = json.loads(tmp_path.read_text(encoding="utf-8"))
+    else:
+        raise TypeError(
+            "vocab must be a dict or have to_dict() or save(path), "
+            f"got {type(vocab).__name__}"
+        )
+    try:
+        json.dumps(data)
+    except TypeError as err:
+        raise TypeError(f"vocab is not JSON-serialisable: {err}") from None
+    return data
+
+
+def _rng_states(rng: Any) -> dict[str, dict]:
+    if rng is None:
+        return {}
+    if isinstance(rng, np.random.Generator):
+        rng = {"rng": rng}
+    if not isinstance(rng, Mapping):
+        raise TypeError(
+            "rng must be a np.random.Generator or a dict of them, "
+            f"got {type(rng).__name__}"
+        )
+    states = {}
+    for name, gen in rng.items():
+        if not isinstance(gen, np.random.Generator):
+            raise TypeError(
+                f"rng[{name!r}] must be a np.random.Generator, got {type(gen).__name__}"
+            )
+        states[str(name)] = _to_json(gen.bit_generator.state)
+    return states
+
+
+# -- saving -------------------------------------------------------------------------------
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: Any,
+    optimizer: Any = None,
+    vocab: Any = None,
+    rng: np.random.Generator | Mapping[str, np.random.Generator] | None = None,
+    iteration: int = 0,
+    config: Mapping[str, Any] | None = None,
+    *,
+    legacy_rng: bool = False,
+    trainer_state: Mapping[str, Any] | None = None,
+    arrays: Mapping[str, np.ndarray] | None = None,
+) -> Path:
+    """Write a checkpoint atomically and return its path.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Target file, used exactly as given (``.npz`` is the natural suffix).
+    model : Layer
+        Its ``named_parameters()`` are saved.
+    optimizer : optional
+        Anything with ``state_dict()`` returning a flat dict of str to array or number.
+    vocab : optional
+        A dict, or an object with ``to_dict()`` or ``save(path)`` (JSON); stored as JSON.
+    rng : np.random.Generator or dict of them, optional
+        Generators whose ``bit_generator.state`` is saved (restored by :func:`load_checkpoint`).
+    iteration : int
+        Number of completed updates.
+    config : dict, optional
+        JSON-able settings to keep with the weights.
+    legacy_rng : bool
+        Also save NumPy's global legacy stream (``np.random.seed``), for classic scripts.
+    trainer_state : dict, optional
+        JSON-able bookkeeping for resuming a training loop.
+    arrays : dict of str to ndarray, optional
+        Extra numeric arrays (no object dtype).
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    path = Path(path)
+    if isinstance(iteration, bool) or not isinstance(iteration, (int, np.integer)) or iteration < 0:
+        raise ValueError(f"iteration must be a non-negative integer, got {iteration!r}")
+    entries: dict[str, np.ndarray] = {}
+    param_info = []
+    for name, value, _ in model.named_parameters():
+        entries[_PARAM + name] = np.asarray(value)
+        param_info.append([name, list(value.shape), str(value.dtype)])
+
+    optimizer_meta = None
+    if optimizer is not None:
+        scalars: dict[str, Any] = {}
+        array_keys = []
+        for key, value in optimizer.state_dict().items():
+            if isinstance(value, np.ndarray) and value.ndim > 0:
+                entries[_OPTIM + key] = value
+                array_keys.append(key)
+            else:
+                scalars[key] = _to_json(value)
+        optimizer_meta = {
+            "class": type(optimizer).__name__,
+            "scalars": scalars,
+            "arrays": array_keys,
+        }
+
+    for key, value in (arrays or {}).items():
+        entries[_EXTRA + key] = np.asarray(value)
+    for key, value in entries.items():
+        if value.dtype.hasobject:
+            raise TypeError(f"cannot save {key!r}: object arrays would need pickle")
+
+    metadata = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "minirnn_version": __version__,
+        "iteration": int(iteration),
+        "config": _to_json(dict(config or {})),
+        "vocab": _vocab_to_json(vocab),
+        "rng_states": _rng_states(rng),
+        # The legacy global stream is saved on request only, for classic reproductions.
+        "legacy_rng_state": (
+            _to_json(np.random.get_state(legacy=False)) if legacy_rng else None  # noqa: NPY002
+        ),
+        "params": param_info,
+        "optimizer": optimizer_meta,
+        "trainer_state": _to_json(dict(trainer_state or {})),
+        "extra": sorted(arrays or {}),
+    }
+    text = json.dumps(metadata, ensure_ascii=False, sort_keys=True)
+    entries[_METADATA_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **entries)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # os.replace is atomic on POSIX and Windows: readers see the old file or the new one.
+        os.replace(tmp_name, path)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+    return path
+
+
+# -- loading ------------------------------------------------------------------------------
+def _read_entries(path: Path) -> dict[str, np.ndarray]:
+    """Read every array, turning the many ways a damaged file fails into CheckpointError."""
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if not hasattr(data, "files"):
+                raise CheckpointError(f"{path} is a single .npy array, not a checkpoint .npz")
+            return {key: data[key] for key in data.files}
+    except CheckpointError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
+        # Truncation shows as BadZipFile/EOFError, flipped bytes as a CRC error or a bad header.
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint (truncated or corrupted?): "
+            f"{type(err).__name__}: {err}"
+        ) from err
+
+
+def _parse_metadata(path: Path, entries: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    if _METADATA_KEY not in entries:
+        raise CheckpointError(f"{path} has no {_METADATA_KEY!r} entry: not a minirnn checkpoint")
+    raw = entries[_METADATA_KEY]
+    try:
+        metadata = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"{path}: metadata is not valid JSON ({err})") from err
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        raise CheckpointError(f"{path}: metadata does not describe a {FORMAT_NAME} file")
+    version = metadata.get("format_version")
+    if not isinstance(version, int):
+        raise CheckpointError(f"{path}: missing or invalid format_version {version!r}")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has format version {version}, newer than this minirnn "
+            f"({__version__}) can read (version {FORMAT_VERSION}); upgrade minirnn"
+        )
+    for key in ("iteration", "params", "config", "rng_states"):
+        if key not in metadata:
+            raise CheckpointError(f"{path}: metadata is missing the key {key!r}")
+    return metadata
+
+
+def _entry(path: Path, entries: Mapping[str, np.ndarray], key: str) -> np.ndarray:
+    if key not in entries:
+        raise CheckpointError(f"{path}: missing array {key!r} listed in the metadata")
+    return entries[key]
+
+
+def load_params_into(
+    model: Any, params: Mapping[str, np.ndarray], source: str = "checkpoint"
+) -> None:
+    """Copy ``params`` into ``model``'s parameter arrays in place, checking names and shapes.
+
+    The arrays keep their identity, so anything holding a reference to them (an optimizer)
+    sees the new values.
+    """
+    targets = {name: value for name, value, _ in model.named_parameters()}
+    missing = sorted(set(targets) - set(params))
+    unexpected = sorted(set(params) - set(targets))
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{source} does not match the model's parameters: "
+            f"missing from the file {missing}, not in the model {unexpected}"
+        )
+    for name, target in targets.items():
+        saved = params[name]
+        if saved.shape != target.shape:
+            raise CheckpointError(
+                f"{source}: parameter {name!r} has shape {saved.shape} in the file "
+                f"but {target.shape} in the model"
+            )
+    for name, target in targets.items():
+        np.copyto(target, params[name], casting="same_kind")
+
+
+def load_checkpoint(
+    path: str | os.PathLike,
+    model: Any = None,
+    optimizer: Any = None,
+    rng: np.random.Generator | Mapping[str, np.random.Generator] | None = None,
+    *,
+    legacy_rng: bool = False,
+) -> Checkpoint:
+    """Read a checkpoint and optionally restore it into live objects.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A file written by :func:`save_checkpoint`.
+    model : Layer, optional
+        Its parameters are overwritten in place; names and shapes must match exactly.
+    optimizer : optional
+        Gets ``load_state_dict`` with the saved state; its class must match the saved one.
+    rng : np.random.Generator or dict of them, optional
+        Each generator is put back into its saved state (matched by name; a single generator
+        takes the state saved as ``"rng"``).
+    legacy_rng : bool
+        Also restore NumPy's global legacy stream if it was saved.
+
+    Returns
+    -------
+    Checkpoint
+
+    Raises
+    ------
+    CheckpointError
+        Truncated or corrupted file, missing entry, newer format version, or a parameter
+        name/shape or optimizer class that does not match.
+    """
+    path = Path(path)
+    entries = _read_entries(path)
+    metadata = _parse_metadata(path, entries)
+
+    params = {}
+    for item in metadata["params"]:
+        name = item[0]
+        params[name] = _entry(path, entries, _PARAM + name)
+
+    optimizer_state = None
+    optimizer_class = None
+    optimizer_meta = metadata.get("optimizer")
+    if optimizer_meta is not None:
+        optimizer_class = optimizer_meta["class"]
+        optimizer_state = {k: _from_json(v) for k, v in optimizer_meta["scalars"].items()}
+        for key in optimizer_meta["arrays"]:
+            optimizer_state[key] = _entry(path, entries, _OPTIM + key)
+
+    arrays = {key: _entry(path, entries, _EXTRA + key) for key in metadata.get("extra", [])}
+    checkpoint = Checkpoint(
+        path=path,
+        params=params,
+        optimizer_state=optimizer_state,
+        optimizer_class=optimizer_class,
+        vocab=metadata.get("vocab"),
+        rng_states=metadata["rng_states"],
+        legacy_rng_state=metadata.get("legacy_rng_state"),
+        iteration=int(metadata["iteration"]),
+        config=metadata["config"],
+        trainer_state=_from_json(metadata.get("trainer_state", {})),
+        arrays=arrays,
+        metadata=metadata,
+    )
+
+    # Check everything before changing anything, so a failed load leaves the objects intact.
+    if optimizer is not None:
+        if optimizer_state is None:
+            raise CheckpointError(f"{path} holds no optimizer state")
+        if optimizer_class != type(optimizer).__name__:
+            raise CheckpointError(
+                f"{path} holds state of a {optimizer_class} optimizer, "
+                f"not {type(optimizer).__name__}"
+            )
+    generators = _match_generators(checkpoint, rng)
+    if legacy_rng and checkpoint.legacy_rng_state is None:
+        raise CheckpointError(f"{path} holds no legacy np.random state (saved without legacy_rng)")
+    if model is not None:
+        load_params_into(model, params, source=str(path))
+    if optimizer is not None:
+        optimizer.load_state_dict(optimizer_state)
+    for name, gen in generators.items():
+        gen.bit_generator.state = _from_json(checkpoint.rng_states[name])
+    if legacy_rng:
+        np.random.set_state(_from_json(checkpoint.legacy_rng_state))  # noqa: NPY002
+    return checkpoint
+
+
+def _match_generators(checkpoint: Checkpoint, rng: Any) -> dict[str, np.random.Generator]:
+    if rng is None:
+        return {}
+    if isinstance(rng, np.random.Generator):
+        rng = {"rng": rng}
+    for name, gen in rng.items():
+        if name not in checkpoint.rng_states:
+            raise CheckpointError(
+                f"{checkpoint.path}: no saved RNG state named {name!r}; "
+                f"saved: {sorted(checkpoint.rng_states)}"
+            )
+        saved_kind = checkpoint.rng_states[name].get("bit_generator")
+        if saved_kind != type(gen.bit_generator).__name__:
+            raise CheckpointError(
+                f"{checkpoint.path}: RNG {name!r} was a {saved_kind}, "
+                f"cannot restore it into a {type(gen.bit_generator).__name__}"
+            )
+    return dict(rng)
