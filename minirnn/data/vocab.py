@@ -1,0 +1,278 @@
+"""A vocabulary: the mapping between tokens (characters or words) and integer ids.
+
+The order is deterministic: special tokens first, in the order given, then every other token
+sorted by Unicode code point. The same text therefore always gives the same ids, on every
+machine, which is what makes a saved model usable with a rebuilt vocabulary.
+
+Characters are Python ``str`` elements, i.e. Unicode code points, so each Chinese character is
+one token at character level. Word level splits on whitespace unless another tokenizer is
+given; for Chinese pass a segmenter (any callable ``str -> list[str]``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from minirnn._checks import check_choice
+
+__all__ = ["Vocab", "SPECIAL_TOKENS", "BOS", "EOS", "PAD", "UNK"]
+
+BOS, EOS, PAD, UNK = "<bos>", "<eos>", "<pad>", "<unk>"
+#: the conventional special tokens, in the order ``specials=True`` puts them
+SPECIAL_TOKENS = (PAD, BOS, EOS, UNK)
+
+_FORMAT = "minirnn.vocab"
+_VERSION = 1
+
+Tokenizer = Callable[[str], Sequence[str]]
+
+
+def _whitespace_split(text: str) -> list[str]:
+    return text.split()
+
+
+class Vocab:
+    """Token <-> index mapping for character- or word-level models.
+
+    Parameters
+    ----------
+    tokens : iterable of str
+        The token stream to collect the vocabulary from (for text, use :meth:`from_text`).
+    specials : sequence of str or bool
+        Special tokens placed first, in this order (e.g. ``["<pad>", "<unk>"]``); ``True``
+        means all of ``<pad>, <bos>, <eos>, <unk>``.
+    level : {"char", "word"}
+        How :meth:`tokenize` splits text, and how :meth:`decode` joins tokens.
+    tokenizer : callable, optional
+        ``str -> list[str]`` used at word level instead of the whitespace split.
+    sep : str, optional
+        Joiner for :meth:`decode`; ``""`` at character level and ``" "`` at word level by
+        default (pass ``""`` for Chinese words).
+    min_freq : int
+        Tokens seen fewer times are left out (and encode to ``<unk>`` if it is present).
+
+    Examples
+    --------
+    >>> v = Vocab.from_text("hello", specials=["<unk>"])
+    >>> v.itos
+    ['<unk>', 'e', 'h', 'l', 'o']
+    >>> v.encode("hole").tolist()
+    [2, 4, 3, 1]
+    >>> v.decode([2, 1, 3, 3, 4])
+    'hello'
+    """
+
+    def __init__(
+        self,
+        tokens: Iterable[str] = (),
+        specials: Sequence[str] | bool = (),
+        level: str = "char",
+        tokenizer: Tokenizer | None = None,
+        sep: str | None = None,
+        min_freq: int = 1,
+    ) -> None:
+        check_choice(level, ("char", "word"), "level")
+        if tokenizer is not None and not callable(tokenizer):
+            raise TypeError(f"tokenizer must be callable, got {type(tokenizer).__name__}")
+        if tokenizer is not None and level == "char":
+            raise ValueError("a tokenizer only applies to level='word'")
+        if isinstance(tokens, str):
+            raise TypeError(
+                "tokens must be an iterable of tokens, got a str; "
+                "use Vocab.from_text(text) to split text first"
+            )
+        specials = list(SPECIAL_TOKENS) if specials is True else list(specials or ())
+        if len(set(specials)) != len(specials):
+            raise ValueError(f"specials must be distinct, got {specials}")
+        self.level = level
+        self.tokenizer = tokenizer
+        self.sep = ("" if level == "char" else " ") if sep is None else sep
+        self.specials = specials
+        counts = Counter(tokens)
+        for token in counts:
+            if not isinstance(token, str):
+                raise TypeError(f"tokens must be str, got {type(token).__name__} {token!r}")
+        kept = sorted(t for t, n in counts.items() if n >= min_freq and t not in specials)
+        self._set_tokens(specials + kept)
+
+    def _set_tokens(self, itos: list[str]) -> None:
+        self.itos: list[str] = list(itos)
+        self.stoi: dict[str, int] = {token: i for i, token in enumerate(self.itos)}
+        if len(self.stoi) != len(self.itos):
+            raise ValueError("tokens must be distinct")
+
+    @classmethod
+    def from_text(
+        cls,
+        text: str,
+        level: str = "char",
+        specials: Sequence[str] | bool = (),
+        tokenizer: Tokenizer | None = None,
+        sep: str | None = None,
+        min_freq: int = 1,
+    ) -> Vocab:
+        """Build the vocabulary of ``text`` (a str, or a list of str such as names)."""
+        probe = cls(level=level, tokenizer=tokenizer, sep=sep)
+        texts = [text] if isinstance(text, str) else list(text)
+        tokens = [token for piece in texts for token in probe.tokenize(piece)]
+        return cls(tokens, specials, level, tokenizer, sep, min_freq)
+
+    # -- ids of the special tokens -------------------------------------------------------
+    @property
+    def pad_id(self) -> int | None:
+        """Index of ``<pad>``, or None when absent."""
+        return self.stoi.get(PAD)
+
+    @property
+    def bos_id(self) -> int | None:
+        """Index of ``<bos>``, or None when absent."""
+        return self.stoi.get(BOS)
+
+    @property
+    def eos_id(self) -> int | None:
+        """Index of ``<eos>``, or None when absent."""
+        return self.stoi.get(EOS)
+
+    @property
+    def unk_id(self) -> int | None:
+        """Index of ``<unk>``, or None when absent."""
+        return self.stoi.get(UNK)
+
+    # -- mapping ----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.stoi
+
+    def __getitem__(self, token: str) -> int:
+        """Index of ``token`` (``<unk>``'s index for an unknown token when present)."""
+        return int(self.encode([token])[0])
+
+    def to_token(self, index: int) -> str:
+        """Token at ``index``."""
+        if not 0 <= int(index) < len(self.itos):
+            raise IndexError(f"index {index} out of range for a vocabulary of {len(self)}")
+        return self.itos[int(index)]
+
+    def tokenize(self, text: str) -> list[str]:
+        """Split ``text`` into tokens: characters, or words (whitespace or the tokenizer)."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        if self.level == "char":
+            return list(text)
+        split = self.tokenizer or _whitespace_split
+        return list(split(text))
+
+    def encode(self, text: str | Sequence[str]) -> np.ndarray:
+        """Ids (int64 array) of a text (tokenized first) or of a list of tokens.
+
+        Raises
+        ------
+        ValueError
+            Naming the unknown tokens, when some are not in the vocabulary and it has no
+            ``<unk>``.
+        """
+        tokens = self.tokenize(text) if isinstance(text, str) else list(text)
+        unk = self.unk_id
+        stoi = self.stoi
+        if unk is None:
+            unknown = {t for t in set(tokens) if t not in stoi}
+            if unknown:
+                shown = ", ".join(repr(t) for t in sorted(unknown)[:10])
+                more = f" (and {len(unknown) - 10} more)" if len(unknown) > 10 else ""
+                raise ValueError(
+                    f"{len(unknown)} token(s) not in the vocabulary and no {UNK} to map them "
+                    f"to: {shown}{more}"
+                )
+            ids = [stoi[t] for t in tokens]
+        else:
+            ids = [stoi.get(t, unk) for t in tokens]
+        return np.array(ids, dtype=np.int64)
+
+    def lookup_tokens(self, ids: Iterable[int]) -> list[str]:
+        """Tokens for a sequence of ids."""
+        ids = np.asarray(ids)
+        if ids.size and not np.issubdtype(ids.dtype, np.integer):
+            raise TypeError(f"ids must be integers, got dtype {ids.dtype}")
+        ids = ids.reshape(-1)
+        if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
+            bad = ids[(ids < 0) | (ids >= len(self))][0]
+            raise IndexError(f"id {bad} out of range for a vocabulary of {len(self)}")
+        return [self.itos[i] for i in ids.tolist()]
+
+    def decode(self, ids: Iterable[int], skip_specials: bool = False) -> str:
+        """Text for a sequence of ids, tokens joined by ``sep``; optionally drop specials."""
+        tokens = self.lookup_tokens(ids)
+        if skip_specials:
+            tokens = [t for t in tokens if t not in self.specials]
+        return self.sep.join(tokens)
+
+    # -- files ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready description (the tokenizer function itself cannot be saved)."""
+        return {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "level": self.level,
+            "sep": self.sep,
+            "specials": self.specials,
+            "custom_tokenizer": self.tokenizer is not None,
+            "itos": self.itos,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object], tokenizer: Tokenizer | None = None) -> Vocab:
+        """Inverse of :meth:`to_dict`; pass ``tokenizer`` again if one was used."""
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise ValueError(f"not a minirnn vocabulary (expected format {_FORMAT!r})")
+        if data.get("version") != _VERSION:
+            raise ValueError(
+                f"vocabulary format version {data.get('version')!r} is not supported "
+                f"(this minirnn reads version {_VERSION})"
+            )
+        vocab = cls(
+            level=str(data["level"]),
+            specials=list(data["specials"]),
+            tokenizer=tokenizer,
+            sep=str(data["sep"]),
+        )
+        vocab._set_tokens([str(t) for t in data["itos"]])
+        return vocab
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the vocabulary as UTF-8 JSON (human-readable, no pickle)."""
+        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+        Path(path).write_text(text + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, tokenizer: Tokenizer | None = None) -> Vocab:
+        """Read a vocabulary written by :meth:`save`."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path} is not valid JSON: {err}") from None
+        return cls.from_dict(data, tokenizer=tokenizer)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Vocab):
+            return NotImplemented
+        return (self.itos, self.level, self.sep, self.specials) == (
+            other.itos,
+            other.level,
+            other.sep,
+            other.specials,
+        )
+
+    __hash__ = None  # mutable-ish and compared by content
+
+    def __repr__(self) -> str:
+        head = ", ".join(repr(t) for t in self.itos[:8])
+        more = ", ..." if len(self) > 8 else ""
+        return f"Vocab(level={self.level!r}, size={len(self)}, tokens=[{head}{more}])"
