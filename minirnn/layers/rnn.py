@@ -1,4 +1,5 @@
-"""Simple recurrent layers: :class:`RNNCell` (one step) and :class:`RNN` (a whole sequence)."""
+"""Simple recurrent layers: :class:`RNNCell` (one step) and :class:`RNN` (a whole sequence,
+optionally stacked and bidirectional)."""
 
 from __future__ import annotations
 
@@ -20,26 +21,9 @@ from minirnn.functional.rnn import (
     rnn_step_forward,
 )
 from minirnn.layers.base import Layer
+from minirnn.layers.recurrent import RecurrentCore, RecurrentLayer, init_recurrent_params
 
-
-def init_recurrent_params(
-    layer: Layer,
-    input_size: int,
-    hidden_size: int,
-    gates: int,
-    rng: np.random.Generator,
-    dtype: type,
-) -> None:
-    r"""Give ``layer`` parameters ``Wx`` (D, G*H), ``Wh`` (H, G*H) and ``b`` (G*H,).
-
-    Every entry is drawn from :math:`U(-1/\sqrt{H}, 1/\sqrt{H})`, PyTorch's default for
-    recurrent layers, in the order Wx, Wh, b.
-    """
-    bound = 1.0 / np.sqrt(hidden_size)
-    width = gates * hidden_size
-    layer.add_param("Wx", rng.uniform(-bound, bound, (input_size, width)).astype(dtype))
-    layer.add_param("Wh", rng.uniform(-bound, bound, (hidden_size, width)).astype(dtype))
-    layer.add_param("b", rng.uniform(-bound, bound, width).astype(dtype))
+__all__ = ["RNN", "RNNCell", "RNNCore", "init_recurrent_params"]
 
 
 class RNNCell(Layer):
@@ -105,70 +89,109 @@ class RNNCell(Layer):
         return dx
 
 
-class RNN(Layer):
-    r"""A simple RNN over a whole sequence, batch first, like PyTorch's ``nn.RNN``.
+class RNNCore(RecurrentCore):
+    """One layer, one direction of :class:`RNN`: runs ``rnn_forward``/``rnn_backward``."""
 
-    Parameters
-    ----------
-    input_size, hidden_size : int
-        ``D`` and ``H``.
-    nonlinearity : {"tanh", "relu", "sigmoid", "identity"}
-        The activation :math:`f`.
-    seed : int or numpy.random.Generator, optional
-        Source of the initial weights.
-    dtype : numpy dtype
-        Parameter dtype.
-
-    Notes
-    -----
-    .. math:: h_t = f(x_t W_x + h_{t-1} W_h + b), \quad t = 1, \dots, T
-
-    ``forward(x, h0)`` returns ``(hs, h_last)``; ``backward(dhs, dh_last=None)`` returns
-    ``dx`` and leaves the gradient of the initial state in ``dh0``.
-    """
+    num_gates = 1
+    state_names = ("h",)
 
     def __init__(
         self,
         input_size: int,
         hidden_size: int,
+        rng: np.random.Generator,
+        dtype: type,
         nonlinearity: str = "tanh",
+    ) -> None:
+        super().__init__(input_size, hidden_size, rng, dtype)
+        self.nonlinearity = nonlinearity
+
+    def run(self, x, states):
+        p = self.params
+        hs, cache = rnn_forward(x, states[0], p["Wx"], p["Wh"], p["b"], self.nonlinearity)
+        return hs, [hs[:, -1]], cache
+
+    def run_backward(self, dhs, cache, dfinals):
+        dx, dh0, dWx, dWh, db = rnn_backward(dhs, cache, dfinals[0])
+        self.accumulate(Wx=dWx, Wh=dWh, b=db)
+        return dx, [dh0]
+
+
+class RNN(RecurrentLayer):
+    r"""A simple (Elman) RNN over whole sequences, batch first, like PyTorch's ``nn.RNN``.
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        ``D`` and ``H``.
+    num_layers : int
+        Number of stacked layers; layer :math:`l > 0` reads the outputs of layer
+        :math:`l - 1`.
+    bidirectional : bool
+        Add a second core per layer that reads the sequence from the end; its states are
+        concatenated after the forward core's, per step, so outputs are (N, T, 2H).
+    dropout : float
+        Dropout probability on the outputs of every layer except the last, in training mode
+        only (:meth:`eval` turns it off). See ``fixed_dropout_masks``.
+    seed : int or numpy.random.Generator, optional
+        Source of the initial weights (drawn core by core in the order ``l0``,
+        ``l0_reverse``, ``l1``, ...) and then of the dropout masks.
+    dtype : numpy dtype
+        Parameter dtype.
+    nonlinearity : {"tanh", "relu", "sigmoid", "identity"}
+        The activation :math:`f` (keyword only).
+
+    Notes
+    -----
+    For each layer and direction
+
+    .. math:: h_t = f(x_t W_x + h_{t-1} W_h + b), \quad t = 1, \dots, T
+
+    ``forward(x, h0)`` returns ``(hs, h_last)``; ``backward(dhs, dh_last=None)`` returns
+    ``dx`` and leaves the gradient of the initial state in ``dh0``. States are (N, H) for a
+    single-layer unidirectional RNN and (num_layers * num_directions, N, H), in PyTorch's
+    order, otherwise. A single-layer unidirectional RNN keeps ``Wx`` (D, H), ``Wh`` (H, H)
+    and ``b`` (H,) at the top level; otherwise they live in sub-layers ``l0``,
+    ``l0_reverse``, ``l1``, ...
+    """
+
+    core_class = RNNCore
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
         seed: int | np.random.Generator | None = None,
         dtype: type = np.float64,
+        nonlinearity: str = "tanh",
     ) -> None:
-        super().__init__()
         check_choice(nonlinearity, tuple(ACTIVATIONS), "nonlinearity")
-        self.input_size = check_positive_int(input_size, "input_size")
-        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.nonlinearity = nonlinearity
-        init_recurrent_params(self, input_size, hidden_size, 1, make_rng(seed), dtype)
-        self._cache: tuple | None = None
-        self.dh0: np.ndarray | None = None
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bidirectional,
+            dropout,
+            seed,
+            dtype,
+            nonlinearity=nonlinearity,
+        )
 
     def forward(
         self, x: np.ndarray, h0: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return every hidden state (N, T, H) and the final one (N, H)."""
-        x = as_float_array(x, "x")
-        check_ndim(x, 3, "x", "(N, T, D)")
-        check_shape(x, (None, None, self.input_size), "x")
-        if h0 is None:
-            h0 = np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype)
-        h0 = as_float_array(h0, "h0")
-        check_shape(h0, (x.shape[0], self.hidden_size), "h0")
-        p = self.params
-        hs, self._cache = rnn_forward(x, h0, p["Wx"], p["Wh"], p["b"], self.nonlinearity)
-        return hs, hs[:, -1]
+        """Return every top-layer hidden state (N, T, H * num_directions) and ``h_last``."""
+        hs, (h_last,) = self._forward_states(x, [h0])
+        return hs, h_last
 
     def backward(self, dhs: np.ndarray, dh_last: np.ndarray | None = None) -> np.ndarray:
-        """Backpropagate through time; accumulate gradients, store ``dh0``, return ``dx``."""
-        if self._cache is None:
-            raise RuntimeError("RNN.backward called before forward")
-        x, h0 = self._cache[0], self._cache[1]
-        check_shape(dhs, x.shape[:2] + (self.hidden_size,), "dhs")
-        if dh_last is not None:
-            check_shape(dh_last, h0.shape, "dh_last")
-        dx, self.dh0, dWx, dWh, db = rnn_backward(dhs, self._cache, dh_last)
-        self.grads["Wx"] += dWx
-        self.grads["Wh"] += dWh
-        self.grads["b"] += db
-        return dx
+        """Backpropagate through time; accumulate gradients, store ``dh0``, return ``dx``.
+
+        ``dh_last`` is a gradient arriving at the final state from outside (a head on the
+        last state, or the next chunk in truncated BPTT); without it none flows there.
+        """
+        return self._backward_states(dhs, [dh_last])

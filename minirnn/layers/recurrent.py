@@ -1,0 +1,326 @@
+"""The machinery shared by :class:`RNN`, :class:`LSTM` and :class:`GRU`: stacking, directions,
+dropout between layers, state shapes and input checks.
+
+Two kinds of object live here:
+
+* a :class:`RecurrentCore` is one layer running in one direction. It owns ``Wx``, ``Wh``,
+  ``b`` (and whatever else its cell needs) and runs one functional sequence pair
+  (``rnn_forward``/``rnn_backward``, ...). Subclasses only say which pair and how many gates.
+* a :class:`RecurrentLayer` arranges cores the way PyTorch does: ``num_layers`` layers, each
+  with a forward core and, if bidirectional, a reverse core that reads the sequence from the
+  end. The outputs of the two directions are concatenated per step and, in training mode,
+  passed through dropout before the next layer.
+
+A single-layer unidirectional layer has exactly one core and shares its ``params``/``grads``
+dicts, so its parameters appear at the top level (``Wx``, ``Wh``, ``b``). Otherwise each core is
+a sub-layer named ``l0``, ``l0_reverse``, ``l1``, ... (dotted names such as ``l1_reverse.Wx``),
+the same names PyTorch uses as suffixes (``weight_ih_l1_reverse``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+
+from minirnn._checks import as_float_array, check_ndim, check_positive_int, check_shape, make_rng
+from minirnn.layers.base import Layer
+from minirnn.layers.dropout import Dropout, check_dropout_probability
+
+
+def init_recurrent_params(
+    layer: Layer,
+    input_size: int,
+    hidden_size: int,
+    gates: int,
+    rng: np.random.Generator,
+    dtype: type,
+) -> None:
+    r"""Give ``layer`` parameters ``Wx`` (D, G*H), ``Wh`` (H, G*H) and ``b`` (G*H,).
+
+    Every entry is drawn from :math:`U(-1/\sqrt{H}, 1/\sqrt{H})`, PyTorch's default for
+    recurrent layers, in the order Wx, Wh, b.
+    """
+    bound = 1.0 / np.sqrt(hidden_size)
+    width = gates * hidden_size
+    layer.add_param("Wx", rng.uniform(-bound, bound, (input_size, width)).astype(dtype))
+    layer.add_param("Wh", rng.uniform(-bound, bound, (hidden_size, width)).astype(dtype))
+    layer.add_param("b", rng.uniform(-bound, bound, width).astype(dtype))
+
+
+class RecurrentCore(Layer):
+    """One recurrent layer running forwards over a sequence (the reversal happens outside).
+
+    Subclasses set ``num_gates`` and ``state_names`` and implement :meth:`run` and
+    :meth:`run_backward` with one functional sequence pair.
+    """
+
+    #: how many H-wide blocks Wx, Wh and b have (LSTM 4, GRU 3, RNN 1)
+    num_gates: int = 1
+    #: the recurrent states, in the order forward takes and returns them
+    state_names: tuple[str, ...] = ("h",)
+
+    def __init__(
+        self, input_size: int, hidden_size: int, rng: np.random.Generator, dtype: type
+    ) -> None:
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        init_recurrent_params(self, input_size, hidden_size, self.num_gates, rng, dtype)
+
+    def run(
+        self, x: np.ndarray, states: Sequence[np.ndarray]
+    ) -> tuple[np.ndarray, list[np.ndarray], tuple]:
+        """Return ``(hs (N, T, H), final states, cache)`` for ``x`` (N, T, D)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def run_backward(
+        self, dhs: np.ndarray, cache: tuple, dfinals: Sequence[np.ndarray | None]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Add the parameter gradients into ``grads``; return ``(dx, initial-state grads)``."""
+        raise NotImplementedError  # pragma: no cover
+
+    def accumulate(self, **grads: np.ndarray) -> None:
+        """Add each named gradient into ``self.grads``."""
+        for name, grad in grads.items():
+            self.grads[name] += grad
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.input_size}, {self.hidden_size})"
+
+
+class RecurrentLayer(Layer):
+    """Base of the sequence layers: stacked, optionally bidirectional cores with dropout.
+
+    Subclasses set ``core_class`` and write thin ``forward``/``backward`` methods with the
+    state arguments of their cell, calling :meth:`_forward_states` and
+    :meth:`_backward_states`. See :class:`minirnn.layers.RNN` for the parameters.
+
+    Attributes
+    ----------
+    fixed_dropout_masks : bool
+        ``False`` (default): every training-mode forward draws new dropout masks. ``True``:
+        the masks of the last forward are reused until :meth:`resample_dropout` is called, so
+        that a gradient check sees one fixed function.
+    cache : object
+        What ``backward`` needs from the last ``forward``. Save it and put it back to
+        backpropagate through an earlier chunk in truncated BPTT (see the docs page
+        *Recurrent layers*).
+    """
+
+    core_class: type[RecurrentCore] = RecurrentCore
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        seed: int | np.random.Generator | None = None,
+        dtype: type = np.float64,
+        **core_options: object,
+    ) -> None:
+        super().__init__()
+        self.input_size = check_positive_int(input_size, "input_size")
+        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
+        if isinstance(num_layers, str):
+            raise TypeError(
+                f"num_layers must be a positive integer, got {num_layers!r} "
+                "(pass options such as nonlinearity= by keyword)"
+            )
+        self.num_layers = check_positive_int(num_layers, "num_layers")
+        if not isinstance(bidirectional, (bool, np.bool_)):
+            raise TypeError(f"bidirectional must be True or False, got {bidirectional!r}")
+        self.bidirectional = bool(bidirectional)
+        self.num_directions = 2 if self.bidirectional else 1
+        self.dropout = check_dropout_probability(dropout, "dropout")
+        if self.dropout > 0 and self.num_layers == 1:
+            warnings.warn(
+                "dropout is applied between stacked layers only; with num_layers=1 it has "
+                "no effect (as in PyTorch)",
+                UserWarning,
+                stacklevel=3,
+            )
+        self.rng = make_rng(seed)
+        # Cores in PyTorch's order (l0, l0_reverse, l1, ...) so that the same seed draws
+        # the same numbers into the same places whatever the caller does later.
+        self.cores: list[RecurrentCore] = []
+        for layer_index in range(self.num_layers):
+            width = self.input_size if layer_index == 0 else self.hidden_size * self.num_directions
+            for _direction in range(self.num_directions):
+                core = self.core_class(width, self.hidden_size, self.rng, dtype, **core_options)
+                self.cores.append(core)
+        if self.stacked:
+            for index, core in enumerate(self.cores):
+                self.add_sublayer(self.core_name(index), core)
+        else:
+            # One core: its parameters are ours, at the top level.
+            self.params = self.cores[0].params
+            self.grads = self.cores[0].grads
+        self.dropouts = [Dropout(self.dropout, self.rng) for _ in range(self.num_layers - 1)]
+        self._cache: tuple | None = None
+        for name in self.core_class.state_names:
+            setattr(self, f"d{name}0", None)
+
+    # -- naming ------------------------------------------------------------------------
+    @property
+    def stacked(self) -> bool:
+        """True when states carry a leading (num_layers * num_directions) axis."""
+        return self.num_layers > 1 or self.bidirectional
+
+    def core_name(self, index: int) -> str:
+        """PyTorch's suffix for core ``index``: ``l0``, ``l0_reverse``, ``l1``, ..."""
+        layer_index, direction = divmod(index, self.num_directions)
+        return f"l{layer_index}" + ("_reverse" if direction else "")
+
+    def named_cores(self) -> list[tuple[str, RecurrentCore]]:
+        """``(suffix, core)`` pairs in PyTorch's order, for single-layer layers too."""
+        return [(self.core_name(i), core) for i, core in enumerate(self.cores)]
+
+    # -- dropout -----------------------------------------------------------------------
+    @property
+    def fixed_dropout_masks(self) -> bool:
+        return all(d.fixed_masks for d in self.dropouts) if self.dropouts else False
+
+    @fixed_dropout_masks.setter
+    def fixed_dropout_masks(self, fixed: bool) -> None:
+        for d in self.dropouts:
+            d.fixed_masks = bool(fixed)
+
+    def resample_dropout(self) -> None:
+        """Make the next training-mode forward draw new dropout masks."""
+        for d in self.dropouts:
+            d.resample()
+
+    def train(self, mode: bool = True) -> RecurrentLayer:
+        super().train(mode)
+        for d in self.dropouts:
+            d.train(mode)
+        return self
+
+    # -- truncated BPTT ------------------------------------------------------------------
+    @property
+    def cache(self) -> tuple | None:
+        return self._cache
+
+    @cache.setter
+    def cache(self, value: tuple | None) -> None:
+        self._cache = value
+
+    # -- checks --------------------------------------------------------------------------
+    def state_shape(self, batch: int) -> tuple[int, ...]:
+        """Shape of one state (h0, c0, h_last, ...) for a batch of ``batch`` sequences."""
+        if self.stacked:
+            return (self.num_layers * self.num_directions, batch, self.hidden_size)
+        return (batch, self.hidden_size)
+
+    def _check_input(self, x: object) -> np.ndarray:
+        x = as_float_array(x, "x")
+        check_ndim(x, 3, "x", "(N, T, D)")
+        check_shape(x, (None, None, self.input_size), "x")
+        if x.shape[1] == 0:
+            raise ValueError(f"x must have at least one time step, got shape {x.shape}")
+        return x
+
+    def _check_state(self, state: object, name: str, x: np.ndarray) -> np.ndarray:
+        shape = self.state_shape(x.shape[0])
+        if state is None:
+            return np.zeros(shape, dtype=x.dtype)
+        state = as_float_array(state, name)
+        check_shape(state, shape, name)
+        return state
+
+    # -- the generic passes ----------------------------------------------------------------
+    def _forward_states(
+        self, x: object, states: Sequence[np.ndarray | None]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Run every core; return the top layer's hs and the final states (our shapes)."""
+        x = self._check_input(x)
+        names = self.core_class.state_names
+        states = [self._check_state(states[i], f"{n}0", x) for i, n in enumerate(names)]
+        if not self.stacked:
+            hs, finals, cache = self.cores[0].run(x, states)
+            self._cache = (x.shape, [cache])
+            return hs, finals
+        core_caches = []
+        finals: list[list[np.ndarray]] = [[] for _ in names]
+        layer_input = x
+        for layer_index in range(self.num_layers):
+            outputs = []
+            for direction in range(self.num_directions):
+                index = layer_index * self.num_directions + direction
+                core_states = [s[index] for s in states]
+                # The reverse core sees time flipped; flipping back lines its states up
+                # with the forward core's, step by step.
+                seq = layer_input[:, ::-1] if direction else layer_input
+                hs, core_finals, cache = self.cores[index].run(seq, core_states)
+                outputs.append(hs[:, ::-1] if direction else hs)
+                core_caches.append(cache)
+                for i, final in enumerate(core_finals):
+                    finals[i].append(final)
+            out = np.concatenate(outputs, axis=2) if self.bidirectional else outputs[0]
+            if layer_index < self.num_layers - 1:
+                out = self.dropouts[layer_index].forward(out)
+            layer_input = out
+        self._cache = (x.shape, core_caches)
+        return layer_input, [np.stack(f) for f in finals]
+
+    def _backward_states(
+        self, dhs: np.ndarray, dfinals: Sequence[np.ndarray | None]
+    ) -> np.ndarray:
+        """Backpropagate through every core; set ``d<state>0``; return dx."""
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        x_shape, core_caches = self._cache
+        N, T, _ = x_shape
+        H = self.hidden_size
+        dhs = as_float_array(dhs, "dhs")
+        check_shape(dhs, (N, T, H * self.num_directions), "dhs")
+        names = self.core_class.state_names
+        shape = self.state_shape(N)
+        for i, n in enumerate(names):
+            d = dfinals[i]
+            if d is not None:
+                as_float_array(d, f"d{n}_last")
+                check_shape(d, shape, f"d{n}_last")
+        if not self.stacked:
+            dx, dinitials = self.cores[0].run_backward(dhs, core_caches[0], dfinals)
+            for i, n in enumerate(names):
+                setattr(self, f"d{n}0", dinitials[i])
+            return dx
+        dinitials: list[list[np.ndarray]] = [[None] * len(self.cores) for _ in names]
+        dout = dhs
+        for layer_index in range(self.num_layers - 1, -1, -1):
+            if layer_index < self.num_layers - 1:
+                dout = self.dropouts[layer_index].backward(dout)
+            dinput = None
+            for direction in range(self.num_directions):
+                index = layer_index * self.num_directions + direction
+                dhs_core = dout[:, :, direction * H : (direction + 1) * H]
+                if direction:
+                    dhs_core = dhs_core[:, ::-1]
+                core_dfinals = [None if d is None else d[index] for d in dfinals]
+                dx, core_dinitials = self.cores[index].run_backward(
+                    dhs_core, core_caches[index], core_dfinals
+                )
+                if direction:
+                    dx = dx[:, ::-1]
+                dinput = dx if dinput is None else dinput + dx
+                for i, d in enumerate(core_dinitials):
+                    dinitials[i][index] = d
+            dout = dinput
+        for i, n in enumerate(names):
+            setattr(self, f"d{n}0", np.stack(dinitials[i]))
+        return dout
+
+    def __repr__(self) -> str:
+        extra = ""
+        if self.num_layers > 1:
+            extra += f", num_layers={self.num_layers}"
+        if self.bidirectional:
+            extra += ", bidirectional=True"
+        if self.dropout:
+            extra += f", dropout={self.dropout}"
+        return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{extra})"
