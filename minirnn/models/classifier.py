@@ -1,0 +1,337 @@
+r"""Many-to-one and many-to-many recurrent models over padded batches of token ids.
+
+:class:`SequenceClassifier` reads a whole sequence and gives one label (is this name female
+or male? what is the sum of the first two digits?). :class:`SequenceTagger` gives one label
+per step (a tagger, or a next-character model). Both accept a bidirectional encoder, which
+is where bidirectional networks belong: every output may depend on the whole input.
+
+Both follow the model protocol of :func:`minirnn.train.fit`: ``forward_backward(batch)``
+returns the loss and accumulates gradients, ``evaluate(batch)`` returns the loss only. A
+batch has ``inputs`` (N, T) integer ids, ``targets`` ((N,) for the classifier, (N, T) for the
+tagger) and an optional ``mask`` (N, T) marking the valid steps (right padding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minirnn._checks import check_choice, check_positive_int, make_rng
+from minirnn.layers.base import Layer
+from minirnn.layers.dropout import Dropout
+from minirnn.layers.embedding import Embedding
+from minirnn.layers.linear import Linear
+from minirnn.models.padded_rnn import (
+    check_cell,
+    last_valid_states,
+    last_valid_states_backward,
+    lengths_from_mask,
+    padded_backward,
+    padded_forward,
+    recurrent_layer,
+)
+
+
+def _check_ids(ids: object, vocab_size: int, name: str = "inputs") -> np.ndarray:
+    ids = np.asarray(ids)
+    if not np.issubdtype(ids.dtype, np.integer):
+        raise TypeError(f"{name} must be integer token ids, got dtype {ids.dtype}")
+    if ids.ndim != 2:
+        raise ValueError(f"{name} must have shape (N, T), got {ids.shape}")
+    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+        raise ValueError(
+            f"{name} must lie in [0, {vocab_size}), got values from {ids.min()} to {ids.max()}"
+        )
+    return ids
+
+
+class _RecurrentReader(Layer):
+    """Shared front end: ids -> (embedding or one-hot) -> stacked (bi)directional RNN."""
+
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden_size: int,
+        cell: str,
+        num_layers: int,
+        bidirectional: bool,
+        dropout: float,
+        embedding_dim: int | None,
+        rng: np.random.Generator,
+        dtype: type,
+    ) -> None:
+        super().__init__()
+        self.vocab_size = check_positive_int(vocab_size, "vocab_size")
+        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
+        self.cell = check_cell(cell)
+        self.bidirectional = bool(bidirectional)
+        self.num_directions = 2 if self.bidirectional else 1
+        self.dtype = dtype
+        self.embedding: Embedding | None = None
+        if embedding_dim is not None:
+            self.embedding = self.add_sublayer(
+                "embedding", Embedding(vocab_size, embedding_dim, seed=rng, dtype=dtype)
+            )
+            input_size = check_positive_int(embedding_dim, "embedding_dim")
+        else:
+            input_size = self.vocab_size  # one-hot rows
+        self.rnn = self.add_sublayer(
+            "rnn",
+            recurrent_layer(
+                self.cell, input_size, hidden_size, num_layers=num_layers,
+                bidirectional=self.bidirectional, dropout=dropout if num_layers > 1 else 0.0,
+                seed=rng, dtype=dtype,
+            ),
+        )
+        self._reader_cache: tuple | None = None
+
+    def read(self, ids: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Return every top-layer state (N, T, dirs*H) and the lengths (N,)."""
+        ids = _check_ids(ids, self.vocab_size)
+        lengths = lengths_from_mask(mask, ids.shape)
+        if self.embedding is not None:
+            x = self.embedding.forward(ids)
+        else:
+            x = np.eye(self.vocab_size, dtype=self.dtype)[ids]
+        hs, rnn_cache = padded_forward(self.rnn, x, lengths)
+        self._reader_cache = (rnn_cache,)
+        return hs, lengths
+
+    def read_backward(self, dhs: np.ndarray) -> None:
+        """Backpropagate ``dhs`` into the recurrent layer and the embedding."""
+        (rnn_cache,) = self._reader_cache
+        dx = padded_backward(self.rnn, dhs, rnn_cache)
+        if self.embedding is not None:
+            self.embedding.backward(dx)
+
+
+class SequenceClassifier(_RecurrentReader):
+    r"""Read a sequence of token ids, predict one class: many-to-one.
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of token ids ``V``.
+    num_classes : int
+        Number of classes ``C``.
+    hidden_size : int
+        ``H`` per direction.
+    cell : {"rnn", "lstm", "gru"}
+        Recurrent cell.
+    num_layers : int
+        Stacked layers.
+    bidirectional : bool
+        Add a reverse direction; the summary is then ``2H`` wide.
+    dropout : float
+        Dropout between stacked layers and on the summary before the head.
+    embedding_dim : int, optional
+        Learn an ``Embedding`` of this size; ``None`` feeds one-hot rows.
+    pooling : {"last", "mean"}
+        How the states become one vector (Notes).
+    seed : int or numpy.random.Generator, optional
+        Source of the initial weights and dropout masks.
+    dtype : numpy dtype
+        Parameter dtype.
+
+    Notes
+    -----
+    With :math:`L_n` the length of sequence :math:`n` and :math:`h_t = [\overrightarrow{h}_t;
+    \overleftarrow{h}_t]` the top layer's states, the summary is
+
+    .. math::
+
+        s_n = [\overrightarrow{h}_{L_n - 1};\ \overleftarrow{h}_0] \quad \text{(last)}, \qquad
+        s_n = \frac{1}{L_n} \sum_{t < L_n} h_t \quad \text{(mean)},
+
+    each direction's state after it has read the whole valid sequence. Then
+    :math:`z = s W + b`, :math:`p = \mathrm{softmax}(z)` and the loss is the mean of
+    :math:`-\log p_{y_n}`. Padded steps never reach a valid state (see
+    :mod:`minirnn.models.padded_rnn`), so a padded sequence scores like the unpadded one.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_classes: int,
+        hidden_size: int = 64,
+        cell: str = "lstm",
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        embedding_dim: int | None = None,
+        pooling: str = "last",
+        seed: int | np.random.Generator | None = None,
+        dtype: type = np.float64,
+    ) -> None:
+        rng = make_rng(seed)
+        super().__init__(vocab_size, hidden_size, cell, num_layers, bidirectional, dropout,
+                         embedding_dim, rng, dtype)
+        check_choice(pooling, ("last", "mean"), "pooling")
+        self.pooling = pooling
+        self.num_classes = check_positive_int(num_classes, "num_classes")
+        self.dropout = self.add_sublayer("dropout", Dropout(dropout, seed=rng))
+        width = self.num_directions * hidden_size
+        self.head = self.add_sublayer("head", Linear(width, num_classes, seed=rng, dtype=dtype))
+        self._cache: tuple | None = None
+
+    # -- passes -------------------------------------------------------------------------
+    def forward(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Return the class scores (logits) of shape (N, C)."""
+        hs, lengths = self.read(inputs, mask)
+        if self.pooling == "last":
+            summary = last_valid_states(hs, lengths, self.hidden_size, self.bidirectional)
+        else:
+            weights = (np.arange(hs.shape[1])[None, :] < lengths[:, None]) / lengths[:, None]
+            weights = weights.astype(hs.dtype)
+            summary = np.einsum("nt,nth->nh", weights, hs)
+            self._weights = weights
+        self._cache = (hs.shape, lengths)
+        return self.head.forward(self.dropout.forward(summary))
+
+    def backward(self, dlogits: np.ndarray) -> None:
+        """Backpropagate the gradient of the logits; accumulates every parameter gradient."""
+        if self._cache is None:
+            raise RuntimeError("SequenceClassifier.backward called before forward")
+        hs_shape, lengths = self._cache
+        dsummary = self.dropout.backward(self.head.backward(dlogits))
+        if self.pooling == "last":
+            dhs = last_valid_states_backward(dsummary, hs_shape, lengths, self.hidden_size,
+                                             self.bidirectional)
+        else:
+            dhs = self._weights[:, :, None] * dsummary[:, None, :]
+        self.read_backward(dhs)
+
+    # -- the model protocol ---------------------------------------------------------------
+    def _loss(self, batch, backward: bool) -> float:
+        from minirnn.losses import softmax_cross_entropy
+
+        logits = self.forward(batch.inputs, getattr(batch, "mask", None))
+        targets = np.asarray(batch.targets)
+        if targets.shape != (logits.shape[0],):
+            raise ValueError(
+                f"targets must have shape ({logits.shape[0]},) (one class per sequence), "
+                f"got {targets.shape}"
+            )
+        loss, dlogits = softmax_cross_entropy(logits, targets)
+        if backward:
+            self.backward(dlogits)
+        return float(loss)
+
+    def forward_backward(self, batch) -> float:
+        """Mean cross-entropy of ``batch``; gradients are added into ``grads``."""
+        return self._loss(batch, backward=True)
+
+    def evaluate(self, batch) -> float:
+        """Mean cross-entropy of ``batch`` without dropout and without gradients."""
+        was_training = self.training
+        self.eval()
+        try:
+            return self._loss(batch, backward=False)
+        finally:
+            self.train(was_training)
+
+    def predict_proba(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities (N, C), computed in evaluation mode."""
+        was_training = self.training
+        self.eval()
+        try:
+            logits = self.forward(inputs, mask)
+        finally:
+            self.train(was_training)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        return probs / probs.sum(axis=1, keepdims=True)
+
+    def predict(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """The most probable class of each sequence (N,)."""
+        return self.predict_proba(inputs, mask).argmax(axis=1)
+
+    def accuracy(self, inputs: np.ndarray, targets: np.ndarray,
+                 mask: np.ndarray | None = None) -> float:
+        """Fraction of sequences whose predicted class equals the target."""
+        return float(np.mean(self.predict(inputs, mask) == np.asarray(targets)))
+
+
+class SequenceTagger(_RecurrentReader):
+    r"""Read a sequence of token ids, predict one class per step: many-to-many.
+
+    Parameters are those of :class:`SequenceClassifier` without ``pooling``; ``num_classes``
+    is the number of tags (for a next-character model, the vocabulary size).
+
+    Notes
+    -----
+    :math:`z_t = h_t W + b` with :math:`h_t = [\overrightarrow{h}_t; \overleftarrow{h}_t]`;
+    the loss is the mean of :math:`-\log \mathrm{softmax}(z_t)_{y_t}` over valid steps.
+    A bidirectional tagger's output at step :math:`t` depends on the inputs *after*
+    :math:`t` too. That is right for tagging and fatal for predicting the next input (the
+    reverse direction has already read it): see ``docs/classification.md``.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_classes: int,
+        hidden_size: int = 64,
+        cell: str = "lstm",
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        embedding_dim: int | None = None,
+        seed: int | np.random.Generator | None = None,
+        dtype: type = np.float64,
+    ) -> None:
+        rng = make_rng(seed)
+        super().__init__(vocab_size, hidden_size, cell, num_layers, bidirectional, dropout,
+                         embedding_dim, rng, dtype)
+        self.num_classes = check_positive_int(num_classes, "num_classes")
+        width = self.num_directions * hidden_size
+        self.head = self.add_sublayer("head", Linear(width, num_classes, seed=rng, dtype=dtype))
+
+    def forward(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Return per-step scores (N, T, C); padded steps hold meaningless values."""
+        hs, _ = self.read(inputs, mask)
+        return self.head.forward(hs)
+
+    def backward(self, dlogits: np.ndarray) -> None:
+        """Backpropagate per-step logit gradients (zero on padded steps)."""
+        self.read_backward(self.head.backward(dlogits))
+
+    def _loss(self, batch, backward: bool) -> float:
+        from minirnn.losses import softmax_cross_entropy
+
+        mask = getattr(batch, "mask", None)
+        logits = self.forward(batch.inputs, mask)
+        targets = np.asarray(batch.targets)
+        if targets.shape != logits.shape[:2]:
+            raise ValueError(
+                f"targets must have shape {logits.shape[:2]} (one tag per step), "
+                f"got {targets.shape}"
+            )
+        loss, dlogits = softmax_cross_entropy(logits, targets, mask=mask)
+        if backward:
+            self.backward(dlogits)
+        return float(loss)
+
+    def forward_backward(self, batch) -> float:
+        """Mean per-step cross-entropy over valid steps; gradients are added into ``grads``."""
+        return self._loss(batch, backward=True)
+
+    def evaluate(self, batch) -> float:
+        """Mean per-step cross-entropy over valid steps, no gradients."""
+        was_training = self.training
+        self.eval()
+        try:
+            return self._loss(batch, backward=False)
+        finally:
+            self.train(was_training)
+
+    def predict_proba(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Per-step probabilities (N, T, C), in evaluation mode."""
+        was_training = self.training
+        self.eval()
+        try:
+            logits = self.forward(inputs, mask)
+        finally:
+            self.train(was_training)
+        logits = logits - logits.max(axis=-1, keepdims=True)
+        probs = np.exp(logits)
+        return probs / probs.sum(axis=-1, keepdims=True)
