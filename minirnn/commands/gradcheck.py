@@ -1,0 +1,134 @@
+"""``minirnn gradcheck KIND``: check a small random layer's backward pass and print the report.
+
+Each kind is an entry in :data:`KINDS`: a :class:`Kind` that adds its own options to its
+parser and builds ``(layer, inputs)`` from the parsed arguments. Adding a layer to the command
+is adding one entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from minirnn.functional.activations import ACTIVATIONS
+from minirnn.gradcheck import check_layer
+from minirnn.layers.base import Layer
+
+Builder = Callable[[argparse.Namespace, np.random.Generator], tuple[Layer, dict]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One checkable layer: help text, a builder and (optionally) extra options."""
+
+    help: str
+    build: Builder
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+
+
+def recurrent_kwargs(args: argparse.Namespace) -> dict:
+    """``num_layers``/``bidirectional`` for the layer, given only when not the default."""
+    kwargs: dict = {}
+    if args.layers != 1:
+        kwargs["num_layers"] = args.layers
+    if args.bidirectional:
+        kwargs["bidirectional"] = True
+    return kwargs
+
+
+def random_state(args: argparse.Namespace, rng: np.random.Generator) -> np.ndarray:
+    """A random initial state: (N, H), or (layers * directions, N, H) when stacked."""
+    directions = 2 if args.bidirectional else 1
+    if args.layers == 1 and directions == 1:
+        return rng.standard_normal((args.batch_size, args.hidden_size))
+    return rng.standard_normal((args.layers * directions, args.batch_size, args.hidden_size))
+
+
+def random_sequence(args: argparse.Namespace, rng: np.random.Generator) -> np.ndarray:
+    """A random input of shape (N, T, D)."""
+    return rng.standard_normal((args.batch_size, args.steps, args.input_size))
+
+
+def _build_rnn(args: argparse.Namespace, rng: np.random.Generator) -> tuple[Layer, dict]:
+    from minirnn.layers.rnn import RNN
+
+    layer = RNN(
+        args.input_size,
+        args.hidden_size,
+        nonlinearity=args.nonlinearity,
+        seed=rng,
+        **recurrent_kwargs(args),
+    )
+    return layer, {"x": random_sequence(args, rng), "h0": random_state(args, rng)}
+
+
+def _rnn_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--nonlinearity", choices=tuple(ACTIVATIONS), default="tanh", help="default: tanh"
+    )
+
+
+#: kind name -> how to build and configure it
+KINDS: dict[str, Kind] = {
+    "rnn": Kind("simple (Elman) RNN", _build_rnn, _rnn_arguments),
+}
+
+
+def _common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input-size", type=int, default=3, help="D (default: 3)")
+    parser.add_argument("--hidden-size", type=int, default=4, help="H (default: 4)")
+    parser.add_argument("--batch-size", type=int, default=2, help="N (default: 2)")
+    parser.add_argument("--steps", type=int, default=5, help="T (default: 5)")
+    parser.add_argument("--layers", type=int, default=1, help="stacked layers (default: 1)")
+    parser.add_argument("--bidirectional", action="store_true", help="check both directions")
+    parser.add_argument("--seed", type=int, default=0, help="weights and inputs (default: 0)")
+    parser.add_argument(
+        "--max-entries",
+        type=int,
+        default=None,
+        help="check only this many random entries per array (default: all)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 on suspicious rows too, not only wrong"
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``gradcheck`` and one sub-command per entry of :data:`KINDS`."""
+    parser = subparsers.add_parser(
+        "gradcheck",
+        help="check a layer's backward pass against finite differences",
+        description=(
+            "Build a small random layer, compare its hand-written gradients with centred "
+            "differences and print the report. Exit status 1 when a gradient is wrong."
+        ),
+    )
+    kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
+    for name, kind in KINDS.items():
+        sub = kinds.add_parser(name, help=kind.help, description=f"Gradient check: {kind.help}.")
+        _common_arguments(sub)
+        if kind.add_arguments is not None:
+            kind.add_arguments(sub)
+        sub.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the layer, check it, print the table; 0 when it passes, 1 otherwise."""
+    for option in ("input_size", "hidden_size", "batch_size", "steps", "layers"):
+        if getattr(args, option) < 1:
+            flag = "--" + option.replace("_", "-")
+            print(f"minirnn gradcheck: {flag} must be a positive integer")
+            return 2
+    rng = np.random.default_rng(args.seed)
+    layer, inputs = KINDS[args.kind].build(args, rng)
+    report = check_layer(layer, inputs, seed=rng, max_entries=args.max_entries)
+    report.title = (
+        f"minirnn gradcheck {args.kind}: {layer!r} on N={args.batch_size}, T={args.steps}, "
+        f"seed={args.seed}; finite-difference step 1e-5"
+    )
+    print(report)
+    passed = report.all_good if args.strict else report.ok
+    return 0 if passed else 1
