@@ -1,4 +1,4 @@
-"""The simple (Elman) recurrent network: one step and a whole sequence, forward and backward.
+r"""The simple (Elman) recurrent network: one step and a whole sequence, forward and backward.
 
 Symbols (row-vector maths, batch first, as in the docs):
 
