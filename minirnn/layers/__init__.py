@@ -1,7 +1,12 @@
 """Stateful layers with ``params`` and ``grads``; see :mod:`minirnn.layers.base`."""
 
 from minirnn.layers.base import Layer
+from minirnn.layers.dropout import Dropout
 from minirnn.layers.embedding import Embedding
+from minirnn.layers.gru import GRU
+from minirnn.layers.lstm import LSTM
+from minirnn.layers.rnn import RNN, RNNCell
 
 __all__ = ["Layer"]
 __all__ += ["Embedding"]
+__all__ += ["RNN", "RNNCell", "LSTM", "GRU", "Dropout"]

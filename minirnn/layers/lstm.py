@@ -1,0 +1,103 @@
+"""The LSTM sequence layer, optionally stacked and bidirectional (like PyTorch's ``nn.LSTM``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minirnn.functional.lstm import lstm_backward, lstm_forward
+from minirnn.layers.recurrent import RecurrentCore, RecurrentLayer
+
+__all__ = ["LSTM", "LSTMCore"]
+
+LSTM_GATES = ("i", "f", "g", "o")
+
+
+class LSTMCore(RecurrentCore):
+    """One layer, one direction of :class:`LSTM`: runs ``lstm_forward``/``lstm_backward``."""
+
+    gates = LSTM_GATES
+    num_gates = 4
+    state_names = ("h", "c")
+
+    def run(self, x, states):
+        p = self.params
+        hs, c_last, cache = lstm_forward(x, states[0], states[1], p["Wx"], p["Wh"], p["b"])
+        return hs, [hs[:, -1], c_last], cache
+
+    def run_backward(self, dhs, cache, dfinals):
+        dx, dh0, dc0, dWx, dWh, db = lstm_backward(dhs, cache, dfinals[0], dfinals[1])
+        self.accumulate(Wx=dWx, Wh=dWh, b=db)
+        return dx, [dh0, dc0]
+
+
+class LSTM(RecurrentLayer):
+    r"""Long short-term memory over whole sequences, batch first, like PyTorch's ``nn.LSTM``.
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        ``D`` and ``H``.
+    num_layers : int
+        Number of stacked layers.
+    bidirectional : bool
+        Add a reverse core per layer; outputs become (N, T, 2H), forward states first.
+    dropout : float
+        Dropout probability on the outputs of every layer except the last, training mode
+        only. See ``fixed_dropout_masks`` and ``resample_dropout``.
+    seed : int or numpy.random.Generator, optional
+        Source of the initial weights, :math:`U(-1/\sqrt{H}, 1/\sqrt{H})` core by core, and
+        then of the dropout masks.
+    dtype : numpy dtype
+        Parameter dtype.
+
+    Notes
+    -----
+    Gates fused in PyTorch's order :math:`i, f, g, o`: ``Wx`` (D, 4H), ``Wh`` (H, 4H),
+    ``b`` (4H,). For each layer and direction
+
+    .. math::
+
+        [a^i_t, a^f_t, a^g_t, a^o_t] &= x_t W_x + h_{t-1} W_h + b \\
+        c_t &= \sigma(a^f_t) \odot c_{t-1} + \sigma(a^i_t) \odot \tanh(a^g_t) \\
+        h_t &= \sigma(a^o_t) \odot \tanh(c_t)
+
+    ``forward(x, h0, c0)`` returns ``(hs, h_last, c_last)``; ``backward(dhs, dh_last=None,
+    dc_last=None)`` returns ``dx`` and leaves ``dh0`` and ``dc0``. States are (N, H) for a
+    single-layer unidirectional LSTM and (num_layers * num_directions, N, H) otherwise.
+    """
+
+    gates = LSTM_GATES
+    core_class = LSTMCore
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        seed: int | np.random.Generator | None = None,
+        dtype: type = np.float64,
+    ) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bidirectional, dropout, seed, dtype)
+
+    def forward(
+        self, x: np.ndarray, h0: np.ndarray | None = None, c0: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the top layer's hidden states (N, T, H * num_directions), h_last, c_last."""
+        hs, (h_last, c_last) = self._forward_states(x, [h0, c0])
+        return hs, h_last, c_last
+
+    def backward(
+        self,
+        dhs: np.ndarray,
+        dh_last: np.ndarray | None = None,
+        dc_last: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Backpropagate through time; accumulate gradients, store ``dh0``/``dc0``, return dx.
+
+        ``dh_last``/``dc_last`` are gradients arriving at the final states from outside (a
+        head on the last state, or the next chunk in truncated BPTT); without them none
+        flows there.
+        """
+        return self._backward_states(dhs, [dh_last, dc_last])
