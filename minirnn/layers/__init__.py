@@ -4,9 +4,12 @@ from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout
 from minirnn.layers.embedding import Embedding
 from minirnn.layers.gru import GRU
+from minirnn.layers.gru_cell import GRUCell
 from minirnn.layers.lstm import LSTM
+from minirnn.layers.lstm_cell import LSTMCell
 from minirnn.layers.rnn import RNN, RNNCell
 
 __all__ = ["Layer"]
 __all__ += ["Embedding"]
+__all__ += ["LSTMCell", "GRUCell"]
 __all__ += ["RNN", "RNNCell", "LSTM", "GRU", "Dropout"]
