@@ -346,3 +346,22 @@ def test_bad_gru_and_lstm_options():
         GRU(D, H, reset_after="after")
     with pytest.raises(TypeError, match="nonlinearity"):
         LSTM(D, H, nonlinearity="relu")
+
+
+# -- the command line ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "argv,expected_rows",
+    [
+        (["lstm", "--layers", "2", "--bidirectional"], ["l1_reverse.Wh[o]", "c0"]),
+        (["gru", "--reset-before"], ["Wx[n]"]),
+        (["gru", "--reset-after", "--layers", "2"], ["l1.b_hn"]),
+    ],
+)
+def test_gradcheck_command(argv, expected_rows, capsys):
+    from minirnn.cli import main
+
+    assert main(["gradcheck", *argv, "--max-entries", "2"]) == 0
+    out = capsys.readouterr().out
+    for row in expected_rows:
+        assert row in out
+    assert ("b_hn" in out) == ("--reset-before" not in argv)

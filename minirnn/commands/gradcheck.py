@@ -71,9 +71,39 @@ def _rnn_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _build_lstm(args: argparse.Namespace, rng: np.random.Generator) -> tuple[Layer, dict]:
+    from minirnn.layers.lstm import LSTM
+
+    layer = LSTM(args.input_size, args.hidden_size, seed=rng, **recurrent_kwargs(args))
+    x, h0, c0 = random_sequence(args, rng), random_state(args, rng), random_state(args, rng)
+    return layer, {"x": x, "h0": h0, "c0": c0}
+
+
+def _build_gru(args: argparse.Namespace, rng: np.random.Generator) -> tuple[Layer, dict]:
+    from minirnn.layers.gru import GRU
+
+    kwargs = recurrent_kwargs(args)
+    layer = GRU(args.input_size, args.hidden_size, seed=rng, reset_after=args.reset_after, **kwargs)
+    return layer, {"x": random_sequence(args, rng), "h0": random_state(args, rng)}
+
+
+def _gru_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--reset-after",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="PyTorch form (default); --no-reset-after is the Cho et al. 2014 form",
+    )
+    parser.add_argument(
+        "--reset-before", dest="reset_after", action="store_false", help="same as --no-reset-after"
+    )
+
+
 #: kind name -> how to build and configure it
 KINDS: dict[str, Kind] = {
     "rnn": Kind("simple (Elman) RNN", _build_rnn, _rnn_arguments),
+    "lstm": Kind("LSTM, per-gate rows i, f, g, o", _build_lstm),
+    "gru": Kind("GRU, per-gate rows r, z, n", _build_gru, _gru_arguments),
 }
 
 
