@@ -1,0 +1,156 @@
+"""What a training run records: per-iteration losses and gradient norms, validation, samples.
+
+:class:`History` keeps growing Python lists while training (cheap to append) and hands out
+NumPy arrays on request, so plotting code and users see plain arrays. It saves to and loads
+from a ``.npz`` file with no pickle involved.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+#: per-iteration fields and their dtypes
+STEP_FIELDS = {
+    "iteration": np.int64,
+    "loss": np.float64,
+    "smooth_loss": np.float64,
+    "grad_norm": np.float64,
+    "clipped": np.bool_,
+    "lr": np.float64,
+}
+#: per-validation fields and their dtypes
+VAL_FIELDS = {
+    "val_iteration": np.int64,
+    "val_loss": np.float64,
+    "val_perplexity": np.float64,
+}
+_SAMPLE_FIELDS = ("sample_iteration", "sample_text")
+
+
+class History:
+    """The record of a training run, one NumPy array per quantity.
+
+    Every attribute below is a fresh NumPy array built from the recorded values.
+
+    Attributes
+    ----------
+    iteration : int64
+        Iteration number of each recorded update (1 for the first).
+    loss : float64
+        The loss ``forward_backward`` returned at that update.
+    smooth_loss : float64
+        Bias-corrected exponential moving average of ``loss``.
+    grad_norm : float64
+        Global L2 norm of all gradients before clipping.
+    clipped : bool
+        Whether clipping changed the gradients at that update.
+    lr : float64
+        The optimizer's learning rate used at that update (NaN if it has no ``lr``).
+    val_iteration, val_loss, val_perplexity : int64, float64, float64
+        One entry per validation: when it ran, the mean validation loss and
+        :math:`\\exp` of it.
+    sample_iteration, sample_text : int64, str
+        Samples drawn during training and when.
+
+    ``stop_reason`` says why training ended: ``"iterations"``, ``"epochs"``, ``"callback"``,
+    ``"interrupted"``, ``"data exhausted"`` (or ``None`` while running).
+    """
+
+    def __init__(self) -> None:
+        self._lists: dict[str, list] = {name: [] for name in (*STEP_FIELDS, *VAL_FIELDS)}
+        self._samples: list[tuple[int, str]] = []
+        self.stop_reason: str | None = None
+
+    # -- recording ----------------------------------------------------------------------
+    def record_step(
+        self,
+        iteration: int,
+        loss: float,
+        smooth_loss: float,
+        grad_norm: float,
+        clipped: bool,
+        lr: float = float("nan"),
+    ) -> None:
+        """Append one update's numbers."""
+        values = (iteration, loss, smooth_loss, grad_norm, clipped, lr)
+        for name, value in zip(STEP_FIELDS, values, strict=True):
+            self._lists[name].append(value)
+
+    def record_validation(self, iteration: int, loss: float) -> None:
+        """Append one validation result; the perplexity is ``exp(loss)``."""
+        self._lists["val_iteration"].append(iteration)
+        self._lists["val_loss"].append(loss)
+        # exp overflows to inf for a hopeless model; say so instead of warning.
+        with np.errstate(over="ignore"):
+            self._lists["val_perplexity"].append(float(np.exp(loss)))
+
+    def record_sample(self, iteration: int, text: str) -> None:
+        """Keep a generated sample."""
+        self._samples.append((int(iteration), str(text)))
+
+    # -- reading ------------------------------------------------------------------------
+    def __getattr__(self, name: str) -> np.ndarray:
+        # Only called for attributes not found normally: the recorded fields.
+        lists = self.__dict__.get("_lists", {})
+        dtypes = {**STEP_FIELDS, **VAL_FIELDS}
+        if name in dtypes:
+            return np.asarray(lists[name], dtype=dtypes[name])
+        if name == "sample_iteration":
+            return np.asarray([i for i, _ in self._samples], dtype=np.int64)
+        if name == "sample_text":
+            return np.asarray([t for _, t in self._samples], dtype=str)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    @property
+    def samples(self) -> list[tuple[int, str]]:
+        """Samples as a list of ``(iteration, text)``."""
+        return list(self._samples)
+
+    def __len__(self) -> int:
+        return len(self._lists["iteration"])
+
+    def as_arrays(self) -> dict[str, np.ndarray]:
+        """Every field as a NumPy array, by name."""
+        names = (*STEP_FIELDS, *VAL_FIELDS, *_SAMPLE_FIELDS)
+        return {name: getattr(self, name) for name in names}
+
+    # -- saving -------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write every array to ``path`` (``.npz``); returns the path."""
+        path = Path(path)
+        with open(path, "wb") as handle:
+            np.savez(handle, **self.as_arrays())
+        return path
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> History:
+        """Rebuild a history from :meth:`as_arrays` output (missing fields stay empty)."""
+        history = cls()
+        for name in (*STEP_FIELDS, *VAL_FIELDS):
+            if name in arrays:
+                history._lists[name] = np.asarray(arrays[name]).tolist()
+        lengths = {len(history._lists[name]) for name in STEP_FIELDS}
+        lengths_val = {len(history._lists[name]) for name in VAL_FIELDS}
+        if len(lengths) > 1 or len(lengths_val) > 1:
+            raise ValueError("history arrays have inconsistent lengths")
+        if "sample_iteration" in arrays and "sample_text" in arrays:
+            history._samples = [
+                (int(i), str(t))
+                for i, t in zip(arrays["sample_iteration"], arrays["sample_text"], strict=True)
+            ]
+        return history
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> History:
+        """Read a file written by :meth:`save` (no pickle)."""
+        with np.load(path, allow_pickle=False) as data:
+            return cls.from_arrays({key: data[key] for key in data.files})
+
+    def __repr__(self) -> str:
+        last = f", last loss {self._lists['loss'][-1]:.4g}" if len(self) else ""
+        return (
+            f"History({len(self)} iterations, {len(self._lists['val_loss'])} validations{last})"
+        )
