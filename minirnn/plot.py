@@ -1,0 +1,190 @@
+"""Plots of a training run and of gradients through time.
+
+Every function takes ``ax=None`` (draw on a new figure) or a Matplotlib ``Axes`` and returns
+the Axes it drew on, so plots can share a figure. Matplotlib is imported inside the functions:
+``import minirnn`` never needs it.
+
+A *history* here is a :class:`~minirnn.history.History` or any object (or dict) with the same
+array names: ``iteration``, ``loss``, ``smooth_loss``, ``grad_norm``, ``clipped``,
+``val_iteration``, ``val_loss``, ``val_perplexity``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "plot_loss",
+    "plot_perplexity",
+    "plot_grad_norm",
+    "plot_gradient_through_time",
+]
+
+
+def _axes(ax: Any) -> Any:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt  # lazily: plotting is optional
+
+    _, ax = plt.subplots()
+    return ax
+
+
+def _field(history: Any, name: str) -> np.ndarray:
+    """An array from a History, a dict of arrays, or any object with attributes."""
+    if isinstance(history, Mapping):
+        value = history.get(name)
+    else:
+        value = getattr(history, name, None)
+    return np.asarray([] if value is None else value)
+
+
+def plot_loss(
+    history: Any,
+    ax: Any = None,
+    raw: bool = True,
+    smooth: bool = True,
+    validation: bool = True,
+    log_y: bool = False,
+) -> Any:
+    """Training loss against iteration: raw (faint), smoothed, and validation (markers).
+
+    Parameters
+    ----------
+    history : History or dict of arrays
+    ax : matplotlib Axes, optional
+    raw, smooth, validation : bool
+        Which curves to draw (validation only if the history has any).
+    log_y : bool
+        Logarithmic loss axis.
+
+    Returns
+    -------
+    matplotlib Axes
+        Lines are labelled ``"loss"``, ``"smoothed loss"`` and ``"validation loss"``.
+    """
+    ax = _axes(ax)
+    iteration = _field(history, "iteration")
+    if raw:
+        ax.plot(iteration, _field(history, "loss"), alpha=0.3, lw=0.8, label="loss")
+    if smooth:
+        ax.plot(iteration, _field(history, "smooth_loss"), lw=1.5, label="smoothed loss")
+    val_iteration = _field(history, "val_iteration")
+    if validation and val_iteration.size:
+        ax.plot(val_iteration, _field(history, "val_loss"), "o-", ms=4, label="validation loss")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss")
+    if log_y:
+        ax.set_yscale("log")
+    ax.legend()
+    return ax
+
+
+def plot_perplexity(
+    history: Any, ax: Any = None, train: bool = True, validation: bool = True
+) -> Any:
+    r"""Perplexity :math:`e^{L}` against iteration (log scale).
+
+    The training curve is :math:`\exp` of the smoothed loss, the validation curve the
+    recorded validation perplexity. Meaningful when the loss is the mean negative
+    log-likelihood per token in nats (cross-entropy).
+
+    Returns
+    -------
+    matplotlib Axes
+        Lines labelled ``"train (smoothed)"`` and ``"validation"``.
+    """
+    ax = _axes(ax)
+    if train:
+        with np.errstate(over="ignore"):
+            ppl = np.exp(_field(history, "smooth_loss"))
+        ax.plot(_field(history, "iteration"), ppl, label="train (smoothed)")
+    val_iteration = _field(history, "val_iteration")
+    if validation and val_iteration.size:
+        ax.plot(val_iteration, _field(history, "val_perplexity"), "o-", ms=4, label="validation")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("perplexity")
+    ax.set_yscale("log")
+    ax.legend()
+    return ax
+
+
+def plot_grad_norm(history: Any, ax: Any = None, threshold: float | None = None) -> Any:
+    """Global gradient norm (before clipping) per iteration, clipped iterations marked.
+
+    Parameters
+    ----------
+    history : History or dict of arrays
+    ax : matplotlib Axes, optional
+    threshold : float, optional
+        A clipping threshold to draw as a horizontal line.
+
+    Returns
+    -------
+    matplotlib Axes
+        Lines labelled ``"gradient norm"`` and, when any, ``"clipped"`` (markers only).
+    """
+    ax = _axes(ax)
+    iteration = _field(history, "iteration")
+    norm = _field(history, "grad_norm")
+    ax.plot(iteration, norm, lw=0.8, label="gradient norm")
+    clipped = _field(history, "clipped").astype(bool)
+    if clipped.any():
+        ax.plot(iteration[clipped], norm[clipped], "x", ms=3, label="clipped")
+    if threshold is not None:
+        ax.axhline(threshold, color="gray", ls="--", lw=1, label=f"threshold {threshold:g}")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(r"$\|g\|$")
+    ax.set_yscale("log")
+    ax.legend()
+    return ax
+
+
+def plot_gradient_through_time(
+    norms: Any, ax: Any = None, log_y: bool = True, cell_state: bool = False
+) -> Any:
+    r"""Plot :math:`\|\partial L / \partial h_t\|` against :math:`t` for a loss at the last step.
+
+    Parameters
+    ----------
+    norms : GradientNorms, 1-D array, or dict of label to either
+        From :func:`minirnn.diagnostics.gradient_norms_through_time`; a dict draws one line
+        per entry (e.g. ``{"SRN": ..., "LSTM": ..., "GRU": ...}``). A plain array is read as
+        values for ``t = 0, ..., T``.
+    ax : matplotlib Axes, optional
+    log_y : bool
+        Logarithmic y axis, where geometric decay is a straight line.
+    cell_state : bool
+        Also draw :math:`\|\partial L / \partial c_t\|` (dashed) for entries that have it.
+
+    Returns
+    -------
+    matplotlib Axes
+        One line per entry, labelled with its key (``"dh"`` for a single unlabelled entry),
+        and ``"<label> (cell)"`` for cell-state lines.
+    """
+    ax = _axes(ax)
+    entries = dict(norms) if isinstance(norms, Mapping) else {None: norms}
+    for label, entry in entries.items():
+        if hasattr(entry, "dh"):
+            steps, dh, dc = np.asarray(entry.steps), np.asarray(entry.dh), entry.dc
+        else:
+            dh = np.asarray(entry, dtype=float)
+            if dh.ndim != 1:
+                raise ValueError(f"norms for {label!r} must be 1-D, got shape {dh.shape}")
+            steps, dc = np.arange(dh.size), None
+        name = "dh" if label is None else str(label)
+        line = ax.plot(steps, dh, marker=".", label=name)[0]
+        if cell_state and dc is not None:
+            # c_T only reaches the loss through h_T, so its last point is 0: leave it out.
+            ax.plot(steps[:-1], np.asarray(dc)[:-1], ls="--", color=line.get_color(),
+                    label=f"{name} (cell)")
+    ax.set_xlabel("time step t (the loss is at the last step)")
+    ax.set_ylabel(r"$\|\partial L / \partial h_t\|$")
+    if log_y:
+        ax.set_yscale("log")
+    ax.legend()
+    return ax
