@@ -333,8 +333,9 @@ def fit(
         Validation data (same forms as ``batches``); the loss is the target-weighted mean of
         ``model.evaluate`` (see :func:`evaluate`) and the perplexity its exponential.
     val_every : int, optional
-        Validate every ``val_every`` iterations; by default at the end of every epoch. The
-        last iteration is always validated.
+        Validate every ``val_every`` iterations (callbacks of that iteration see the result
+        in ``info.val_loss``); by default once the iterator of each epoch is exhausted (after
+        that iteration's callbacks). The last iteration is always validated.
     clip_value, clip_norm : float, optional
         Clip each gradient entry to :math:`[-c, c]` (:func:`~minirnn.clip.clip_grad_value`)
         or the global norm to :math:`\theta` (:func:`~minirnn.clip.clip_grad_norm`); not both.
@@ -539,13 +540,10 @@ def fit(
 
                 # -- things due at this iteration -------------------------------------
                 val_loss = val_ppl = sample = None
-                epoch_ends = state.batches_per_epoch is not None and (
-                    state.batch_in_epoch == state.batches_per_epoch
-                )
+                # (validation at the end of an epoch, the default, runs below once the
+                # iterator is exhausted: epochs may differ in length by a batch)
                 if val_batches is not None and (
-                    (val_every is not None and it % val_every == 0)
-                    or (val_every is None and epoch_ends)
-                    or done()
+                    (val_every is not None and it % val_every == 0) or done()
                 ):
                     val_loss, val_ppl = _validate(model, val_batches, history, it, progress)
                     last_validated = it
@@ -578,7 +576,7 @@ def fit(
                 if info.stop:
                     stop_reason = "callback"
                     break
-            if stop_reason is None and (batch is _END or state.batches_per_epoch == produced):
+            if stop_reason is None and batch is _END:
                 # the epoch is over
                 if produced == 0:
                     if one_shot or state.epoch > 0:

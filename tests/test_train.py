@@ -301,3 +301,43 @@ def test_resume_without_rng_is_not_identical(tmp_path):
     fit(model2, opt2, batches, iterations=22, resume=path, verbose=False,
         scheduler=StepDecay(opt2, step_size=7, gamma=0.5))
     assert not np.array_equal(model2.parameters()["rnn.Wh"], straight.parameters()["rnn.Wh"])
+
+
+def test_language_model_resume_with_library_iterators(tmp_path):
+    """LanguageModel + LMBatches(random) + dropout: 30 straight == 17 + save + load + 13."""
+    from minirnn.data import LMBatches, Vocab, builtin_corpus
+    from minirnn.models.language_model import LanguageModel
+
+    text = builtin_corpus()[:3000]
+    vocab = Vocab.from_text(text)
+    ids = vocab.encode(text)
+
+    def run(iterations, seed, **kwargs):
+        model = LanguageModel(len(vocab), 16, embed_dim=8, cell="gru", dropout=0.3, seed=seed)
+        data = LMBatches(ids, 4, 10, scheme="random", seed=seed)
+        opt = Adam(model, lr=0.01)
+        fit(model, opt, data, iterations=iterations, clip_norm=1.0, verbose=False,
+            rng={"data": data.rng, "dropout": model.drop.rng}, vocab=vocab, **kwargs)
+        return model
+
+    straight = run(30, seed=0)
+    path = tmp_path / "lm.npz"
+    run(17, seed=0, checkpoint_path=path)
+    resumed = run(30, seed=5, resume=path)
+    for name, value in straight.parameters().items():
+        np.testing.assert_array_equal(resumed.parameters()[name], value, err_msg=name)
+    assert Vocab.from_dict(load_checkpoint(path).vocab) == vocab
+
+
+def test_epochs_of_different_lengths_are_run_to_the_end():
+    x, y = echo_data(40)
+    sizes = iter([3, 5, 2])
+
+    def epoch():
+        return [XYBatch(x[i : i + 8], y[i : i + 8]) for i in range(0, 8 * next(sizes), 8)]
+
+    model = EchoRegressor()
+    val = [XYBatch(x[:8], y[:8])]
+    history = fit(model, SGD(model, lr=0.1), epoch, epochs=3, val_batches=val, verbose=False)
+    assert len(history) == 10
+    np.testing.assert_array_equal(history.val_iteration, [3, 8, 10])
