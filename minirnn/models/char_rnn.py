@@ -1,0 +1,319 @@
+"""Karpathy's min-char-rnn as a minirnn model: exact when asked to be, and fast.
+
+The network is a one-hot input, a tanh Elman layer and a softmax over the vocabulary. Its
+parameters keep the original's names and column-vector shapes (``Wxh`` (H, V), ``Whh`` (H, H),
+``Why`` (V, H), ``bh`` (H, 1), ``by`` (V, 1)) so a learner can hold the code next to the
+write-up. The computation is reorganised for speed without changing the numbers beyond
+round-off: the one-hot input product is a column gather of ``Wxh``, the output layer and its
+gradients are one matrix product over all steps, and only the recurrence loops.
+
+The training loop that goes with it (data pointer, reset rule, Adagrad, clipping, smooth loss,
+samples) is :class:`minirnn.models.char_rnn_trainer.CharRNNTrainer`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minirnn._checks import check_positive_int, make_rng
+from minirnn.layers.base import Layer
+
+
+def _as_ids(ids: object, vocab_size: int, name: str) -> np.ndarray:
+    arr = np.asarray(ids)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of token ids, got shape "
+                         f"{arr.shape}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer token ids, got dtype {arr.dtype}")
+    if arr.min() < 0 or arr.max() >= vocab_size:
+        raise ValueError(f"{name} ids must lie in [0, {vocab_size}), got min {arr.min()} "
+                         f"max {arr.max()}")
+    return arr.astype(np.intp, copy=False)
+
+
+class CharRNN(Layer):
+    r"""min-char-rnn: one-hot input, tanh recurrence, softmax output.
+
+    Parameters
+    ----------
+    vocab_size : int
+        ``V``, the number of distinct tokens.
+    hidden_size : int
+        ``H`` (100 in min-char-rnn).
+    seed : int or numpy.random.Generator
+        With ``classic=True``: the seed of NumPy's *legacy global* stream, which is seeded and
+        then drawn from in the original's order (``Wxh``, ``Whh``, ``Why``, each
+        ``randn * 0.01``); the training samples later draw from that same stream. With
+        ``classic=False``: a ``np.random.Generator`` seed, and the global stream is untouched.
+    classic : bool
+        Whether to initialise from the legacy global stream (see ``seed``).
+    exact : bool
+        True: every floating-point operation happens in the original's order, so a classic
+        run matches min-char-rnn bit for bit (still several times faster than its loop:
+        the input product is a gather, the weight gradients are formed for all steps at
+        once, and there are no one-hot vectors). False: the output layer and its gradients
+        are single matrix products over all steps (faster still); the maths is the same,
+        but the round-off differs in the last bits, and because training amplifies such
+        differences, a long run drifts away from the original's numbers.
+
+    Notes
+    -----
+    For inputs :math:`x_1..x_T` (ids) and targets :math:`y_1..y_T`, with column vectors as in
+    the original:
+
+    .. math::
+
+        h_t = \tanh(W_{xh}[:, x_t] + W_{hh} h_{t-1} + b_h), \quad
+        p_t = \mathrm{softmax}(W_{hy} h_t + b_y), \quad
+        L = -\sum_t \log p_t[y_t].
+
+    The loss is a *sum* over the chunk (not a mean), as in the original. Backward:
+    :math:`\delta^y_t = p_t - e_{y_t}`, :math:`\delta^h_t = (1 - h_t^2) \odot
+    (W_{hy}^\top \delta^y_t + W_{hh}^\top \delta^h_{t+1})`, and
+    :math:`\partial L / \partial h_0 = W_{hh}^\top \delta^h_1` (left in ``dhprev``).
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden_size: int = 100,
+        seed: int | np.random.Generator | None = 0,
+        classic: bool = True,
+        exact: bool = True,
+    ) -> None:
+        super().__init__()
+        self.vocab_size = V = check_positive_int(vocab_size, "vocab_size")
+        self.hidden_size = H = check_positive_int(hidden_size, "hidden_size")
+        self.classic = bool(classic)
+        self.exact = bool(exact)
+        shapes = (("Wxh", (H, V)), ("Whh", (H, H)), ("Why", (V, H)))
+        if self.classic:
+            if not isinstance(seed, (int, np.integer)):
+                raise TypeError(f"classic=True needs an int seed for np.random.seed, got {seed!r}")
+            np.random.seed(int(seed))  # noqa: NPY002 - the original's legacy global stream
+            for name, shape in shapes:
+                self.add_param(name, np.random.randn(*shape) * 0.01)  # noqa: NPY002
+        else:
+            rng = make_rng(seed)
+            for name, shape in shapes:
+                self.add_param(name, rng.standard_normal(shape) * 0.01)
+        self.add_param("bh", np.zeros((H, 1)))
+        self.add_param("by", np.zeros((V, 1)))
+        self._cache: tuple | None = None
+        self.dhprev: np.ndarray | None = None
+
+    # -- loss and its gradient ----------------------------------------------------------
+    def initial_state(self) -> np.ndarray:
+        """A zero hidden state, shape (H, 1) as in the original."""
+        return np.zeros((self.hidden_size, 1))
+
+    def _check_hprev(self, hprev: np.ndarray | None) -> np.ndarray:
+        if hprev is None:
+            return np.zeros(self.hidden_size)
+        hprev = np.asarray(hprev, dtype=np.float64)
+        if hprev.shape not in ((self.hidden_size, 1), (self.hidden_size,)):
+            raise ValueError(f"hprev must have shape ({self.hidden_size}, 1), got {hprev.shape}")
+        return hprev.reshape(self.hidden_size)
+
+    def forward(
+        self,
+        inputs: object,
+        targets: object,
+        hprev: np.ndarray | None = None,
+        check: bool = True,
+    ) -> tuple[float, np.ndarray]:
+        """Loss (summed over the chunk) and the last hidden state (H, 1); caches for backward.
+
+        ``check=False`` skips validating the ids (the trainer checked the corpus once).
+        """
+        if check:
+            x = _as_ids(inputs, self.vocab_size, "inputs")
+            y = _as_ids(targets, self.vocab_size, "targets")
+            if x.shape != y.shape:
+                raise ValueError(f"inputs and targets must have the same length, got {x.size} "
+                                 f"and {y.size}")
+        else:
+            x, y = inputs, targets
+        h = self._check_hprev(hprev)
+        p = self.params
+        Whh, Why, bh, by = p["Whh"], p["Why"], p["bh"][:, 0], p["by"][:, 0]
+        T = x.size
+        # Column gather = W_xh @ one_hot(x_t) for every step at once (exact: the one-hot
+        # product only adds zeros).
+        x_part = p["Wxh"][:, x].T  # (T, H)
+        if not self.exact:
+            x_part = x_part + bh  # one addition fewer per step (rounds differently)
+        hs = np.empty((T + 1, self.hidden_size))  # hs[0] = h_0, hs[t+1] = h_t
+        hs[0] = h
+        logits = np.empty((T, self.vocab_size))
+        pre = np.empty(self.hidden_size)
+        for t in range(T):
+            # h_t = tanh((W_xh x_t + W_hh h_{t-1}) + b_h), added in the original's order;
+            # the out= buffers only save allocations.
+            np.matmul(Whh, hs[t], out=pre)
+            np.add(x_part[t], pre, out=pre)
+            if self.exact:
+                np.add(pre, bh, out=pre)
+            np.tanh(pre, out=hs[t + 1])
+            if self.exact:
+                # A matrix-vector product per step, as the original: one matrix product for
+                # all steps would sum in another order and change the last bits.
+                np.matmul(Why, hs[t + 1], out=logits[t])
+                logits[t] += by
+        if not self.exact:
+            logits = hs[1:] @ Why.T + by  # every step in one product
+            logits -= logits.max(axis=1, keepdims=True)  # softmax is shift-invariant
+        exp = np.exp(logits)
+        probs = exp / exp.sum(axis=1, keepdims=True)
+        loss = 0.0
+        for value in -np.log(probs[np.arange(T), y]):
+            loss += float(value)  # step by step, in the original's order
+        self._cache = (x, y, hs, probs)
+        return loss, hs[-1].reshape(-1, 1).copy()
+
+    def backward(self, dh_last: np.ndarray | None = None) -> np.ndarray:
+        """Add the raw (unclipped) gradients into ``grads``; return and keep ``dhprev`` (H, 1).
+
+        ``dh_last`` is the gradient flowing into the last hidden state from a later chunk
+        (zero in min-char-rnn, which truncates backpropagation at chunk boundaries).
+        """
+        if self._cache is None:
+            raise RuntimeError("CharRNN.backward called before forward")
+        x, y, hs, probs = self._cache
+        p, g = self.params, self.grads
+        T = x.size
+        Why, Whh_T = p["Why"], p["Whh"].T
+        dlogits = probs.copy()
+        dlogits[np.arange(T), y] -= 1.0
+        if self.exact:
+            dh_out = np.empty((T, self.hidden_size))
+            for t in range(T):
+                np.matmul(Why.T, dlogits[t], out=dh_out[t])
+        else:
+            dh_out = dlogits @ Why  # (T, H): what every output sends back to its h_t
+        dh_next = np.zeros(self.hidden_size) if dh_last is None else self._check_hprev(dh_last)
+        tanh_grad = 1 - hs[1:] * hs[1:]  # the original's (1 - h*h), for all steps at once
+        dpre = np.empty((T, self.hidden_size))
+        dh = np.empty(self.hidden_size)
+        for t in range(T - 1, -1, -1):
+            np.add(dh_out[t], dh_next, out=dh)
+            np.multiply(tanh_grad[t], dh, out=dpre[t])
+            dh_next = Whh_T @ dpre[t]
+        if self.exact:
+            # The original adds the steps' outer products one at a time, last step first.
+            # einsum (without BLAS) forms each product with one rounding and accumulates the
+            # steps in the order given, so on the reversed steps it gives the same sums bit
+            # for bit (tests/test_char_rnn.py checks this), while a matrix product would not.
+            rev = np.arange(T - 1, -1, -1)
+            g["Why"] += np.einsum("tv,th->vh", dlogits[rev], hs[1:][rev])
+            g["Whh"] += np.einsum("ti,tj->ij", dpre[rev], hs[:-1][rev])
+            g["by"] += dlogits[rev].sum(axis=0)[:, None]
+            g["bh"] += dpre[rev].sum(axis=0)[:, None]
+        else:
+            g["Why"] += dlogits.T @ hs[1:]
+            g["Whh"] += dpre.T @ hs[:-1]
+            g["by"] += dlogits.sum(axis=0)[:, None]
+            g["bh"] += dpre.sum(axis=0)[:, None]
+        # Scatter-add, last step first: column x_t of dWxh receives dpre_t.
+        np.add.at(g["Wxh"].T, x[::-1], dpre[::-1])
+        self.dhprev = dh_next.reshape(-1, 1)
+        return self.dhprev
+
+    def loss_and_grads(
+        self,
+        inputs: object,
+        targets: object,
+        hprev: np.ndarray | None = None,
+        check: bool = True,
+    ) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
+        """min-char-rnn's ``lossFun`` without the clipping: ``(loss, grads, h_last)``.
+
+        The gradients are fresh (``zero_grad`` first) and raw, so they can be checked against
+        finite differences; clip them afterwards (:func:`minirnn.clip.clip_grad_value`).
+        """
+        self.zero_grad()
+        loss, h_last = self.forward(inputs, targets, hprev, check)
+        self.backward()
+        return loss, self.grads, h_last
+
+    # -- generation -----------------------------------------------------------------------
+    def step_probs(
+        self, h: np.ndarray, token: int, temperature: float = 1.0, top_k: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One step from state ``h`` (H,) reading ``token``: ``(h_next, probabilities)``."""
+        p = self.params
+        h = np.tanh(p["Wxh"][:, token] + p["Whh"] @ h + p["bh"][:, 0])
+        logits = (p["Why"] @ h + p["by"][:, 0]) / temperature
+        if top_k is not None and top_k < logits.size:
+            # Keep the k largest logits; everything else gets probability exactly zero.
+            cutoff = np.partition(logits, -top_k)[-top_k]
+            logits = np.where(logits >= cutoff, logits, -np.inf)
+        exp = np.exp(logits - logits.max())
+        return h, exp / exp.sum()
+
+    def sample(
+        self,
+        h: np.ndarray | None,
+        seed_ix: int,
+        n: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> list[int]:
+        """Draw ``n`` token ids, starting from state ``h`` and feeding ``seed_ix`` first.
+
+        With ``rng=None`` each draw is ``np.random.choice(V, p=p)`` on the legacy global
+        stream, one uniform number per token exactly like the original, so a classic run's
+        samples (and everything drawn after them) match it. Pass a Generator otherwise.
+        ``temperature`` < 1 sharpens the distribution, > 1 flattens it; ``top_k`` keeps only
+        the k most likely tokens at each step.
+        """
+        check_positive_int(n, "n")
+        if not temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {temperature!r}")
+        if top_k is not None:
+            check_positive_int(top_k, "top_k")
+        _as_ids([seed_ix], self.vocab_size, "seed_ix")
+        state = self._check_hprev(h)
+        token = int(seed_ix)
+        ids = []
+        for _ in range(n):
+            state, probs = self.step_probs(state, token, temperature, top_k)
+            if rng is None:
+                token = int(np.random.choice(self.vocab_size, p=probs))  # noqa: NPY002
+            else:
+                token = int(rng.choice(self.vocab_size, p=probs))
+            ids.append(token)
+        return ids
+
+    def prime(self, ids: object, h: np.ndarray | None = None) -> np.ndarray:
+        """Run the network over ``ids`` (all but the last) and return the state (H, 1).
+
+        Sampling from this state with ``seed_ix = ids[-1]`` continues the priming text.
+        """
+        x = _as_ids(ids, self.vocab_size, "priming ids")
+        state = self._check_hprev(h)
+        for token in x[:-1]:
+            state, _ = self.step_probs(state, int(token))
+        return state.reshape(-1, 1)
+
+    # -- evaluation -----------------------------------------------------------------------
+    def evaluate(self, ids: object, seq_length: int = 25) -> float:
+        """Mean negative log-likelihood in nats per token of ``ids`` (no gradients).
+
+        The text is read left to right in chunks of ``seq_length``, the hidden state carried
+        from chunk to chunk from zero, so every token except the first is predicted.
+        """
+        data = _as_ids(ids, self.vocab_size, "ids")
+        if data.size < 2:
+            raise ValueError(f"need at least 2 tokens to evaluate, got {data.size}")
+        check_positive_int(seq_length, "seq_length")
+        h = None
+        total = 0.0
+        for start in range(0, data.size - 1, seq_length):
+            stop = min(start + seq_length, data.size - 1)
+            loss, h = self.forward(data[start:stop], data[start + 1:stop + 1], h)
+            total += loss
+        self._cache = None
+        return total / (data.size - 1)

@@ -1,0 +1,167 @@
+"""min-char-rnn's training loop around :class:`~minirnn.models.char_rnn.CharRNN`.
+
+One iteration, in the original's order:
+
+1. if the next chunk would run past the end (``p + seq_length + 1 >= len(data)``) or this is
+   the first iteration, reset the hidden state to zeros and the data pointer ``p`` to 0;
+2. inputs are ``data[p : p+S]``, targets ``data[p+1 : p+S+1]``;
+3. every ``sample_every`` iterations, sample 200 tokens from the current state (the global
+   stream in a classic run);
+4. forward and backward over the chunk from the carried state ``hprev``;
+5. ``smooth_loss = 0.999 * smooth_loss + 0.001 * loss`` (it starts at ``-log(1/V) * S``, the
+   loss of a uniform guess), printed every 100 iterations;
+6. clip every gradient entry to [-5, 5], then one Adagrad step (``lr`` 0.1);
+7. ``p += S``, ``n += 1``; the last hidden state is carried to the next chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from minirnn._checks import check_positive_int
+from minirnn.clip import clip_grad_value
+from minirnn.models.char_rnn import CharRNN, _as_ids
+from minirnn.optim import Adagrad
+
+
+class CharRNNTrainer:
+    """Runs min-char-rnn's loop and records the losses and samples.
+
+    Parameters
+    ----------
+    model : CharRNN
+    data : 1-D int array
+        The whole corpus as token ids.
+    seq_length : int
+        ``S``, the chunk length (25).
+    lr : float
+        Adagrad's learning rate (0.1).
+    clip : float or None
+        Element-wise gradient clipping bound (5); None switches clipping off.
+    sample_every, sample_length : int
+        Sample ``sample_length`` tokens every ``sample_every`` iterations (0: never).
+    print_every : int
+        Echo ``iter n, loss: smooth`` every this many iterations (0: never).
+    decode : callable, optional
+        ids -> text, used to show samples (default: the ids themselves).
+    echo : callable or None
+        Where progress lines go (``print`` by default; None: silent).
+    rng : numpy.random.Generator, optional
+        Source of the samples; None means the legacy global stream, as in the original.
+    temperature, top_k :
+        Passed to :meth:`CharRNN.sample` for the progress samples.
+    """
+
+    def __init__(
+        self,
+        model: CharRNN,
+        data: object,
+        seq_length: int = 25,
+        lr: float = 0.1,
+        clip: float | None = 5.0,
+        sample_every: int = 100,
+        sample_length: int = 200,
+        print_every: int = 100,
+        decode: Callable[[list[int]], str] | None = None,
+        echo: Callable[[str], object] | None = print,
+        rng: np.random.Generator | None = None,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+    ) -> None:
+        if not isinstance(model, CharRNN):
+            raise TypeError(f"model must be a CharRNN, got {type(model).__name__}")
+        self.seq_length = check_positive_int(seq_length, "seq_length")
+        ids = np.asarray(data)
+        if ids.ndim != 1 or ids.size < self.seq_length + 1:
+            raise ValueError(
+                f"the corpus must hold at least seq_length + 1 = {self.seq_length + 1} tokens "
+                f"(one chunk of inputs plus its shifted targets), got {ids.size}"
+            )
+        self.data = _as_ids(ids, model.vocab_size, "data")
+        self.model = model
+        self.optimizer = Adagrad(model, lr=lr, eps=1e-8)
+        self.clip = clip
+        self.sample_every = int(sample_every)
+        self.sample_length = check_positive_int(sample_length, "sample_length")
+        self.print_every = int(print_every)
+        self.decode = decode
+        self.echo = echo
+        self.rng = rng
+        self.temperature = temperature
+        self.top_k = top_k
+        # The original's loop state.
+        self.n = 0
+        self.p = 0
+        self.hprev = model.initial_state()
+        self.smooth_loss = float(-np.log(1.0 / model.vocab_size) * self.seq_length)
+        # Records: the smooth loss after every iteration, the raw chunk losses, the samples.
+        self.smooth_losses: list[float] = []
+        self.losses: list[float] = []
+        self.samples: list[tuple[int, str]] = []
+
+    def _say(self, text: str) -> None:
+        if self.echo is not None:
+            self.echo(text)
+
+    def step(self) -> float:
+        """One iteration of the loop; returns the chunk's loss (summed over its tokens)."""
+        S = self.seq_length
+        if self.p + S + 1 >= self.data.size or self.n == 0:
+            self.hprev = self.model.initial_state()
+            self.p = 0
+        inputs = self.data[self.p:self.p + S]
+        targets = self.data[self.p + 1:self.p + S + 1]
+        if self.sample_every and self.n % self.sample_every == 0:
+            ids = self.model.sample(self.hprev, int(inputs[0]), self.sample_length,
+                                    self.temperature, self.top_k, self.rng)
+            text = self.decode(ids) if self.decode is not None else str(ids)
+            self.samples.append((self.n, text))
+            self._say(f"----\n {text} \n----")
+        loss, _, self.hprev = self.model.loss_and_grads(inputs, targets, self.hprev, check=False)
+        self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
+        if self.print_every and self.n % self.print_every == 0:
+            self._say(f"iter {self.n}, loss: {self.smooth_loss:f}")
+        if self.clip is not None:
+            clip_grad_value(self.model, self.clip)
+        self.optimizer.step()
+        self.smooth_losses.append(self.smooth_loss)
+        self.losses.append(loss)
+        self.p += S
+        self.n += 1
+        return loss
+
+    def run(self, iterations: int, callback: Callable[[CharRNNTrainer], object] | None = None
+            ) -> CharRNNTrainer:
+        """Run ``iterations`` more iterations; ``callback(self)`` after each one."""
+        for _ in range(check_positive_int(iterations, "iterations")):
+            self.step()
+            if callback is not None:
+                callback(self)
+        return self
+
+    # -- saving and resuming --------------------------------------------------------------
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The loop's arrays for a checkpoint (hidden state and the loss records)."""
+        return {
+            "hprev": self.hprev,
+            "smooth_losses": np.asarray(self.smooth_losses, dtype=np.float64),
+            "losses": np.asarray(self.losses, dtype=np.float64),
+        }
+
+    def state_scalars(self) -> dict[str, float | int]:
+        """The loop's counters for a checkpoint's JSON."""
+        return {"n": self.n, "p": self.p, "smooth_loss": self.smooth_loss}
+
+    def load_state(self, scalars: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`state_scalars` and :meth:`state_arrays` saved."""
+        self.n, self.p = int(scalars["n"]), int(scalars["p"])
+        self.smooth_loss = float(scalars["smooth_loss"])
+        hprev = np.asarray(arrays["hprev"], dtype=np.float64)
+        if hprev.shape != (self.model.hidden_size, 1):
+            raise ValueError(f"saved hprev has shape {hprev.shape}, the model needs "
+                             f"({self.model.hidden_size}, 1)")
+        self.hprev = hprev.copy()
+        self.smooth_losses = arrays["smooth_losses"].tolist()
+        self.losses = arrays["losses"].tolist()
