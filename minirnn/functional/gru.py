@@ -289,95 +289,80 @@ def gru_backward(
     Notes
     -----
     With :math:`\bar{dh}_t = \partial L / \partial h_t + dh_{t+1 \to t}`, each step is
-    :func:`gru_step_backward`. Every gate gradient is :math:`\bar{dh}_t` (or, for
-    :math:`r` in the reset-before form, :math:`d\tilde h_t`) times a factor known from the
-    forward pass, e.g. :math:`da^n_t = \bar{dh}_t \odot (1-z_t)(1-n_t^2)`, so those factors
-    are computed for all steps before the loop. The weight gradients are single products
-    after it: :math:`dW_x = \sum_t x_t^\top da_t`, and :math:`dW_h` as in the step, summed
-    over :math:`t`.
+    :func:`gru_step_backward`, done on one step's (N, 3H) block at a time so that it stays
+    in cache. Only the products with :math:`W_h` (one for reset_after=True, two for the
+    reset-before form, whose :math:`da^r_t` needs :math:`d\tilde h_t = da^n_t
+    (W_h^n)^\top` first) are inside the loop. The weight gradients are single products
+    after it: :math:`dW_x = \sum_t x_t^\top da_t` and :math:`dW_h` as in the step,
+    summed over :math:`t`.
     """
     x_tm, Wx, Wh, hs, hn, gates, reset_after = cache
     T, N, H = hn.shape
     dtype = gates.dtype
-    r, z, n = (gates[..., k * H : (k + 1) * H] for k in range(3))
-    h_prevs = hs[:-1]
-
-    # Gate factors for all steps, so the loop only multiplies them by the incoming gradient.
-    # `factors` is then overwritten in place, entry by entry, by the gradients of the
-    # recurrent pre-activations (what multiplies W_h).
-    factors = np.empty_like(gates)
-    f_r, f_z, f_n = (factors[..., k * H : (k + 1) * H] for k in range(3))
-    one_minus_z = np.subtract(1.0, z)
-    # n: (1 - z)(1 - n^2)
-    np.multiply(n, n, out=f_n)
-    np.subtract(1.0, f_n, out=f_n)
-    f_n *= one_minus_z
-    # z: (h_prev - n) z (1 - z)
-    np.subtract(h_prevs, n, out=f_z)
-    f_z *= z
-    f_z *= one_minus_z
-    del one_minus_z
-    # r: its sigmoid slope times what it multiplies (hn, or h_prev in the reset-before
-    # form); with reset after, da^r = da^n * hn * r(1-r), so the n factor is folded in.
-    np.subtract(1.0, r, out=f_r)
-    f_r *= r
-    if reset_after:
-        f_r *= hn
-        f_r *= f_n
-        n_factor_x = f_n.copy()  # the input side sees da^n itself ...
-        f_n *= r  # ... W_h^n sees r * da^n
-    else:
-        f_r *= h_prevs
-
     dhs_tm = dhs.transpose(1, 0, 2)
-    dh_total = np.empty((T, N, H), dtype=dtype)  # kept: dx and dW_x need da^n after the loop
-    dh_next = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
+    # reset_after: `da` holds what multiplies W_h, [da^r, da^z, r * da^n], and da_n_input
+    # keeps da^n for the input side. Reset before: `da` is [da^r, da^z, da^n] for both.
+    da = np.empty_like(gates)
+    dh = np.empty((N, H), dtype=dtype)
+    one_minus_z = np.empty((N, H), dtype=dtype)
     scratch = np.empty((N, H), dtype=dtype)
+    dh_next = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
     if reset_after:
-        WhT = Wh.T
-        for t in range(T - 1, -1, -1):
-            dh = dh_total[t]
-            np.add(dhs_tm[t], dh_next, out=dh)
-            dah = factors[t]
-            dah_blocks = dah.reshape(N, 3, H)  # a view: factors[t] is contiguous
-            dah_blocks *= dh[:, None, :]
-            np.matmul(dah, WhT, out=dh_next)
-            np.multiply(dh, z[t], out=scratch)
-            dh_next += scratch
+        da_n_input = np.empty((T, N, H), dtype=dtype)
+        WhT = np.ascontiguousarray(Wh.T)  # BLAS runs faster on it than on a transposed view
     else:
-        Wh_rzT = np.ascontiguousarray(Wh[:, : 2 * H]).T
-        Wh_nT = np.ascontiguousarray(Wh[:, 2 * H :]).T
+        Wh_rzT = np.ascontiguousarray(Wh[:, : 2 * H].T)
+        Wh_nT = np.ascontiguousarray(Wh[:, 2 * H :].T)
         d_reset_h = np.empty((N, H), dtype=dtype)
-        for t in range(T - 1, -1, -1):
-            dh = dh_total[t]
-            np.add(dhs_tm[t], dh_next, out=dh)
-            da = factors[t]
-            da_r, da_z, da_n = da[:, :H], da[:, H : 2 * H], da[:, 2 * H :]
-            da_n *= dh
-            da_z *= dh
-            np.matmul(da_n, Wh_nT, out=d_reset_h)
-            da_r *= d_reset_h
-            np.matmul(da[:, : 2 * H], Wh_rzT, out=dh_next)
-            np.multiply(d_reset_h, r[t], out=scratch)
+    for t in range(T - 1, -1, -1):
+        a, d, h_prev = gates[t], da[t], hs[t]
+        r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+        d_r, d_z, d_n = d[:, :H], d[:, H : 2 * H], d[:, 2 * H :]
+        da_n = da_n_input[t] if reset_after else d_n
+        np.add(dhs_tm[t], dh_next, out=dh)
+        # da^n = dh (1 - z)(1 - n^2)
+        np.multiply(n, n, out=da_n)
+        np.subtract(1.0, da_n, out=da_n)
+        np.subtract(1.0, z, out=one_minus_z)
+        da_n *= one_minus_z
+        da_n *= dh
+        # da^z = dh (h_prev - n) z (1 - z)
+        np.subtract(h_prev, n, out=d_z)
+        d_z *= z
+        d_z *= one_minus_z
+        d_z *= dh
+        # da^r = (what r multiplies) * (its gradient) * r (1 - r)
+        np.subtract(1.0, r, out=d_r)
+        d_r *= r
+        if reset_after:
+            d_r *= hn[t]
+            d_r *= da_n
+            np.multiply(r, da_n, out=d_n)
+            np.matmul(d, WhT, out=dh_next)
+        else:
+            np.matmul(d_n, Wh_nT, out=d_reset_h)
+            d_r *= h_prev
+            d_r *= d_reset_h
+            np.matmul(d[:, : 2 * H], Wh_rzT, out=dh_next)
+            np.multiply(d_reset_h, r, out=scratch)
             dh_next += scratch
-            np.multiply(dh, z[t], out=scratch)
-            dh_next += scratch
+        # the direct path h = ... + z * h_prev
+        np.multiply(dh, z, out=scratch)
+        dh_next += scratch
 
-    flat = factors.reshape(T * N, 3 * H)
-    h_flat = h_prevs.reshape(T * N, H)
+    flat = da.reshape(T * N, 3 * H)
+    h_flat = hs[:-1].reshape(T * N, H)
     if reset_after:
-        # The input side sees da^n itself, not r * da^n: rebuild that block.
-        da_x = flat.copy()
-        np.multiply(dh_total, n_factor_x, out=da_x.reshape(T, N, 3 * H)[..., 2 * H :])
         dWh = h_flat.T @ flat
         db_hn = flat[:, 2 * H :].sum(axis=0)
+        # The input side sees da^n itself, not r * da^n: swap that block in, in place.
+        da[..., 2 * H :] = da_n_input
     else:
-        da_x = flat
         dWh = np.empty_like(Wh, dtype=dtype)
         np.matmul(h_flat.T, flat[:, : 2 * H], out=dWh[:, : 2 * H])
         np.matmul(hn.reshape(T * N, H).T, flat[:, 2 * H :], out=dWh[:, 2 * H :])
         db_hn = None
-    dx = (da_x @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
-    dWx = x_tm.T @ da_x
-    db = da_x.sum(axis=0)
+    dx = (flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
+    dWx = x_tm.T @ flat
+    db = flat.sum(axis=0)
     return dx, dh_next, dWx, dWh, db, db_hn
