@@ -227,6 +227,7 @@ class _Progress:
         self.width = 0
         self.open_line = False
         self.last_text = ""
+        self.printed_text = ""
 
     def line(self, it: int, total: int | None, epoch: int, loss: float, smooth: float,
              rate: float, clip_rate: float | None) -> str:
@@ -247,6 +248,7 @@ class _Progress:
         # Pad with spaces so a shorter line fully covers the previous one.
         sys.stderr.write("\r" + text.ljust(self.width))
         sys.stderr.flush()
+        self.printed_text = text
         self.width = len(text)
         self.open_line = True
 
@@ -263,7 +265,7 @@ class _Progress:
 
     def finish(self) -> None:
         """Show the latest numbers, then end the line."""
-        if self.last_text:
+        if self.last_text and self.last_text != self.printed_text:
             self.update(self.last_text, math.inf, force=True)
         self.close()
 

@@ -341,3 +341,10 @@ def test_epochs_of_different_lengths_are_run_to_the_end():
     history = fit(model, SGD(model, lr=0.1), epoch, epochs=3, val_batches=val, verbose=False)
     assert len(history) == 10
     np.testing.assert_array_equal(history.val_iteration, [3, 8, 10])
+
+
+def test_progress_line_is_not_repeated_at_the_end(capsys):
+    model, batches, _ = _setup()
+    fit(model, SGD(model, lr=0.1), batches, iterations=5, progress_every=1e9)
+    err = capsys.readouterr().err
+    assert err.count("iter 5/5") == 1 and err.count("iter 1/5") == 1, err
