@@ -127,6 +127,31 @@ class CharRNN(Layer):
 
         ``check=False`` skips validating the ids (the trainer checked the corpus once).
         """
+        loss, h_last, self._cache = self.forward_chunk(inputs, targets, hprev, check)
+        return loss, h_last
+
+    def backward(self, dh_last: np.ndarray | None = None) -> np.ndarray:
+        """Add the raw (unclipped) gradients into ``grads``; return and keep ``dhprev`` (H, 1).
+
+        ``dh_last`` is the gradient flowing into the last hidden state from a later chunk
+        (zero in min-char-rnn, which truncates backpropagation at chunk boundaries).
+        """
+        if self._cache is None:
+            raise RuntimeError("CharRNN.backward called before forward")
+        self.dhprev = self.backward_chunk(self._cache, dh_last)
+        return self.dhprev
+
+    def forward_chunk(
+        self,
+        inputs: object,
+        targets: object,
+        hprev: np.ndarray | None = None,
+        check: bool = True,
+    ) -> tuple[float, np.ndarray, tuple]:
+        """:meth:`forward` returning its cache instead of keeping it: ``(loss, h_last, cache)``.
+
+        Useful to backpropagate through several chunks (see :meth:`backward_chunk`).
+        """
         if check:
             x = _as_ids(inputs, self.vocab_size, "inputs")
             y = _as_ids(targets, self.vocab_size, "targets")
@@ -169,18 +194,11 @@ class CharRNN(Layer):
         loss = 0.0
         for value in -np.log(probs[np.arange(T), y]):
             loss += float(value)  # step by step, in the original's order
-        self._cache = (x, y, hs, probs)
-        return loss, hs[-1].reshape(-1, 1).copy()
+        return loss, hs[-1].reshape(-1, 1).copy(), (x, y, hs, probs)
 
-    def backward(self, dh_last: np.ndarray | None = None) -> np.ndarray:
-        """Add the raw (unclipped) gradients into ``grads``; return and keep ``dhprev`` (H, 1).
-
-        ``dh_last`` is the gradient flowing into the last hidden state from a later chunk
-        (zero in min-char-rnn, which truncates backpropagation at chunk boundaries).
-        """
-        if self._cache is None:
-            raise RuntimeError("CharRNN.backward called before forward")
-        x, y, hs, probs = self._cache
+    def backward_chunk(self, cache: tuple, dh_last: np.ndarray | None = None) -> np.ndarray:
+        """Backward of one :meth:`forward_chunk`; adds into ``grads``, returns dL/dh_prev (H, 1)."""
+        x, y, hs, probs = cache
         p, g = self.params, self.grads
         T = x.size
         Why, Whh_T = p["Why"], p["Whh"].T
@@ -217,8 +235,7 @@ class CharRNN(Layer):
             g["bh"] += dpre.sum(axis=0)[:, None]
         # Scatter-add, last step first: column x_t of dWxh receives dpre_t.
         np.add.at(g["Wxh"].T, x[::-1], dpre[::-1])
-        self.dhprev = dh_next.reshape(-1, 1)
-        return self.dhprev
+        return dh_next.reshape(-1, 1)
 
     def loss_and_grads(
         self,
@@ -313,7 +330,7 @@ class CharRNN(Layer):
         total = 0.0
         for start in range(0, data.size - 1, seq_length):
             stop = min(start + seq_length, data.size - 1)
-            loss, h = self.forward(data[start:stop], data[start + 1:stop + 1], h)
+            loss, h, _ = self.forward_chunk(data[start:stop], data[start + 1:stop + 1], h,
+                                            check=False)
             total += loss
-        self._cache = None
         return total / (data.size - 1)
