@@ -9,14 +9,15 @@ superscript picks a block (:math:`W_x^n` is the last H columns of ``Wx``).
     r_t &= \sigma(x_t W_x^r + h_{t-1} W_h^r + b^r), \quad
     z_t = \sigma(x_t W_x^z + h_{t-1} W_h^z + b^z) \\
     n_t &= \tanh(x_t W_x^n + b^n + r_t \odot (h_{t-1} W_h^n + b_{hn}))
-    \quad \text{(reset_after=True, PyTorch/cuDNN)} \\
+    \quad \text{(reset after: PyTorch, cuDNN)} \\
     n_t &= \tanh(x_t W_x^n + (r_t \odot h_{t-1}) W_h^n + b^n)
-    \quad \text{(reset_after=False, Cho et al. 2014)} \\
+    \quad \text{(reset before: Cho et al. 2014)} \\
     h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
 
-The last line is PyTorch's convention: :math:`z` keeps the *old* state. (d2l and some papers
-write :math:`z` for the share of the new candidate; swapping :math:`z \leftrightarrow 1-z`
-converts one into the other.)
+The last line is PyTorch's convention, shared by Cho et al. 2014, d2l and the course
+write-up: :math:`z` is the share of the *old* state. Some texts (Chung et al. 2014, for one)
+give :math:`z` to the new candidate instead; swapping :math:`z \leftrightarrow 1-z` converts
+one into the other.
 """
 
 from __future__ import annotations
