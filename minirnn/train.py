@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 
@@ -46,7 +46,8 @@ from minirnn.history import History
 __all__ = ["fit", "evaluate", "History", "TrainInfo", "TrainingDiverged"]
 
 #: one epoch of batches: a re-iterable, or a callable returning a fresh iterator
-Batches = Iterable[Any] | Callable[[], Iterable[Any]]
+# Union rather than "|": this line runs at import time, and setup.cfg allows Python 3.9.
+Batches = Union[Iterable[Any], Callable[[], Iterable[Any]]]  # noqa: UP007
 
 
 class TrainingDiverged(FloatingPointError):  # noqa: N818 - the name the docs use

@@ -241,3 +241,18 @@ def test_bad_arguments(tmp_path):
         save_checkpoint(tmp_path / "x.npz", model, rng=3)
     with pytest.raises(TypeError, match="vocab must be a dict"):
         save_checkpoint(tmp_path / "x.npz", model, vocab=object())
+
+
+def test_vocab_objects_are_stored_as_their_json(tmp_path):
+    from minirnn.data import Vocab
+
+    vocab = Vocab.from_text("to be or not to be, 生存还是毁灭")
+    path = save_checkpoint(tmp_path / "v.npz", EchoRegressor(), vocab=vocab)
+    assert Vocab.from_dict(load_checkpoint(path).vocab) == vocab
+
+    class SavesItself:  # only save(path): its own JSON file is read back
+        def save(self, target):
+            target.write_text(json.dumps({"tokens": ["x", "y"]}), encoding="utf-8")
+
+    path = save_checkpoint(tmp_path / "w.npz", EchoRegressor(), vocab=SavesItself())
+    assert load_checkpoint(path).vocab == {"tokens": ["x", "y"]}
