@@ -343,9 +343,13 @@ def _check_array(
 
 
 def _as_outputs(result: object) -> list[np.ndarray | None]:
-    """Forward results as a list: arrays are copied (a later forward may reuse buffers)."""
+    """Forward results as a list: arrays (and float scalars) are copied, since a later forward
+    may reuse its buffers; anything else becomes ``None`` and is not differentiated."""
     items = list(result) if isinstance(result, (tuple, list)) else [result]
-    return [np.array(item, copy=True) if isinstance(item, np.ndarray) else None for item in items]
+    return [
+        np.array(item, copy=True) if isinstance(item, (np.ndarray, float, np.floating)) else None
+        for item in items
+    ]
 
 
 def _projection_weights(

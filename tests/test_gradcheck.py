@@ -333,3 +333,18 @@ def test_report_ok_and_strict():
         fine.assert_ok(strict=True)
     with pytest.raises(KeyError, match="rows are"):
         report["nothing"]
+
+
+def test_check_function_with_a_scalar_output_and_no_cache():
+    rng = np.random.default_rng(8)
+
+    def forward(a, b):
+        return float(np.sum(np.sin(a) * b))
+
+    def backward(dout):
+        return dout * np.cos(a) * b, dout * np.sin(a)
+
+    a, b = rng.standard_normal(4), rng.standard_normal(4)
+    report = check_function(forward, backward, {"a": a, "b": b})
+    assert [row.name for row in report] == ["a", "b"]
+    report.assert_ok(strict=True)
