@@ -419,7 +419,8 @@ def fit(
             raise TypeError(
                 f"model must be a trainable Layer with {name}(); {type(model).__name__} has none"
             )
-    one_shot = not callable(batches) and iter(batches) is batches
+    # A generator object (an Iterator) is used up after one pass; a list or LMBatches is not.
+    one_shot = isinstance(batches, Iterator)
     if one_shot and (epochs or 0) > 1:
         raise TypeError(
             "batches is a one-shot iterator, which can be traversed only once; pass a list, "
@@ -521,6 +522,8 @@ def fit(
                             f"(loss {loss!r}); the update was not applied",
                             iteration=it, parameter=bad, loss=loss, history=history,
                         )
+                # the rate this update uses (a scheduler changes it after the step)
+                lr = float(getattr(optimizer, "lr", float("nan")))
                 with _DeferInterrupt():
                     clipped = False
                     if clip_value is not None:
@@ -535,7 +538,6 @@ def fit(
                     state.ema = smoothing * state.ema + (1.0 - smoothing) * loss
                     state.ema_count += 1
                     smooth = state.ema / (1.0 - smoothing**state.ema_count)
-                    lr = float(getattr(optimizer, "lr", float("nan")))
                     history.record_step(it, loss, smooth, norm, clipped, lr)
                     updated = True
                 recent_clips.append(clipped)

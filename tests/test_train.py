@@ -348,3 +348,33 @@ def test_progress_line_is_not_repeated_at_the_end(capsys):
     fit(model, SGD(model, lr=0.1), batches, iterations=5, progress_every=1e9)
     err = capsys.readouterr().err
     assert err.count("iter 5/5") == 1 and err.count("iter 1/5") == 1, err
+
+
+def test_history_records_the_learning_rate_each_update_used():
+    model, batches, _ = _setup()
+    opt = SGD(model, lr=0.1)
+    history = fit(model, opt, batches, iterations=5, verbose=False,
+                  scheduler=StepDecay(opt, step_size=2, gamma=0.5))
+    np.testing.assert_allclose(history.lr, [0.1, 0.1, 0.05, 0.05, 0.025])
+
+
+def test_ctrl_c_during_the_update_is_held_until_the_step_is_complete(tmp_path):
+    import os
+    import signal
+
+    class InterruptedSGD(SGD):
+        def step(self):
+            if self.t == 3:  # a real SIGINT arrives in the middle of the fourth update
+                os.kill(os.getpid(), signal.SIGINT)
+            super().step()
+
+    model, batches, _ = _setup()
+    path = tmp_path / "c.npz"
+    history = fit(model, InterruptedSGD(model, lr=0.1), batches, iterations=10,
+                  checkpoint_path=path, verbose=False)
+    assert history.stop_reason == "interrupted" and len(history) == 4
+    ckpt = load_checkpoint(path)
+    assert ckpt.iteration == 4 and ckpt.optimizer_state["t"] == 4
+    for name, value in model.parameters().items():
+        np.testing.assert_array_equal(ckpt.params[name], value)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
