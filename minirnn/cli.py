@@ -18,6 +18,8 @@ from minirnn import __version__
 #: modules under minirnn.commands, in the order their subcommands appear in --help
 COMMANDS: list[str] = [
     "gradcheck",
+    "char_rnn",
+    "binary_addition",
 ]
 
 

@@ -334,3 +334,38 @@ class CharRNN(Layer):
                                             check=False)
             total += loss
         return total / (data.size - 1)
+
+
+def generate_text(
+    model: CharRNN,
+    vocab: object,
+    prime: str = "",
+    length: int = 200,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> str:
+    """Continue ``prime`` with ``length`` sampled tokens and return the generated part.
+
+    ``vocab`` is a :class:`minirnn.data.Vocab` (anything with ``tokenize``, ``stoi`` and
+    ``decode``). Without a priming text, generation starts from a newline (or the first
+    token of the vocabulary) and a zero state.
+
+    Raises
+    ------
+    ValueError
+        If the priming text holds tokens the model has never seen, naming them.
+    """
+    tokens = vocab.tokenize(prime) if prime else []
+    unknown = sorted({t for t in tokens if t not in vocab.stoi})
+    if unknown:
+        shown = ", ".join(repr(t) for t in unknown[:10])
+        raise ValueError(f"the priming text has {len(unknown)} token(s) that are not in the "
+                         f"model's vocabulary of {len(vocab.stoi)}: {shown}")
+    if not tokens:
+        tokens = ["\n"] if "\n" in vocab.stoi else [vocab.itos[0]]
+    ids = [vocab.stoi[t] for t in tokens]
+    state = model.prime(ids)
+    out = model.sample(state, ids[-1], length, temperature, top_k,
+                       rng if rng is not None else np.random.default_rng())
+    return vocab.decode(out)

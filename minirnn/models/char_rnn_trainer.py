@@ -16,12 +16,16 @@ One iteration, in the original's order:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from minirnn._checks import check_positive_int
+from minirnn.checkpoint import Checkpoint, load_checkpoint, load_params_into, save_checkpoint
 from minirnn.clip import clip_grad_value
+from minirnn.data.vocab import Vocab
 from minirnn.models.char_rnn import CharRNN, _as_ids
 from minirnn.optim import Adagrad
 
@@ -52,6 +56,11 @@ class CharRNNTrainer:
         Source of the samples; None means the legacy global stream, as in the original.
     temperature, top_k :
         Passed to :meth:`CharRNN.sample` for the progress samples.
+    val_data : 1-D int array, optional
+        Held-out token ids (the original has none); their loss in nats per token is
+        measured every ``eval_every`` iterations with :meth:`CharRNN.evaluate`.
+    eval_every : int
+        0: only when :meth:`validate` is called.
     """
 
     def __init__(
@@ -69,6 +78,8 @@ class CharRNNTrainer:
         rng: np.random.Generator | None = None,
         temperature: float = 1.0,
         top_k: int | None = None,
+        val_data: object = None,
+        eval_every: int = 0,
     ) -> None:
         if not isinstance(model, CharRNN):
             raise TypeError(f"model must be a CharRNN, got {type(model).__name__}")
@@ -91,6 +102,13 @@ class CharRNNTrainer:
         self.rng = rng
         self.temperature = temperature
         self.top_k = top_k
+        self.val_data = None if val_data is None else _as_ids(val_data, model.vocab_size,
+                                                               "val_data")
+        if self.val_data is not None and self.val_data.size < 2:
+            raise ValueError(f"val_data needs at least 2 tokens, got {self.val_data.size}")
+        self.eval_every = int(eval_every)
+        self.val_iterations: list[int] = []
+        self.val_losses: list[float] = []
         # The original's loop state.
         self.n = 0
         self.p = 0
@@ -130,7 +148,34 @@ class CharRNNTrainer:
         self.losses.append(loss)
         self.p += S
         self.n += 1
+        if self.val_data is not None and self.eval_every and self.n % self.eval_every == 0:
+            self.validate()
         return loss
+
+    def validate(self) -> float:
+        """Held-out loss in nats per token now (recorded against the iteration count)."""
+        if self.val_data is None:
+            raise ValueError("no val_data was given to the trainer")
+        value = self.model.evaluate(self.val_data, self.seq_length)
+        self.val_iterations.append(self.n)
+        self.val_losses.append(value)
+        self._say(f"iter {self.n}, validation loss: {value:.4f} nats/token "
+                  f"(training, smoothed: {self.smooth_loss / self.seq_length:.4f})")
+        return value
+
+    def history(self) -> dict[str, np.ndarray]:
+        """Curves for :func:`minirnn.plot.plot_loss`, all in nats per token.
+
+        ``loss`` and ``smooth_loss`` are the chunk losses divided by ``seq_length`` (the
+        original prints them summed over the chunk); ``val_loss`` is the held-out loss.
+        """
+        return {
+            "iteration": np.arange(len(self.losses)),
+            "loss": np.asarray(self.losses) / self.seq_length,
+            "smooth_loss": np.asarray(self.smooth_losses) / self.seq_length,
+            "val_iteration": np.asarray(self.val_iterations),
+            "val_loss": np.asarray(self.val_losses),
+        }
 
     def run(self, iterations: int, callback: Callable[[CharRNNTrainer], object] | None = None
             ) -> CharRNNTrainer:
@@ -148,6 +193,8 @@ class CharRNNTrainer:
             "hprev": self.hprev,
             "smooth_losses": np.asarray(self.smooth_losses, dtype=np.float64),
             "losses": np.asarray(self.losses, dtype=np.float64),
+            "val_iterations": np.asarray(self.val_iterations, dtype=np.int64),
+            "val_losses": np.asarray(self.val_losses, dtype=np.float64),
         }
 
     def state_scalars(self) -> dict[str, float | int]:
@@ -165,3 +212,75 @@ class CharRNNTrainer:
         self.hprev = hprev.copy()
         self.smooth_losses = arrays["smooth_losses"].tolist()
         self.losses = arrays["losses"].tolist()
+        self.val_iterations = arrays["val_iterations"].tolist()
+        self.val_losses = arrays["val_losses"].tolist()
+
+
+# -- checkpoints ---------------------------------------------------------------------------
+def save_char_rnn(path: str | os.PathLike, trainer: CharRNNTrainer, vocab: Vocab,
+                  config: dict | None = None) -> Path:
+    """Save the model, Adagrad's memory, the vocabulary and the loop state to one ``.npz``.
+
+    The legacy global random state is saved too, so that a classic run resumed with
+    :func:`resume_char_rnn` draws the same samples as an uninterrupted one.
+    """
+    model = trainer.model
+    if len(vocab) != model.vocab_size:
+        raise ValueError(f"the vocabulary has {len(vocab)} tokens, the model {model.vocab_size}")
+    settings = {
+        "model": "CharRNN",
+        "vocab_size": model.vocab_size,
+        "hidden_size": model.hidden_size,
+        "exact": model.exact,
+        "seq_length": trainer.seq_length,
+        "lr": trainer.optimizer.lr,
+        **(config or {}),
+    }
+    return save_checkpoint(path, model, optimizer=trainer.optimizer, vocab=vocab,
+                           iteration=trainer.n, config=settings, legacy_rng=True,
+                           trainer_state=trainer.state_scalars(),
+                           arrays=trainer.state_arrays())
+
+
+def load_char_rnn(
+    path: str | os.PathLike, vocab: Vocab | None = None
+) -> tuple[CharRNN, Vocab, Checkpoint]:
+    """Rebuild a saved :class:`CharRNN`: ``(model, vocab, checkpoint)``.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a CharRNN checkpoint, or ``vocab`` is given and differs from the
+        vocabulary the model was trained with (its ids would mean other tokens).
+    """
+    checkpoint = load_checkpoint(path)
+    config = checkpoint.config
+    if config.get("model") != "CharRNN" or checkpoint.vocab is None:
+        raise ValueError(f"{path} is not a CharRNN checkpoint (config model="
+                         f"{config.get('model')!r}, vocabulary saved: "
+                         f"{checkpoint.vocab is not None})")
+    saved = Vocab.from_dict(checkpoint.vocab)
+    if vocab is not None and vocab != saved:
+        only_saved = sorted(set(saved.itos) - set(vocab.itos))[:5]
+        only_given = sorted(set(vocab.itos) - set(saved.itos))[:5]
+        raise ValueError(
+            f"{path} was trained on another vocabulary: {len(saved)} {saved.level} tokens "
+            f"there, {len(vocab)} {vocab.level} tokens here (only in the checkpoint: "
+            f"{only_saved}; only here: {only_given}). Train a new model for this text."
+        )
+    model = CharRNN(int(config["vocab_size"]), int(config["hidden_size"]), seed=0,
+                    classic=False, exact=bool(config.get("exact", True)))
+    load_params_into(model, checkpoint.params, source=str(path))
+    return model, saved, checkpoint
+
+
+def resume_char_rnn(
+    path: str | os.PathLike, data: object, vocab: Vocab, **trainer_options: object
+) -> CharRNNTrainer:
+    """A trainer that continues a saved run exactly where it stopped (same data and vocab)."""
+    model, _, checkpoint = load_char_rnn(path, vocab)
+    trainer = CharRNNTrainer(model, data, seq_length=int(checkpoint.config["seq_length"]),
+                             lr=float(checkpoint.config["lr"]), **trainer_options)
+    load_checkpoint(path, optimizer=trainer.optimizer, legacy_rng=True)
+    trainer.load_state(checkpoint.trainer_state, checkpoint.arrays)
+    return trainer
