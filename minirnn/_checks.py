@@ -31,7 +31,7 @@ def check_shape(x: np.ndarray, expected: Sequence[int | None], name: str) -> Non
     """Raise unless ``x.shape`` matches ``expected``; ``None`` in ``expected`` matches any size."""
     shape = tuple(x.shape)
     matches = len(shape) == len(expected) and all(
-        want is None or want == got for want, got in zip(expected, shape)
+        want is None or want == got for want, got in zip(expected, shape, strict=True)
     )
     if not matches:
         shown = "(" + ", ".join("*" if s is None else str(s) for s in expected) + ")"
@@ -41,7 +41,8 @@ def check_shape(x: np.ndarray, expected: Sequence[int | None], name: str) -> Non
 def check_choice(value: str, choices: Sequence[str], name: str) -> None:
     """Raise unless ``value`` is one of ``choices``."""
     if value not in choices:
-        raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(map(repr, choices))}")
+        allowed = ", ".join(map(repr, choices))
+        raise ValueError(f"unknown {name} {value!r}; expected one of {allowed}")
 
 
 def check_positive_int(value: object, name: str) -> int:

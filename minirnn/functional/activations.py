@@ -66,8 +66,10 @@ def _identity_grad(y: np.ndarray) -> np.ndarray:
     return np.ones_like(y)
 
 
+ArrayFn = Callable[[np.ndarray], np.ndarray]
+
 #: name -> (activation, derivative expressed through the activation's output)
-ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]] = {
+ACTIVATIONS: dict[str, tuple[ArrayFn, ArrayFn]] = {
     "tanh": (np.tanh, _tanh_grad),
     "relu": (relu, _relu_grad),
     "sigmoid": (sigmoid, _sigmoid_grad),
