@@ -36,6 +36,7 @@ import numpy as np
 
 from minirnn.checkpoint import (
     Checkpoint,
+    _from_json,
     generator_from_state,
     load_checkpoint,
     save_checkpoint,
@@ -119,16 +120,43 @@ def _fresh_iterator(batches: Batches) -> Iterator[Any]:
     return iter(batches)
 
 
-def _as_generators(rng: Any) -> dict[str, np.random.Generator]:
+#: name under which the global legacy stream (np.random.seed) is tracked
+LEGACY = "np.random (legacy)"
+
+
+class _LegacyStream:
+    """Looks like a Generator to the bookkeeping: ``.bit_generator.state`` reads and sets
+    NumPy's global legacy stream, which classic scripts (min-char-rnn) draw from."""
+
+    @property
+    def bit_generator(self) -> _LegacyStream:
+        return self
+
+    @property
+    def state(self) -> dict:
+        return np.random.get_state(legacy=False)  # noqa: NPY002 - the legacy stream on purpose
+
+    @state.setter
+    def state(self, value: dict) -> None:
+        np.random.set_state(value)  # noqa: NPY002
+
+
+def _as_generators(rng: Any, legacy_rng: bool = False) -> dict[str, Any]:
     if rng is None:
-        return {}
-    if isinstance(rng, np.random.Generator):
-        return {"rng": rng}
-    if isinstance(rng, Mapping) and all(isinstance(g, np.random.Generator) for g in rng.values()):
-        return dict(rng)
-    raise TypeError(
-        f"rng must be a np.random.Generator or a dict of them, got {type(rng).__name__}"
-    )
+        generators = {}
+    elif isinstance(rng, np.random.Generator):
+        generators = {"rng": rng}
+    elif isinstance(rng, Mapping) and all(
+        isinstance(g, np.random.Generator) for g in rng.values()
+    ):
+        generators = dict(rng)
+    else:
+        raise TypeError(
+            f"rng must be a np.random.Generator or a dict of them, got {type(rng).__name__}"
+        )
+    if legacy_rng:
+        generators[LEGACY] = _LegacyStream()
+    return generators
 
 
 def _states(generators: Mapping[str, np.random.Generator]) -> dict[str, dict]:
@@ -310,6 +338,7 @@ def fit(
     rng: np.random.Generator | Mapping[str, np.random.Generator] | None = None,
     vocab: Any = None,
     config: Mapping[str, Any] | None = None,
+    legacy_rng: bool = False,
     smoothing: float = 0.98,
     verbose: bool = True,
     progress_every: float = 0.5,
@@ -366,6 +395,9 @@ def fit(
         saved in checkpoints and restored on resume.
     vocab, config : optional
         Stored in checkpoints (see :func:`~minirnn.checkpoint.save_checkpoint`).
+    legacy_rng : bool
+        Also track NumPy's global legacy stream (``np.random.seed``/``np.random.choice``),
+        for classic scripts that draw from it, like the generators in ``rng``.
     smoothing : float
         :math:`\beta` of the smoothed loss, in [0, 1).
     verbose : bool
@@ -429,7 +461,7 @@ def fit(
     if callable(callbacks):
         callbacks = [callbacks]
     callbacks = list(callbacks)
-    generators = _as_generators(rng)
+    generators = _as_generators(rng, legacy_rng)
     checkpoint_path = Path(checkpoint_path) if checkpoint_path is not None else None
 
     history = History()
@@ -470,7 +502,10 @@ def fit(
     def save(rng_states: Mapping) -> Path:
         # Generators rebuilt from the given states, so a checkpoint taken in the middle of an
         # iteration records the states as they were at its start.
-        gens = {name: generator_from_state(s) for name, s in rng_states.items()}
+        # The legacy stream's state travels in the trainer state only.
+        gens = {
+            name: generator_from_state(s) for name, s in rng_states.items() if name != LEGACY
+        }
         arrays = {f"history.{k}": v for k, v in history.as_arrays().items()}
         return save_checkpoint(
             checkpoint_path, model, optimizer, vocab=vocab, rng=gens,
@@ -668,16 +703,21 @@ def _restore(
 ) -> tuple[History, _LoopState]:
     """Load a checkpoint written by :func:`fit` into the live objects."""
     path = resume.path if isinstance(resume, Checkpoint) else Path(resume)
-    ckpt = load_checkpoint(path, model, optimizer, rng=generators or None)
+    real = {name: gen for name, gen in generators.items() if name != LEGACY}
+    ckpt = load_checkpoint(path, model, optimizer, rng=real or None)
     saved = ckpt.trainer_state
     if not saved:
         raise ValueError(f"{path} was not written by fit (no trainer state); cannot resume")
     missing = set(saved["rng_states"]) - set(generators)
     if missing:
         raise ValueError(
-            f"{path} holds RNG states {sorted(missing)} that were not passed in rng=; "
-            "pass the same generators as in the saved run"
+            f"{path} holds RNG states {sorted(missing)} that were not passed in rng= "
+            "(or legacy_rng=True); pass the same generators as in the saved run"
         )
+    if LEGACY in generators:
+        if LEGACY not in saved["rng_states"]:
+            raise ValueError(f"{path} was saved without legacy_rng=True")
+        generators[LEGACY].state = _json_state(saved["rng_states"][LEGACY], legacy=True)
     if scheduler is not None and "scheduler" in saved:
         scheduler.load_state_dict(saved["scheduler"])
     arrays = {
@@ -693,13 +733,18 @@ def _restore(
         ema=float(saved["ema"]),
         ema_count=int(saved["ema_count"]),
         epoch_start_states={
-            name: _json_state(s) for name, s in saved["epoch_start_states"].items()
+            name: _json_state(s, legacy=name == LEGACY)
+            for name, s in saved["epoch_start_states"].items()
         },
         batches_per_epoch=saved.get("batches_per_epoch"),
     )
     return history, state
 
 
-def _json_state(state: Mapping) -> dict:
-    """An RNG state read from JSON, usable as ``bit_generator.state``."""
+def _json_state(state: Mapping, legacy: bool = False) -> dict:
+    """An RNG state read from JSON, usable as ``bit_generator.state`` (or the legacy one)."""
+    if legacy:
+        restored = _from_json(dict(state))
+        restored["state"]["key"] = np.asarray(restored["state"]["key"], dtype=np.uint32)
+        return restored
     return generator_from_state(state).bit_generator.state

@@ -378,3 +378,30 @@ def test_ctrl_c_during_the_update_is_held_until_the_step_is_complete(tmp_path):
     for name, value in model.parameters().items():
         np.testing.assert_array_equal(ckpt.params[name], value)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class LegacyNoise(EchoRegressor):
+    """Draws its input noise from NumPy's global stream, as classic scripts do."""
+
+    def forward_backward(self, batch):
+        noisy = XYBatch(batch.inputs + 0.3 * np.random.randn(*batch.inputs.shape),  # noqa: NPY002
+                        batch.targets)
+        return super().forward_backward(noisy)
+
+
+@pytest.mark.parametrize("legacy", [True, False])
+def test_resume_with_the_legacy_global_stream(tmp_path, legacy):
+    def run(iterations, **kwargs):
+        model, batches, data_rng = _setup()
+        model = LegacyNoise()
+        fit(model, SGD(model, lr=0.1), batches, iterations=iterations, verbose=False,
+            rng={"data": data_rng}, legacy_rng=legacy, **kwargs)
+        return model.parameters()["rnn.Wh"]
+
+    np.random.seed(0)  # noqa: NPY002
+    straight = run(9)
+    np.random.seed(0)  # noqa: NPY002
+    run(5, checkpoint_path=tmp_path / "l.npz")
+    np.random.seed(99)  # noqa: NPY002 - a resumed run starts from another global state
+    resumed = run(9, resume=tmp_path / "l.npz")
+    assert np.array_equal(resumed, straight) == legacy
