@@ -20,6 +20,8 @@ COMMANDS: list[str] = [
     "gradcheck",
     "char_rnn",
     "binary_addition",
+    "lm",
+    "names",
 ]
 
 

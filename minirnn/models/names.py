@@ -161,7 +161,8 @@ def train_names(
     history = fit(
         model, Adam(model, lr=lr), name_batches(train, vocab, batch_size, rng),
         epochs=epochs, iterations=iterations, val_batches=val_batches, clip_norm=clip_norm,
-        rng={"data": rng, "dropout": model.drop.rng}, vocab=vocab, config=model.config(),
+        rng={"data": rng, "dropout": model.drop.rng}, vocab=vocab,
+        config={"model": model.config(), "level": "char", "task": "names"},
         verbose=verbose, **fit_options,
     )
     return NamesRun(model, vocab, history, val)
@@ -324,6 +325,5 @@ def plot_name_table(table: NameTable, ax=None):
     ax.set_xticklabels([f"after\n{s.input}" for s in table.steps])
     ax.set_yticks(range(probs.shape[0]))
     ax.set_yticklabels([f"top {r + 1}" for r in range(probs.shape[0])])
-    ax.set_title(f"{table.name!r}: top-{probs.shape[0]} next characters at each step "
-                 "(chosen outlined)")
+    ax.set_title(f"{table.name}: top-{probs.shape[0]} per step, chosen outlined")
     return ax

@@ -1,0 +1,175 @@
+"""``minirnn lm train|generate``: a recurrent language model on any text, saved and reloaded.
+
+``train`` reads a UTF-8 text file (or the built-in offline corpus), builds a character or word
+vocabulary, holds out the last part as validation text, trains a (stacked) LSTM/GRU/RNN
+language model with Adam and global-norm clipping, reports validation loss and perplexity,
+and writes a checkpoint (weights, optimizer, vocabulary, configuration). ``generate`` loads a
+checkpoint and continues a prefix (greedy, temperature, top-k).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "lm", help="train a recurrent language model on a text, or generate from one",
+        description=__doc__.splitlines()[0],
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+
+    train = actions.add_parser("train", help="train on a text file (default: built-in corpus)")
+    train.add_argument("--data", type=Path,
+                       help="UTF-8 text file (default: minirnn.data.builtin_corpus())")
+    train.add_argument("--level", choices=("char", "word"), default="char",
+                       help="tokens are characters (default) or whitespace-separated words")
+    train.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="lstm",
+                       help="recurrent cell (lstm)")
+    train.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (1)")
+    train.add_argument("--hidden", type=int, default=128, help="hidden units H (128)")
+    train.add_argument("--embed", type=int, default=64,
+                       help="embedding size E; 0 feeds one-hot vectors instead (64)")
+    train.add_argument("--dropout", type=float, default=0.0,
+                       help="dropout between layers and before the output (0)")
+    train.add_argument("--batch-size", type=int, default=32, help="sequences per batch N (32)")
+    train.add_argument("--seq-len", type=int, default=64,
+                       help="steps per chunk T, the truncated-BPTT length (64)")
+    train.add_argument("--scheme", choices=("sequential", "random"), default="sequential",
+                       help="partitioning: sequential carries the state between batches "
+                       "(default), random resets it")
+    train.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (2e-3)")
+    train.add_argument("--clip", type=float, default=5.0,
+                       help="global gradient-norm limit, 0 for none (5)")
+    train.add_argument("--iters", type=int, help="updates to run (default: one epoch)")
+    train.add_argument("--epochs", type=int, help="passes over the training text")
+    train.add_argument("--val-fraction", type=float, default=0.1,
+                       help="final fraction of the text held out for validation (0.1)")
+    train.add_argument("--val-every", type=int,
+                       help="validate every this many updates (default: each epoch and at "
+                       "the end)")
+    train.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                       help="parameter precision; float32 is about twice as fast (float32)")
+    train.add_argument("--seed", type=int, default=0, help="seed of weights and data order (0)")
+    train.add_argument("--out", type=Path, default=Path("lm.npz"),
+                       help="checkpoint to write (lm.npz)")
+    train.add_argument("--resume", type=Path, help="continue the run saved in this checkpoint")
+    train.add_argument("--sample-every", type=int, help="print a sample every this many updates")
+    train.add_argument("--quiet", action="store_true", help="no progress line")
+    train.set_defaults(func=run_train)
+
+    gen = actions.add_parser("generate", help="continue a prefix with a trained model")
+    gen.add_argument("checkpoint", type=Path, help="file written by `minirnn lm train`")
+    gen.add_argument("--prefix", default="", help="text to warm up on (default: none)")
+    gen.add_argument("--length", type=int, default=200, help="tokens to generate (200)")
+    gen.add_argument("--greedy", action="store_true", help="always take the likeliest token")
+    gen.add_argument("--temperature", type=float, default=1.0,
+                     help="<1 more conservative, >1 more surprising (1.0)")
+    gen.add_argument("--top-k", type=int, help="sample only among the k likeliest tokens")
+    gen.add_argument("--seed", type=int, default=0, help="seed of the sampling (0)")
+    gen.set_defaults(func=run_generate)
+
+
+def _fail(message: str) -> int:
+    print(f"minirnn lm: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _val_batches(val_ids: np.ndarray, batch_size: int, seq_len: int):
+    """Sequential validation batches, with fewer rows when the held-out text is short."""
+    from minirnn.data import LMBatches
+
+    rows = min(batch_size, (len(val_ids) - 1) // seq_len)
+    if rows < 1:
+        raise ValueError(
+            f"the held-out text has {len(val_ids)} tokens, fewer than --seq-len + 1 = "
+            f"{seq_len + 1}; use a larger --val-fraction or a shorter --seq-len"
+        )
+    return LMBatches(val_ids, rows, seq_len, scheme="sequential", seed=0)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from minirnn.data import LMBatches, Vocab, builtin_corpus, load_text
+    from minirnn.models.language_model import LanguageModel, generate_text
+    from minirnn.optim import Adam
+    from minirnn.train import fit
+
+    start = time.perf_counter()
+    try:
+        text = builtin_corpus() if args.data is None else load_text(args.data)
+        source = "the built-in corpus" if args.data is None else str(args.data)
+        if not 0.0 < args.val_fraction < 1.0:
+            raise ValueError(f"--val-fraction must be in (0, 1), got {args.val_fraction}")
+        vocab = Vocab.from_text(text, level=args.level)
+        if len(vocab) < 2:
+            raise ValueError(f"{source} has {len(vocab)} distinct token(s); need at least 2")
+        ids = vocab.encode(text)
+        n_val = int(len(ids) * args.val_fraction)
+        train_ids, val_ids = ids[: len(ids) - n_val], ids[len(ids) - n_val :]
+        val = _val_batches(val_ids, args.batch_size, args.seq_len)
+        data = LMBatches(train_ids, args.batch_size, args.seq_len, scheme=args.scheme,
+                         seed=args.seed)
+        dtype = np.float32 if args.dtype == "float32" else np.float64
+        model = LanguageModel(len(vocab), args.hidden, embed_dim=args.embed or None,
+                              cell=args.cell, num_layers=args.layers, dropout=args.dropout,
+                              seed=args.seed, dtype=dtype)
+    except (ValueError, OSError) as error:
+        return _fail(str(error))
+    print(f"{source}: {len(ids)} {args.level}s, {len(vocab)} distinct; training on "
+          f"{len(train_ids)}, validating on {len(val_ids)}; {model.num_parameters()} parameters")
+    optimizer = Adam(model, lr=args.lr)
+
+    def sample(m):
+        return generate_text(m, vocab, "", 120, seed=0) if vocab.bos_id is not None else \
+            vocab.decode(m.generate([int(train_ids[0])], 120, seed=0))
+
+    history = fit(
+        model, optimizer, data, epochs=args.epochs, iterations=args.iters, val_batches=val,
+        val_every=args.val_every, clip_norm=args.clip or None,
+        sample_fn=sample if args.sample_every else None, sample_every=args.sample_every,
+        checkpoint_path=args.out, resume=args.resume,
+        rng={"data": data.rng, "dropout": model.drop.rng}, vocab=vocab,
+        config={"model": model.config(), "level": args.level}, verbose=not args.quiet,
+    )
+    val_loss = float(history.val_loss[-1])
+    print(f"validation loss {val_loss:.4f} nats/{args.level}, perplexity {np.exp(val_loss):.3f}"
+          f" after {int(history.iteration[-1])} updates ({history.stop_reason})")
+    print(f"saved checkpoint {args.out}; done in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def load_language_model(path: Path):
+    """Model and vocabulary from a checkpoint written by ``minirnn lm train``."""
+    from minirnn.checkpoint import load_checkpoint
+    from minirnn.data import Vocab
+    from minirnn.models.language_model import LanguageModel
+
+    ckpt = load_checkpoint(path)
+    config = ckpt.config.get("model") if ckpt.config else None
+    if config is None or ckpt.vocab is None:
+        raise ValueError(f"{path} has no language-model configuration or vocabulary; was it "
+                         "written by `minirnn lm train` or `minirnn names train`?")
+    model = LanguageModel.from_config(config)
+    load_checkpoint(path, model)
+    return model, Vocab.from_dict(ckpt.vocab)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from minirnn.models.language_model import generate_text
+
+    try:
+        model, vocab = load_language_model(args.checkpoint)
+        if args.prefix == "" and vocab.bos_id is None:
+            raise ValueError("this model has no <bos> token; give a --prefix to start from")
+        text = generate_text(model, vocab, args.prefix, args.length, greedy=args.greedy,
+                             temperature=args.temperature, top_k=args.top_k, seed=args.seed)
+    except (ValueError, OSError) as error:
+        return _fail(str(error))
+    print(text)
+    return 0

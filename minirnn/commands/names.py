@@ -1,0 +1,125 @@
+"""``minirnn names train|generate``: the names generator with its per-step top-5 table.
+
+``train`` fits a character model to one name per sequence (``<bos> name <eos>``, padded and
+masked) from the CMU lists (female, male, pet; via the data cache or ``$MINIRNN_DATA``) or a
+file with one name per line, holding out 10% of the names, and writes a checkpoint.
+``generate`` writes names that start with ``--prefix``; ``--top5`` prints, for each, the
+character chosen at every step and the five likeliest candidates with their probabilities,
+and ``--figure`` draws that table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "names", help="train a names generator, or generate names with a top-5 table",
+        description=__doc__.splitlines()[0],
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+
+    train = actions.add_parser("train", help="train on a list of names")
+    train.add_argument("--kind", default="female",
+                       help="female, male, pet (CMU names corpus) or a file with one name a "
+                       "line (female)")
+    train.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="gru",
+                       help="recurrent cell (gru)")
+    train.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (1)")
+    train.add_argument("--hidden", type=int, default=128, help="hidden units H (128)")
+    train.add_argument("--embed", type=int, default=32, help="embedding size E (32)")
+    train.add_argument("--dropout", type=float, default=0.0, help="dropout (0)")
+    train.add_argument("--epochs", type=int, default=10, help="passes over the names (10)")
+    train.add_argument("--iters", type=int, help="stop after this many updates instead")
+    train.add_argument("--batch-size", type=int, default=64, help="names per batch (64)")
+    train.add_argument("--lr", type=float, default=5e-3, help="Adam learning rate (5e-3)")
+    train.add_argument("--seed", type=int, default=0, help="seed of weights and order (0)")
+    train.add_argument("--out", type=Path, default=Path("names.npz"),
+                       help="checkpoint to write (names.npz)")
+    train.add_argument("--quiet", action="store_true", help="no progress line")
+    train.set_defaults(func=run_train)
+
+    gen = actions.add_parser("generate", help="generate names from a checkpoint")
+    gen.add_argument("checkpoint", type=Path, help="file written by `minirnn names train`")
+    gen.add_argument("--prefix", default="", help='first letters, e.g. "R" or "Ar" (none)')
+    gen.add_argument("--count", type=int, default=5, help="names to generate (5)")
+    gen.add_argument("--greedy", action="store_true",
+                     help="always take the likeliest character (gives one name per prefix)")
+    gen.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (1)")
+    gen.add_argument("--top-k", type=int, help="sample only among the k likeliest characters")
+    gen.add_argument("--top5", action="store_true",
+                     help="print the per-step table of chosen characters and top-5 candidates")
+    gen.add_argument("--figure", type=Path,
+                     help="save the table of the first name as a figure (PNG, SVG, ...)")
+    gen.add_argument("--max-length", type=int, default=20, help="longest name (20)")
+    gen.add_argument("--seed", type=int, default=0, help="seed of the sampling (0)")
+    gen.set_defaults(func=run_generate)
+
+
+def _fail(message: str) -> int:
+    print(f"minirnn names: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from minirnn.models.names import load_names, train_names
+
+    start = time.perf_counter()
+    try:
+        names = load_names(args.kind)
+        if len(names) < 10:
+            raise ValueError(f"{args.kind} has {len(names)} names; need at least 10 to hold "
+                             "some out")
+        print(f"{len(names)} names from {args.kind}")
+        run = train_names(
+            names, hidden_size=args.hidden, embed_dim=args.embed, cell=args.cell,
+            num_layers=args.layers, dropout=args.dropout, epochs=args.epochs,
+            iterations=args.iters, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+            verbose=not args.quiet, checkpoint_path=args.out,
+        )
+    except (ValueError, OSError) as error:
+        return _fail(str(error))
+    h = run.history
+    print(f"training loss {h.smooth_loss[-1]:.4f}, validation loss {h.val_loss[-1]:.4f} "
+          f"nats/char on {len(run.val_names)} held-out names")
+    print(f"saved checkpoint {args.out}; done in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from minirnn.commands.lm import load_language_model
+    from minirnn.models.names import name_table
+
+    try:
+        model, vocab = load_language_model(args.checkpoint)
+        if vocab.bos_id is None or vocab.eos_id is None:
+            raise ValueError(f"{args.checkpoint} is not a names model (no <bos>/<eos>)")
+        if args.count < 1:
+            raise ValueError(f"--count must be at least 1, got {args.count}")
+        tables = [
+            name_table(model, vocab, args.prefix, k=5, max_length=args.max_length,
+                       greedy=args.greedy, temperature=args.temperature, top_k=args.top_k,
+                       seed=args.seed + i)
+            for i in range(args.count)
+        ]
+    except (ValueError, OSError) as error:
+        return _fail(str(error))
+    for table in tables:
+        print(table.text() + "\n" if args.top5 else table.name)
+    if args.figure is not None:
+        from matplotlib.figure import Figure  # no pyplot: works without a display
+
+        from minirnn.models.names import plot_name_table
+
+        steps = len(tables[0].steps)
+        fig = Figure(figsize=(1.1 * max(steps, 3) + 1.5, 3.6), layout="constrained")
+        plot_name_table(tables[0], ax=fig.subplots())
+        args.figure.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(args.figure, dpi=100)
+        print(f"saved figure {args.figure}")
+    return 0

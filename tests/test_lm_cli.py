@@ -1,0 +1,117 @@
+"""``minirnn lm`` and ``minirnn names`` end to end, through ``main([...])`` with tiny settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from minirnn.checkpoint import load_checkpoint
+from minirnn.cli import main
+from minirnn.commands.lm import load_language_model
+from minirnn.data import builtin_corpus
+
+
+@pytest.fixture
+def text_file(tmp_path):
+    path = tmp_path / "text.txt"
+    path.write_text(builtin_corpus()[:12000], encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def names_file(tmp_path):
+    names = ["Anna", "Arie", "Ariel", "Arlene", "Rose", "Ruth", "Rita", "Mary", "Maria",
+             "Marie", "Ann", "Ada", "Rosa", "Roberta", "Arabella", "Rhoda"] * 3
+    path = tmp_path / "names.txt"
+    path.write_text("# my list\n" + "\n".join(names) + "\n", encoding="utf-8")
+    return path
+
+
+def test_lm_train_then_generate(tmp_path, text_file, capsys):
+    out = tmp_path / "lm.npz"
+    code = main(["lm", "train", "--data", str(text_file), "--cell", "gru", "--layers", "2",
+                 "--hidden", "24", "--embed", "8", "--batch-size", "4", "--seq-len", "16",
+                 "--iters", "25", "--val-every", "25", "--out", str(out), "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "validation loss" in printed and "perplexity" in printed
+    model, vocab = load_language_model(out)
+    assert model.cell == "gru" and model.num_layers == 2 and model.dtype == np.float32
+    ckpt = load_checkpoint(out)
+    assert ckpt.iteration == 25 and ckpt.config["level"] == "char"
+
+    code = main(["lm", "generate", str(out), "--prefix", "The ", "--length", "30",
+                 "--seed", "1"])
+    assert code == 0
+    first = capsys.readouterr().out
+    assert first.startswith("The ") and len(first.rstrip("\n")) >= len("The ") + 1
+    main(["lm", "generate", str(out), "--prefix", "The ", "--length", "30", "--seed", "1"])
+    assert capsys.readouterr().out == first  # seeded
+    main(["lm", "generate", str(out), "--prefix", "The ", "--length", "30", "--greedy"])
+    assert capsys.readouterr().out.startswith("The ")
+
+
+def test_lm_train_word_level_one_hot_random_partitioning(tmp_path, text_file, capsys):
+    out = tmp_path / "words.npz"
+    code = main(["lm", "train", "--data", str(text_file), "--level", "word", "--embed", "0",
+                 "--cell", "rnn", "--hidden", "16", "--scheme", "random", "--batch-size", "4",
+                 "--seq-len", "8", "--iters", "5", "--dtype", "float64", "--out", str(out),
+                 "--quiet"])
+    assert code == 0
+    model, vocab = load_language_model(out)
+    assert vocab.level == "word" and model.embed is None
+    capsys.readouterr()
+    first_word = vocab.itos[5]
+    assert main(["lm", "generate", str(out), "--prefix", first_word, "--length", "3"]) == 0
+    words = capsys.readouterr().out.split()
+    assert words[0] == first_word and 1 < len(words) <= 4
+
+
+def test_lm_errors_exit_with_status_2(tmp_path, text_file, capsys):
+    assert main(["lm", "train", "--data", str(tmp_path / "missing.txt"),
+                 "--out", str(tmp_path / "x.npz")]) == 2
+    assert "error" in capsys.readouterr().err
+    assert main(["lm", "train", "--data", str(text_file), "--val-fraction", "0.0001",
+                 "--out", str(tmp_path / "x.npz"), "--quiet"]) == 2
+    assert "--seq-len" in capsys.readouterr().err
+    assert main(["lm", "generate", str(tmp_path / "missing.npz")]) == 2
+
+
+def test_names_train_then_generate_with_top5_and_figure(tmp_path, names_file, capsys):
+    out = tmp_path / "names.npz"
+    code = main(["names", "train", "--kind", str(names_file), "--hidden", "16",
+                 "--embed", "8", "--iters", "30", "--batch-size", "8", "--lr", "0.02",
+                 "--out", str(out), "--quiet"])
+    assert code == 0
+    assert "held-out names" in capsys.readouterr().out
+
+    figure = tmp_path / "table.png"
+    code = main(["names", "generate", str(out), "--prefix", "Ar", "--count", "2", "--top5",
+                 "--figure", str(figure), "--seed", "3"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert printed.count("The final name is Ar") == 2
+    assert "top 5" in printed and "chosen" in printed
+    assert figure.exists() and figure.stat().st_size > 1000
+
+    assert main(["names", "generate", str(out), "--prefix", "R", "--count", "3"]) == 0
+    names = capsys.readouterr().out.split()
+    assert len(names) == 3 and all(n.startswith("R") for n in names)
+
+
+def test_names_errors(tmp_path, names_file, capsys):
+    assert main(["names", "train", "--kind", str(tmp_path / "nope.txt")]) == 2
+    assert "existing file" in capsys.readouterr().err
+    out = tmp_path / "n.npz"
+    main(["names", "train", "--kind", str(names_file), "--iters", "2", "--hidden", "8",
+          "--embed", "4", "--out", str(out), "--quiet"])
+    capsys.readouterr()
+    assert main(["names", "generate", str(out), "--prefix", "Xq"]) == 2
+    assert "not in the vocabulary" in capsys.readouterr().err
+
+
+def test_help_lists_the_new_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert "lm" in shown and "names" in shown
