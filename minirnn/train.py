@@ -214,27 +214,43 @@ def _first_non_finite(model: Any) -> str | None:
     return None
 
 
-class _DeferInterrupt:
-    """Hold Ctrl-C until the block ends, so an update is never half applied.
+class _InterruptGuard:
+    """Hold Ctrl-C while an update is being applied, so it is never half done.
 
-    Only the main thread may install signal handlers; elsewhere this does nothing.
+    One handler is installed for the whole of :func:`fit` (installing one per iteration
+    costs more than a small model's update). Outside ``holding`` blocks a SIGINT goes to the
+    previous handler as usual; inside, it is remembered and raised as ``KeyboardInterrupt``
+    when the block ends. Only the main thread may install signal handlers; elsewhere this
+    does nothing.
     """
 
-    def __enter__(self) -> _DeferInterrupt:
+    def __init__(self) -> None:
+        self.holding = False
         self.pending = False
         self.active = threading.current_thread() is threading.main_thread()
+
+    def install(self) -> None:
         if self.active:
-            self.previous = signal.signal(signal.SIGINT, self._hold)
-        return self
+            self.previous = signal.signal(signal.SIGINT, self._handle)
 
-    def _hold(self, signum: int, frame: object) -> None:
-        self.pending = True
-
-    def __exit__(self, *exc: object) -> None:
+    def uninstall(self) -> None:
         if self.active:
             signal.signal(signal.SIGINT, self.previous)
-            if self.pending:
-                raise KeyboardInterrupt
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.holding:
+            self.pending = True
+        elif callable(self.previous):
+            self.previous(signum, frame)
+        elif self.previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    def release(self) -> None:
+        """End a held block: raise the Ctrl-C that arrived during it, if any."""
+        self.holding = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
 
 
 def _format_seconds(seconds: float) -> str:
@@ -255,8 +271,8 @@ class _Progress:
         self.last_print = -math.inf
         self.width = 0
         self.open_line = False
-        self.last_text = ""
-        self.printed_text = ""
+        self.latest: tuple | None = None
+        self.printed: tuple | None = None
 
     def line(self, it: int, total: int | None, epoch: int, loss: float, smooth: float,
              rate: float, clip_rate: float | None) -> str:
@@ -269,15 +285,21 @@ class _Progress:
             parts.append(f"clip {clip_rate:.0%}")
         return " | ".join(parts)
 
-    def update(self, text: str, now: float, force: bool = False) -> None:
-        self.last_text = text
+    def update(self, now: float, numbers: tuple, force: bool = False) -> None:
+        """Rewrite the line from ``numbers`` (the arguments of :meth:`line`) when it is due.
+
+        The text is only formatted when it is printed: formatting every iteration would cost
+        a small model a noticeable share of its time.
+        """
+        self.latest = numbers
         if not self.verbose or (not force and now - self.last_print < self.every):
             return
         self.last_print = now
+        text = self.line(*numbers)
         # Pad with spaces so a shorter line fully covers the previous one.
         sys.stderr.write("\r" + text.ljust(self.width))
         sys.stderr.flush()
-        self.printed_text = text
+        self.printed = numbers
         self.width = len(text)
         self.open_line = True
 
@@ -294,8 +316,8 @@ class _Progress:
 
     def finish(self) -> None:
         """Show the latest numbers, then end the line."""
-        if self.last_text and self.last_text != self.printed_text:
-            self.update(self.last_text, math.inf, force=True)
+        if self.latest is not None and self.latest is not self.printed:
+            self.update(math.inf, self.latest, force=True)
         self.close()
 
     def close(self) -> None:
@@ -522,6 +544,8 @@ def fit(
     boundary_states = _states(generators)
     updated = True
     stop_reason = None
+    guard = _InterruptGuard()
+    guard.install()
     try:
         while not done() and stop_reason is None:
             # -- start (or re-enter) an epoch --------------------------------------------
@@ -559,22 +583,24 @@ def fit(
                         )
                 # the rate this update uses (a scheduler changes it after the step)
                 lr = float(getattr(optimizer, "lr", float("nan")))
-                with _DeferInterrupt():
-                    clipped = False
-                    if clip_value is not None:
-                        clipped = clip_grad_value(model, clip_value)
-                    elif clip_norm is not None:
-                        clipped = clip_grad_norm(model, clip_norm)[1]
-                    optimizer.step()
-                    if scheduler is not None:
-                        scheduler.step()
-                    state.iteration = it
-                    state.batch_in_epoch += 1
-                    state.ema = smoothing * state.ema + (1.0 - smoothing) * loss
-                    state.ema_count += 1
-                    smooth = state.ema / (1.0 - smoothing**state.ema_count)
-                    history.record_step(it, loss, smooth, norm, clipped, lr)
-                    updated = True
+                guard.holding = True
+                # the update: a Ctrl-C arriving now waits until release() below
+                clipped = False
+                if clip_value is not None:
+                    clipped = clip_grad_value(model, clip_value)
+                elif clip_norm is not None:
+                    clipped = clip_grad_norm(model, clip_norm)[1]
+                optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
+                state.iteration = it
+                state.batch_in_epoch += 1
+                state.ema = smoothing * state.ema + (1.0 - smoothing) * loss
+                state.ema_count += 1
+                smooth = state.ema / (1.0 - smoothing**state.ema_count)
+                history.record_step(it, loss, smooth, norm, clipped, lr)
+                updated = True
+                guard.release()
                 recent_clips.append(clipped)
                 del recent_clips[:-100]
 
@@ -602,20 +628,21 @@ def fit(
                 )
                 total = total_iterations()
                 progress.update(
-                    progress.line(it, total, state.epoch, loss, smooth, rate, clip_rate),
-                    now, force=it == start_iteration + 1 or done(),
+                    now, (it, total, state.epoch, loss, smooth, rate, clip_rate),
+                    force=it == start_iteration + 1 or done(),
                 )
-                info = TrainInfo(
-                    iteration=it, epoch=state.epoch, loss=loss, smooth_loss=smooth,
-                    grad_norm=norm, clipped=clipped, lr=lr, elapsed=elapsed,
-                    total_iterations=total, val_loss=val_loss, val_perplexity=val_ppl,
-                    sample=sample, model=model, optimizer=optimizer, history=history,
-                )
-                for callback in callbacks:
-                    callback(info)
-                if info.stop:
-                    stop_reason = "callback"
-                    break
+                if callbacks:
+                    info = TrainInfo(
+                        iteration=it, epoch=state.epoch, loss=loss, smooth_loss=smooth,
+                        grad_norm=norm, clipped=clipped, lr=lr, elapsed=elapsed,
+                        total_iterations=total, val_loss=val_loss, val_perplexity=val_ppl,
+                        sample=sample, model=model, optimizer=optimizer, history=history,
+                    )
+                    for callback in callbacks:
+                        callback(info)
+                    if info.stop:
+                        stop_reason = "callback"
+                        break
             if stop_reason is None and batch is _END:
                 # the epoch is over
                 if produced == 0:
@@ -648,6 +675,7 @@ def fit(
             progress.message(f"{where}; no checkpoint_path given, nothing saved", always=True)
         return history
     finally:
+        guard.uninstall()
         progress.close()
 
     progress.finish()
