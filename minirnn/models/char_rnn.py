@@ -171,7 +171,6 @@ class CharRNN(Layer):
             x_part = x_part + bh  # one addition fewer per step (rounds differently)
         hs = np.empty((T + 1, self.hidden_size))  # hs[0] = h_0, hs[t+1] = h_t
         hs[0] = h
-        logits = np.empty((T, self.vocab_size))
         pre = np.empty(self.hidden_size)
         for t in range(T):
             # h_t = tanh((W_xh x_t + W_hh h_{t-1}) + b_h), added in the original's order;
@@ -181,12 +180,13 @@ class CharRNN(Layer):
             if self.exact:
                 np.add(pre, bh, out=pre)
             np.tanh(pre, out=hs[t + 1])
-            if self.exact:
-                # A matrix-vector product per step, as the original: one matrix product for
-                # all steps would sum in another order and change the last bits.
-                np.matmul(Why, hs[t + 1], out=logits[t])
-                logits[t] += by
-        if not self.exact:
+        if self.exact:
+            # One matrix-vector product per step, as the original, but all in one call: a
+            # stack of (H, 1) columns makes matmul run the same BLAS gemv for every step,
+            # whereas a single matrix product would sum in another order (other last bits).
+            logits = np.matmul(Why, hs[1:, :, None])[:, :, 0]
+            logits += by
+        else:
             logits = hs[1:] @ Why.T + by  # every step in one product
             logits -= logits.max(axis=1, keepdims=True)  # softmax is shift-invariant
         exp = np.exp(logits)
@@ -205,9 +205,7 @@ class CharRNN(Layer):
         dlogits = probs.copy()
         dlogits[np.arange(T), y] -= 1.0
         if self.exact:
-            dh_out = np.empty((T, self.hidden_size))
-            for t in range(T):
-                np.matmul(Why.T, dlogits[t], out=dh_out[t])
+            dh_out = np.matmul(Why.T, dlogits[:, :, None])[:, :, 0]  # per-step gemv, as above
         else:
             dh_out = dlogits @ Why  # (T, H): what every output sends back to its h_t
         dh_next = np.zeros(self.hidden_size) if dh_last is None else self._check_hprev(dh_last)
