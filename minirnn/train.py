@@ -170,19 +170,23 @@ def _set_states(generators: Mapping[str, np.random.Generator], states: Mapping) 
 
 def _batch_weight(batch: Any) -> float:
     """How many targets a batch's mean loss averages over (1 if unknown)."""
-    mask = getattr(batch, "mask", None)
-    if mask is not None:
-        return float(np.sum(mask))
     targets = getattr(batch, "targets", None)
-    return float(np.size(targets)) if targets is not None else 1.0
+    if targets is None:
+        return 1.0
+    mask = getattr(batch, "mask", None)
+    # A mask shaped like the targets says which of them count; a classifier's mask marks
+    # input steps instead, and then every label counts.
+    if mask is not None and np.shape(mask) == np.shape(targets):
+        return float(np.sum(mask))
+    return float(np.size(targets))
 
 
 def evaluate(model: Any, batches: Batches) -> float:
     """Mean loss of ``model.evaluate`` over ``batches``, in evaluation mode.
 
     Each batch's mean loss is weighted by its number of targets (``mask.sum()`` when the
-    batch has a mask, else ``targets.size``, else 1), so the result is the mean loss per
-    target over the whole set, whatever the batch sizes.
+    batch has a mask shaped like its targets, else ``targets.size``, else 1), so the result
+    is the mean loss per target over the whole set, whatever the batch sizes.
     """
     was_training = getattr(model, "training", True)
     model.eval()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 from training_toys import EchoRegressor, XYBatch, echo_data, shuffled_batches
@@ -405,3 +407,23 @@ def test_resume_with_the_legacy_global_stream(tmp_path, legacy):
     np.random.seed(99)  # noqa: NPY002 - a resumed run starts from another global state
     resumed = run(9, resume=tmp_path / "l.npz")
     assert np.array_equal(resumed, straight) == legacy
+
+
+def test_validation_weights_by_counted_targets():
+    class ConstantLoss(EchoRegressor):
+        def evaluate(self, batch):
+            return float(batch.loss)
+
+    @dataclass
+    class B:
+        targets: np.ndarray
+        mask: np.ndarray | None
+        loss: float
+
+    model = ConstantLoss()
+    seq_mask = np.array([[1, 1, 0], [1, 0, 0]], dtype=bool)  # 3 counted targets
+    batches = [B(np.zeros((2, 3)), seq_mask, 1.0), B(np.zeros((1, 3)), None, 4.0)]
+    assert evaluate(model, batches) == pytest.approx((3 * 1.0 + 3 * 4.0) / 6)
+    # one label per sequence with a mask over input steps: each label counts once
+    labels = [B(np.zeros(2), np.ones((2, 7), bool), 1.0), B(np.zeros(1), None, 4.0)]
+    assert evaluate(model, labels) == pytest.approx((2 * 1.0 + 1 * 4.0) / 3)
