@@ -44,6 +44,13 @@ def _check_ids(ids: object, vocab_size: int, name: str = "inputs") -> np.ndarray
     return ids
 
 
+def _input_mask(batch) -> np.ndarray | None:
+    """The valid input steps: ``batch.input_mask`` if set (as :func:`minirnn.data.padded_batches`
+    does), else ``batch.mask`` (for next-token targets it marks the same steps)."""
+    input_mask = getattr(batch, "input_mask", None)
+    return input_mask if input_mask is not None else getattr(batch, "mask", None)
+
+
 class _RecurrentReader(Layer):
     """Shared front end: ids -> (embedding or one-hot) -> stacked (bi)directional RNN."""
 
@@ -204,7 +211,7 @@ class SequenceClassifier(_RecurrentReader):
     def _loss(self, batch, backward: bool) -> float:
         from minirnn.losses import softmax_cross_entropy
 
-        logits = self.forward(batch.inputs, getattr(batch, "mask", None))
+        logits = self.forward(batch.inputs, _input_mask(batch))
         targets = np.asarray(batch.targets)
         if targets.shape != (logits.shape[0],):
             raise ValueError(
@@ -299,7 +306,7 @@ class SequenceTagger(_RecurrentReader):
         from minirnn.losses import softmax_cross_entropy
 
         mask = getattr(batch, "mask", None)
-        logits = self.forward(batch.inputs, mask)
+        logits = self.forward(batch.inputs, _input_mask(batch))
         targets = np.asarray(batch.targets)
         if targets.shape != logits.shape[:2]:
             raise ValueError(
