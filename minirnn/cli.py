@@ -22,6 +22,8 @@ COMMANDS: list[str] = [
     "binary_addition",
     "lm",
     "names",
+    "seq2seq",
+    "classify",
 ]
 
 

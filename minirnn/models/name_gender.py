@@ -86,6 +86,7 @@ def train_name_gender(
     lr: float = 3e-3,
     seed: int = 0,
     dtype: type = np.float64,
+    num_layers: int = 1,
 ) -> tuple[SequenceClassifier, list[float]]:
     """Train a classifier with Adam on padded batches; return it and the test accuracy per epoch."""
     from minirnn.clip import clip_grad_norm
@@ -94,7 +95,7 @@ def train_name_gender(
     rng = np.random.default_rng(seed)
     model = SequenceClassifier(len(data.vocab), 2, hidden_size=hidden_size, cell=cell,
                                bidirectional=bidirectional, embedding_dim=embedding_dim,
-                               seed=rng, dtype=dtype)
+                               num_layers=num_layers, seed=rng, dtype=dtype)
     optimizer = Adam(model, lr=lr)
     sequences = [data.vocab.encode(w) for w in data.train_names]
     test_ids, test_mask, test_labels = data.encode("test")
