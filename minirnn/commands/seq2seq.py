@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"addition ({variant}): {len(train.inputs)} training, {len(test.inputs)} held-out "
           f"problems; {cell}, hidden {hidden}, embedding {embed or 'one-hot'}")
     tasks.train_epochs(model, train, epochs, batch_size=128, lr=lr, max_norm=5.0,
-                       seed=args.seed, on_epoch=report)
+                       seed=args.seed, on_epoch=report, decay_after=15)
     for row in test.inputs[:3]:
         question = vocab.decode(row[::-1] if args.reverse else row).replace("?", "")
         answer = vocab.decode(model.generate(row[None, :], max_length=5)[0])

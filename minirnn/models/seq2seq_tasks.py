@@ -183,10 +183,15 @@ def train_epochs(
     max_norm: float | None = 5.0,
     seed: int | np.random.Generator | None = 0,
     on_epoch: Callable[[int, float], None] | None = None,
+    decay_after: int | None = None,
+    decay: float = 0.8,
 ) -> list[float]:
     """Shuffled minibatch epochs with Adam and global-norm clipping; mean loss per epoch.
 
     ``on_epoch(epoch, mean_loss)`` is called after every epoch (for held-out accuracy).
+    After epoch ``decay_after`` (if given) the learning rate is multiplied by ``decay``
+    every epoch: with a constant rate, Adam's occasional large steps near zero loss knock
+    the exact-match accuracy down by several points for an epoch (seen: 99.0% -> 93.4%).
     """
     from minirnn.clip import clip_grad_norm
     from minirnn.optim import Adam
@@ -208,6 +213,8 @@ def train_epochs(
                 clip_grad_norm(model, max_norm)
             optimizer.step()
         history.append(total / count)
+        if decay_after is not None and epoch >= decay_after:
+            optimizer.lr *= decay
         if on_epoch is not None:
             on_epoch(epoch, history[-1])
     return history
