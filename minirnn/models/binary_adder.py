@@ -87,7 +87,7 @@ class ClassicRecord:
     """One progress report of the classic run (what the script prints every 1000 steps)."""
 
     iteration: int
-    error: float  #: sum over the bits of |y - o|, the number the script prints
+    error: float  #: sum over the bits of the absolute error, the number the script prints
     a: int
     b: int
     predicted_bits: np.ndarray  #: uint8, most significant first
