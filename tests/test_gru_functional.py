@@ -147,6 +147,11 @@ def test_saturated_gates_stay_finite_without_warnings(reset_after):
     grads = gru_backward(np.ones_like(hs), cache)
     assert np.all(np.isfinite(hs))
     assert all(np.all(np.isfinite(g)) for g in grads if g is not None)
+    h, cache = gru_step_forward(p["x"][:, 0], p["h0"], p["Wx"], p["Wh"], p["b"], p["b_hn"],
+                                reset_after)
+    step_grads = gru_step_backward(np.ones_like(h), cache)
+    assert np.all(np.isfinite(h))
+    assert all(np.all(np.isfinite(g)) for g in step_grads if g is not None)
 
 
 def test_b_hn_must_match_the_form():

@@ -150,6 +150,9 @@ def test_saturated_gates_stay_finite_without_warnings():
     assert np.all(np.isfinite(hs)) and np.all(np.isfinite(c_last))
     assert all(np.all(np.isfinite(g)) for g in grads)
     assert np.all(np.abs(hs) <= 1.0)
+    h, c, cache = lstm_step_forward(p["x"][:, 0], p["h0"], p["c0"], p["Wx"], p["Wh"], p["b"])
+    step_grads = lstm_step_backward(np.ones_like(h), np.ones_like(c), cache)
+    assert np.all(np.isfinite(h)) and all(np.all(np.isfinite(g)) for g in step_grads)
 
 
 def test_step_matches_torch_lstmcell():

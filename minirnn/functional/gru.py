@@ -24,7 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn.functional.activations import sigmoid
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    """Stable sigmoid as (1 + tanh(a/2)) / 2: no overflow, and several times faster than a
+    masked ``exp`` (``minirnn.functional.activations.sigmoid``), with which it agrees to
+    rounding."""
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
 
 
 def _check_b_hn(b_hn: np.ndarray | None, reset_after: bool) -> None:
@@ -82,14 +88,14 @@ def gru_step_forward(
     ax = x @ Wx + b
     if reset_after:
         ah = h_prev @ Wh
-        r = sigmoid(ax[:, :H] + ah[:, :H])
-        z = sigmoid(ax[:, H : 2 * H] + ah[:, H : 2 * H])
+        r = _sigmoid(ax[:, :H] + ah[:, :H])
+        z = _sigmoid(ax[:, H : 2 * H] + ah[:, H : 2 * H])
         hn = ah[:, 2 * H :] + b_hn  # the term the reset gate scales
         n = np.tanh(ax[:, 2 * H :] + r * hn)
     else:
         ah = h_prev @ Wh[:, : 2 * H]
-        r = sigmoid(ax[:, :H] + ah[:, :H])
-        z = sigmoid(ax[:, H : 2 * H] + ah[:, H:])
+        r = _sigmoid(ax[:, :H] + ah[:, :H])
+        z = _sigmoid(ax[:, H : 2 * H] + ah[:, H:])
         hn = r * h_prev  # the reset state that enters the product
         n = np.tanh(ax[:, 2 * H :] + hn @ Wh[:, 2 * H :])
     h = (1.0 - z) * n + z * h_prev
@@ -200,7 +206,8 @@ def gru_forward(
     Returns
     -------
     hs : ndarray, shape (N, T, H)
-        Hidden states of every step; ``hs[:, -1]`` is the final state.
+        Hidden states of every step; ``hs[:, -1]`` is the final state. A view of the cache
+        (no copy): modify it in place only after the backward pass.
     cache : tuple
         What :func:`gru_backward` needs.
 

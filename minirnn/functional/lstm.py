@@ -18,7 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn.functional.activations import sigmoid
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    """Stable sigmoid as (1 + tanh(a/2)) / 2: no overflow, and several times faster than a
+    masked ``exp`` (``minirnn.functional.activations.sigmoid``), with which it agrees to
+    rounding."""
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
 
 
 def _sigmoid_gate_scale(H: int, dtype: np.dtype) -> np.ndarray:
@@ -71,10 +77,10 @@ def lstm_step_forward(
     """
     H = h_prev.shape[1]
     a = x @ Wx + h_prev @ Wh + b
-    i = sigmoid(a[:, :H])
-    f = sigmoid(a[:, H : 2 * H])
+    i = _sigmoid(a[:, :H])
+    f = _sigmoid(a[:, H : 2 * H])
     g = np.tanh(a[:, 2 * H : 3 * H])
-    o = sigmoid(a[:, 3 * H :])
+    o = _sigmoid(a[:, 3 * H :])
     c = f * c_prev + i * g
     tanh_c = np.tanh(c)
     h = o * tanh_c
@@ -161,7 +167,8 @@ def lstm_forward(
     Returns
     -------
     hs : ndarray, shape (N, T, H)
-        Hidden states of every step; ``hs[:, -1]`` is the final hidden state.
+        Hidden states of every step; ``hs[:, -1]`` is the final hidden state. A view of the
+        cache (no copy): modify it in place only after the backward pass.
     c_last : ndarray, shape (N, H)
         The final cell state.
     cache : tuple
