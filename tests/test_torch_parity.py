@@ -144,7 +144,7 @@ def test_minirnn_weights_loaded_into_torch(cell, num_layers, bidirectional):
     compare(ours, theirs)
 
 
-# -- the interchange itself (no torch needed) --------------------------------------------------------
+# -- the interchange itself (no torch needed) ------------------------------------------------
 @pytest.mark.parametrize("num_layers,bidirectional", SHAPES)
 @pytest.mark.parametrize("cell", list(CELLS))
 def test_round_trip_is_exact(cell, num_layers, bidirectional):
