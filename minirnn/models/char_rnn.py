@@ -231,8 +231,14 @@ class CharRNN(Layer):
             g["Whh"] += dpre.T @ hs[:-1]
             g["by"] += dlogits.sum(axis=0)[:, None]
             g["bh"] += dpre.sum(axis=0)[:, None]
-        # Scatter-add, last step first: column x_t of dWxh receives dpre_t.
-        np.add.at(g["Wxh"].T, x[::-1], dpre[::-1])
+        if self.exact or self.vocab_size > 1024:
+            # Scatter-add, last step first: column x_t of dWxh receives dpre_t.
+            np.add.at(g["Wxh"].T, x[::-1], dpre[::-1])
+        else:
+            # For a small vocabulary a product with the one-hot matrix is quicker.
+            onehot = np.zeros((T, self.vocab_size))
+            onehot[np.arange(T), x] = 1.0
+            g["Wxh"] += dpre.T @ onehot
         return dh_next.reshape(-1, 1)
 
     def loss_and_grads(
