@@ -207,6 +207,18 @@ def test_same_seed_same_weights_and_float32():
     assert hs.dtype == h_last.dtype == c_last.dtype == np.float32
 
 
+@pytest.mark.parametrize("num_layers,bidirectional", [(1, False), (2, True)])
+def test_astype_reaches_every_core(num_layers, bidirectional):
+    layer = make("gru", num_layers, bidirectional).astype(np.float32)
+    for core in layer.cores:
+        assert all(v.dtype == np.float32 for v in core.params.values())
+        assert all(g.dtype == np.float32 for g in core.grads.values())
+    hs, h_last = layer.forward(np.ones((N, T, D), dtype=np.float32))
+    assert hs.dtype == np.float32
+    layer.backward(np.ones_like(hs))
+    assert all(g.dtype == np.float32 for g in layer.gradients().values())
+
+
 # -- dropout -------------------------------------------------------------------------------------
 def test_dropout_acts_between_layers_in_training_and_not_in_eval():
     x = np.random.default_rng(3).normal(size=(N, 6, D))
