@@ -353,7 +353,8 @@ def generate_text(
 
     ``vocab`` is a :class:`minirnn.data.Vocab` (anything with ``tokenize``, ``stoi`` and
     ``decode``). Without a priming text, generation starts from a newline (or the first
-    token of the vocabulary) and a zero state.
+    token of the vocabulary) and a zero state. ``rng`` is the source of the draws (pass a
+    seeded Generator for repeatable text; None means a fresh, unseeded one).
 
     Raises
     ------
