@@ -7,3 +7,7 @@ from minirnn.models.language_model import LanguageModel
 
 __all__ = ["BinaryAdder", "CharRNN", "CharRNNTrainer"]
 __all__ += ["LanguageModel"]
+from minirnn.models.classifier import SequenceClassifier, SequenceTagger  # noqa: E402
+from minirnn.models.seq2seq import Seq2Seq  # noqa: E402
+
+__all__ += ["SequenceClassifier", "SequenceTagger", "Seq2Seq"]
