@@ -167,16 +167,16 @@ def rnn_backward(
     """
     x, h0, Wx, Wh, hs, f_grad = cache
     T, N, H = hs.shape
-    deltas = np.empty_like(hs)
+    deltas = f_grad(hs)  # f'(a_t) for all steps at once; the loop turns it into delta_t
     dh_next = np.zeros((N, H), dtype=hs.dtype) if dh_last is None else dh_last
     dhs_tm = dhs.transpose(1, 0, 2)
+    WhT = np.ascontiguousarray(Wh.T)  # BLAS runs faster on it than on a transposed view
     for t in range(T - 1, -1, -1):
-        delta = (dhs_tm[t] + dh_next) * f_grad(hs[t])
-        deltas[t] = delta
-        dh_next = delta @ Wh.T
+        deltas[t] *= dhs_tm[t] + dh_next
+        dh_next = deltas[t] @ WhT
     D = x.shape[2]
     flat_deltas = deltas.reshape(T * N, H)
-    dx = (deltas @ Wx.T).transpose(1, 0, 2)
+    dx = (flat_deltas @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
     dWx = x.transpose(1, 0, 2).reshape(T * N, D).T @ flat_deltas
     h_prevs = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
     dWh = h_prevs.T @ flat_deltas
