@@ -23,7 +23,7 @@ from minirnn.losses import softmax_cross_entropy
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
-#: a recurrent state: ``(h,)`` for RNN/GRU, ``(h, c)`` for LSTM
+# a recurrent state: (h,) for RNN/GRU, (h, c) for LSTM
 State = tuple[np.ndarray, ...]
 
 
