@@ -276,3 +276,44 @@ def test_bad_constructor_arguments():
         LanguageModel(5, 4, dropout=1.5)
     with pytest.raises(ValueError, match="hidden_size"):
         LanguageModel(5, 0)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_loss_and_gradients_match_torch(cell):
+    torch = pytest.importorskip("torch", reason="torch is only an optional test oracle")
+    from minirnn.interop import to_torch_state_dict
+
+    V, E, H, N, T = 11, 5, 7, 3, 6
+    model = LanguageModel(V, H, embed_dim=E, cell=cell, num_layers=2, seed=0)
+    rng = np.random.default_rng(0)
+    inputs, targets = rng.integers(0, V, (N, T)), rng.integers(0, V, (N, T))
+    state = _random_state(model, N)
+    loss, _ = model.loss_and_grads(inputs, targets, state=state)
+
+    embed = torch.nn.Embedding(V, E).double()
+    rnn_class = torch.nn.LSTM if cell == "lstm" else torch.nn.GRU
+    rnn = rnn_class(E, H, 2, batch_first=True).double()
+    out = torch.nn.Linear(H, V).double()
+    with torch.no_grad():
+        embed.weight.copy_(torch.from_numpy(model.embed.params["W"]))
+        weights = to_torch_state_dict(model.rnn)
+        rnn.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+        out.weight.copy_(torch.from_numpy(model.out.params["W"].T))
+        out.bias.copy_(torch.from_numpy(model.out.params["b"]))
+    torch_state = tuple(torch.from_numpy(s) for s in state)
+    hs, _ = rnn(embed(torch.from_numpy(inputs)), torch_state if cell == "lstm" else torch_state[0])
+    logits = out(hs)
+    ref = torch.nn.functional.cross_entropy(logits.reshape(-1, V),
+                                          torch.from_numpy(targets).reshape(-1))
+    ref.backward()
+    assert loss == pytest.approx(ref.item(), rel=1e-12)
+    np.testing.assert_allclose(model.embed.grads["W"], embed.weight.grad, atol=1e-12)
+    np.testing.assert_allclose(model.out.grads["W"], out.weight.grad.T, atol=1e-12)
+    np.testing.assert_allclose(model.out.grads["b"], out.bias.grad, atol=1e-12)
+    for k, core in enumerate(model.rnn.cores):  # row-vector layout: Wx = weight_ih.T
+        np.testing.assert_allclose(core.grads["Wx"], getattr(rnn, f"weight_ih_l{k}").grad.T,
+                                   atol=1e-12)
+        np.testing.assert_allclose(core.grads["Wh"], getattr(rnn, f"weight_hh_l{k}").grad.T,
+                                   atol=1e-12)
+        np.testing.assert_allclose(core.grads["b"], getattr(rnn, f"bias_ih_l{k}").grad,
+                                   atol=1e-12)
