@@ -247,6 +247,20 @@ def test_dropout_masks_are_seeded_fresh_each_call_and_fixable():
     assert len(a.dropouts) == 2
 
 
+def test_backward_uses_the_masks_of_its_own_forward():
+    """Truncated BPTT across chunks restores an older cache: its dropout masks come with it."""
+    layer = LSTM(D, H, num_layers=2, dropout=0.5, seed=0)
+    rng = np.random.default_rng(6)
+    x1, x2 = rng.normal(size=(2, N, 4, D))
+    dhs = rng.normal(size=(N, 4, H))
+    layer.forward(x1)
+    first_cache = layer.cache
+    expected = layer.backward(dhs)
+    layer.forward(x2)  # draws new masks
+    layer.cache = first_cache
+    np.testing.assert_array_equal(layer.backward(dhs), expected)
+
+
 def test_dropout_with_one_layer_warns():
     with pytest.warns(UserWarning, match="between stacked layers"):
         RNN(D, H, dropout=0.2)

@@ -53,6 +53,11 @@ class Dropout(Layer):
         self.mask: np.ndarray | None = None  # already scaled by 1/(1-p)
         self._applied = False  # did the last forward use the mask (training mode, p > 0)?
 
+    @property
+    def applied_mask(self) -> np.ndarray | None:
+        """The mask the last ``forward`` multiplied by, or None if it passed ``x`` through."""
+        return self.mask if self._applied else None
+
     def resample(self) -> None:
         """Forget the stored mask, so the next training-mode forward draws a new one."""
         self.mask = None

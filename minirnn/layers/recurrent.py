@@ -242,9 +242,10 @@ class RecurrentLayer(Layer):
         states = [self._check_state(states[i], f"{n}0", x) for i, n in enumerate(names)]
         if not self.stacked:
             hs, finals, cache = self.cores[0].run(x, states)
-            self._cache = (x.shape, [cache])
+            self._cache = (x.shape, [cache], [])
             return hs, finals
         core_caches = []
+        masks = []  # kept with the caches: a later forward may draw new ones
         finals: list[list[np.ndarray]] = [[] for _ in names]
         layer_input = x
         for layer_index in range(self.num_layers):
@@ -263,8 +264,9 @@ class RecurrentLayer(Layer):
             out = np.concatenate(outputs, axis=2) if self.bidirectional else outputs[0]
             if layer_index < self.num_layers - 1:
                 out = self.dropouts[layer_index].forward(out)
+                masks.append(self.dropouts[layer_index].applied_mask)
             layer_input = out
-        self._cache = (x.shape, core_caches)
+        self._cache = (x.shape, core_caches, masks)
         return layer_input, [np.stack(f) for f in finals]
 
     def _backward_states(
@@ -273,7 +275,7 @@ class RecurrentLayer(Layer):
         """Backpropagate through every core; set ``d<state>0``; return dx."""
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        x_shape, core_caches = self._cache
+        x_shape, core_caches, masks = self._cache
         N, T, _ = x_shape
         H = self.hidden_size
         dhs = as_float_array(dhs, "dhs")
@@ -293,8 +295,8 @@ class RecurrentLayer(Layer):
         dinitials: list[list[np.ndarray]] = [[None] * len(self.cores) for _ in names]
         dout = dhs
         for layer_index in range(self.num_layers - 1, -1, -1):
-            if layer_index < self.num_layers - 1:
-                dout = self.dropouts[layer_index].backward(dout)
+            if layer_index < self.num_layers - 1 and masks[layer_index] is not None:
+                dout = dout * masks[layer_index]
             dinput = None
             for direction in range(self.num_directions):
                 index = layer_index * self.num_directions + direction
