@@ -272,10 +272,32 @@ class Adagrad(Optimizer):
     def __init__(self, model: object, lr: float, eps: float = 1e-8) -> None:
         super().__init__(model, lr)
         self.eps = _check_eps(eps)
+        # two scratch arrays per memory array (not state: they hold nothing between steps)
+        self._scratch: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def update(self, param: np.ndarray, grad: np.ndarray, mem: np.ndarray) -> None:
-        mem += grad * grad
-        param -= self.lr * grad / np.sqrt(mem + self.eps)
+        entry = self._scratch.get(id(mem))
+        if entry is None or entry[0] is not mem:
+            entry = (mem, np.empty_like(mem), np.empty_like(mem))
+            self._scratch[id(mem)] = entry
+        _, root, step = entry
+        if grad.dtype != mem.dtype or grad.shape != mem.shape:
+            mem += grad * grad
+            param -= self.lr * grad / np.sqrt(mem + self.eps)
+            return
+        # The same operations as the two lines above, in the same order (so the same
+        # rounding), written into reused buffers instead of five fresh temporaries.
+        np.multiply(grad, grad, out=step)
+        mem += step
+        np.add(mem, self.eps, out=root)
+        np.sqrt(root, out=root)
+        np.multiply(self.lr, grad, out=step)
+        np.divide(step, root, out=step)
+        param -= step
+
+    def load_state_dict(self, state: dict[str, object]) -> None:  # noqa: D102 - as the base
+        super().load_state_dict(state)
+        self._scratch.clear()  # the memory arrays were replaced
 
 
 class RMSProp(Optimizer):

@@ -334,3 +334,19 @@ def test_bad_ids_and_states_are_clear_errors():
         model.sample(None, 0, 5, temperature=0.0)
     with pytest.raises(TypeError, match="int seed"):
         CharRNN(10, 4, seed=np.random.default_rng(0), classic=True)
+
+
+def test_fast_legacy_draw_equals_numpy_choice_and_keeps_the_stream():
+    from minirnn.models.char_rnn import _legacy_choice
+
+    dists = np.random.default_rng(11).dirichlet(np.full(65, 0.3), size=500)
+    dists[0] = np.eye(65)[7]  # a certain outcome, and one with many exact zeros
+    np.random.seed(5)
+    want = [int(np.random.choice(range(65), p=q)) for q in dists]
+    after = np.random.get_state()[1].copy()
+    np.random.seed(5)
+    got = [_legacy_choice(q) for q in dists]
+    assert got == want
+    assert np.array_equal(np.random.get_state()[1], after)
+    with pytest.raises(ValueError, match="NaN"):  # bad probabilities: numpy's own error
+        _legacy_choice(np.full(65, np.nan))

@@ -165,21 +165,23 @@ class CharRNN(Layer):
         Whh, Why, bh, by = p["Whh"], p["Why"], p["bh"][:, 0], p["by"][:, 0]
         T = x.size
         # Column gather = W_xh @ one_hot(x_t) for every step at once (exact: the one-hot
-        # product only adds zeros).
-        x_part = p["Wxh"][:, x].T  # (T, H)
+        # product only adds zeros). Row t is step t's column, contiguous.
+        x_part = np.ascontiguousarray(p["Wxh"][:, x].T)  # (T, H)
         if not self.exact:
-            x_part = x_part + bh  # one addition fewer per step (rounds differently)
+            x_part += bh  # one addition fewer per step (rounds differently)
         hs = np.empty((T + 1, self.hidden_size))  # hs[0] = h_0, hs[t+1] = h_t
         hs[0] = h
         pre = np.empty(self.hidden_size)
+        dot, add, tanh = np.dot, np.add, np.tanh  # local names: this loop is the hot path
         for t in range(T):
             # h_t = tanh((W_xh x_t + W_hh h_{t-1}) + b_h), added in the original's order;
-            # the out= buffers only save allocations.
-            np.matmul(Whh, hs[t], out=pre)
-            np.add(x_part[t], pre, out=pre)
+            # np.dot with out= is the same BLAS gemv as the original's product, with less
+            # call overhead than matmul and no temporaries.
+            dot(Whh, hs[t], out=pre)
+            add(x_part[t], pre, out=pre)
             if self.exact:
-                np.add(pre, bh, out=pre)
-            np.tanh(pre, out=hs[t + 1])
+                add(pre, bh, out=pre)
+            tanh(pre, out=hs[t + 1])
         if self.exact:
             # One matrix-vector product per step, as the original, but all in one call: a
             # stack of (H, 1) columns makes matmul run the same BLAS gemv for every step,
@@ -189,11 +191,13 @@ class CharRNN(Layer):
         else:
             logits = hs[1:] @ Why.T + by  # every step in one product
             logits -= logits.max(axis=1, keepdims=True)  # softmax is shift-invariant
-        exp = np.exp(logits)
-        probs = exp / exp.sum(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        # Each row's sum runs over contiguous memory, so numpy adds it in the same
+        # (pairwise) order as the original's np.sum over one (V, 1) column.
+        probs /= probs.sum(axis=1, keepdims=True)
         loss = 0.0
-        for value in -np.log(probs[np.arange(T), y]):
-            loss += float(value)  # step by step, in the original's order
+        for value in np.log(probs[np.arange(T), y]).tolist():
+            loss -= value  # step by step, in the original's order (not Python's sum())
         return loss, hs[-1].reshape(-1, 1).copy(), (x, y, hs, probs)
 
     def backward_chunk(self, cache: tuple, dh_last: np.ndarray | None = None) -> np.ndarray:
@@ -208,24 +212,32 @@ class CharRNN(Layer):
             dh_out = np.matmul(Why.T, dlogits[:, :, None])[:, :, 0]  # per-step gemv, as above
         else:
             dh_out = dlogits @ Why  # (T, H): what every output sends back to its h_t
-        dh_next = np.zeros(self.hidden_size) if dh_last is None else self._check_hprev(dh_last)
+        dh_next = np.zeros(self.hidden_size)
+        if dh_last is not None:
+            dh_next[:] = self._check_hprev(dh_last)
         tanh_grad = 1 - hs[1:] * hs[1:]  # the original's (1 - h*h), for all steps at once
         dpre = np.empty((T, self.hidden_size))
         dh = np.empty(self.hidden_size)
+        dot, add, multiply = np.dot, np.add, np.multiply
         for t in range(T - 1, -1, -1):
-            np.add(dh_out[t], dh_next, out=dh)
-            np.multiply(tanh_grad[t], dh, out=dpre[t])
-            dh_next = Whh_T @ dpre[t]
+            add(dh_out[t], dh_next, out=dh)
+            multiply(tanh_grad[t], dh, out=dpre[t])
+            # W_hh^T is a transposed view, as in the original: the same gemv kernel.
+            dot(Whh_T, dpre[t], out=dh_next)
         if self.exact:
             # The original adds the steps' outer products one at a time, last step first.
             # einsum (without BLAS) forms each product with one rounding and accumulates the
             # steps in the order given, so on the reversed steps it gives the same sums bit
             # for bit (tests/test_char_rnn.py checks this), while a matrix product would not.
+            # (A (T, V, H) array of products summed with add.reduce is also exact, but
+            # measured 2-3x slower than einsum here.)
             rev = np.arange(T - 1, -1, -1)
-            g["Why"] += np.einsum("tv,th->vh", dlogits[rev], hs[1:][rev])
-            g["Whh"] += np.einsum("ti,tj->ij", dpre[rev], hs[:-1][rev])
-            g["by"] += dlogits[rev].sum(axis=0)[:, None]
-            g["bh"] += dpre[rev].sum(axis=0)[:, None]
+            dlogits_rev, dpre_rev = dlogits[rev], dpre[rev]
+            g["Why"] += np.einsum("tv,th->vh", dlogits_rev, hs[1:][rev])
+            g["Whh"] += np.einsum("ti,tj->ij", dpre_rev, hs[:-1][rev])
+            # reducing the leading axis of a C-ordered array adds its rows one after another
+            g["by"] += np.add.reduce(dlogits_rev, axis=0)[:, None]
+            g["bh"] += np.add.reduce(dpre_rev, axis=0)[:, None]
         else:
             g["Why"] += dlogits.T @ hs[1:]
             g["Whh"] += dpre.T @ hs[:-1]
@@ -298,6 +310,8 @@ class CharRNN(Layer):
         _as_ids([seed_ix], self.vocab_size, "seed_ix")
         state = self._check_hprev(h)
         token = int(seed_ix)
+        if temperature == 1.0 and top_k is None:
+            return self._sample_plain(state, token, n, rng)
         ids = []
         for _ in range(n):
             state, probs = self.step_probs(state, token, temperature, top_k)
@@ -305,6 +319,43 @@ class CharRNN(Layer):
                 token = int(np.random.choice(self.vocab_size, p=probs))  # noqa: NPY002
             else:
                 token = int(rng.choice(self.vocab_size, p=probs))
+            ids.append(token)
+        return ids
+
+    def _sample_plain(self, state: np.ndarray, token: int, n: int,
+                      rng: np.random.Generator | None) -> list[int]:
+        """:meth:`sample` at temperature 1 without top-k: the original's sampling loop.
+
+        The same products as :meth:`step_probs` in the same order, into reused buffers. In
+        exact mode the probabilities are the original's ``exp(y) / sum(exp(y))`` (no shift
+        by the maximum, which would change their last bits), so a classic run draws exactly
+        the original's characters.
+        """
+        p = self.params
+        Wxh_rows = np.ascontiguousarray(p["Wxh"].T)  # row i = column i of W_xh (a gather)
+        Whh, Why, bh, by = p["Whh"], p["Why"], p["bh"][:, 0], p["by"][:, 0]
+        h = state.copy()
+        pre = np.empty(self.hidden_size)
+        logits = np.empty(self.vocab_size)
+        exp = np.empty(self.vocab_size)
+        draw = _legacy_choice if rng is None else (
+            lambda probs: int(rng.choice(self.vocab_size, p=probs)))
+        ids = []
+        for _ in range(n):
+            np.dot(Whh, h, out=pre)
+            np.add(Wxh_rows[token], pre, out=pre)
+            np.add(pre, bh, out=pre)
+            np.tanh(pre, out=h)
+            np.dot(Why, h, out=logits)
+            np.add(logits, by, out=logits)
+            if not self.exact:
+                logits -= logits.max()
+            np.exp(logits, out=exp)
+            total = exp.sum()
+            if not np.isfinite(total):  # overflow: the shifted form is the same distribution
+                np.exp(logits - logits.max(), out=exp)
+                total = exp.sum()
+            token = draw(exp / total)
             ids.append(token)
         return ids
 
@@ -338,6 +389,22 @@ class CharRNN(Layer):
                                             check=False)
             total += loss
         return total / (data.size - 1)
+
+
+def _legacy_choice(probs: np.ndarray) -> int:
+    """``np.random.choice(len(probs), p=probs)`` on the legacy global stream, cheaper.
+
+    NumPy's legacy ``RandomState.choice`` (frozen, NEP 19) turns ``p`` into a cumulative sum
+    divided by its last entry and looks up one ``random_sample()`` in it (``side='right'``);
+    doing the same without its argument checks draws the same ids and leaves the stream in
+    the same state (tests/test_char_rnn.py compares the two). Anything unusual (NaN, a sum
+    not 1) goes to ``np.random.choice`` itself, for its error message.
+    """
+    cdf = probs.cumsum()
+    if not abs(cdf[-1] - 1.0) <= 1e-10 or not probs.min() >= 0.0:
+        return int(np.random.choice(probs.size, p=probs))  # noqa: NPY002
+    cdf /= cdf[-1]
+    return int(cdf.searchsorted(np.random.random_sample(), side="right"))  # noqa: NPY002
 
 
 def generate_text(
