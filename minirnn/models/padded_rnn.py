@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import check_choice
+from minirnn.layers.recurrent import RecurrentLayer
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -34,7 +35,7 @@ def recurrent_layer(
     dropout: float = 0.0,
     seed: int | np.random.Generator | None = None,
     dtype: type = np.float64,
-):
+) -> RecurrentLayer:
     """Build ``minirnn.layers.RNN``, ``LSTM`` or ``GRU`` from a cell name."""
     from minirnn.layers.gru import GRU
     from minirnn.layers.lstm import LSTM
@@ -87,7 +88,9 @@ def reverse_within_length(lengths: np.ndarray, T: int) -> np.ndarray:
     return np.where(steps < lengths, lengths - 1 - steps, steps)
 
 
-def padded_forward(layer, x: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, tuple | None]:
+def padded_forward(
+    layer: RecurrentLayer, x: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, tuple | None]:
     """All top-layer hidden states (N, T, num_directions*H), correct for every length.
 
     Unidirectional layers (and batches without padding) run the layer as usual. For
@@ -119,7 +122,7 @@ def padded_forward(layer, x: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarra
     return layer_input, (index, caches)
 
 
-def padded_backward(layer, dhs: np.ndarray, cache: tuple | None) -> np.ndarray:
+def padded_backward(layer: RecurrentLayer, dhs: np.ndarray, cache: tuple | None) -> np.ndarray:
     """Backward pass of :func:`padded_forward`: add the layer's gradients, return dx."""
     if cache is None:
         return layer.backward(dhs)
@@ -147,7 +150,9 @@ def padded_backward(layer, dhs: np.ndarray, cache: tuple | None) -> np.ndarray:
     return dout
 
 
-def last_valid_states(hs: np.ndarray, lengths: np.ndarray, hidden_size: int, bidirectional: bool):
+def last_valid_states(
+    hs: np.ndarray, lengths: np.ndarray, hidden_size: int, bidirectional: bool
+) -> np.ndarray:
     """The "last state" summary (N, num_directions*H) of padded hidden states ``hs``.
 
     Forward direction: its state at the last valid step ``L_n - 1``. Reverse direction: its
