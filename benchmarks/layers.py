@@ -15,7 +15,11 @@ Threads: torch is given as many threads as NumPy's BLAS uses, so the comparison 
 That number comes from threadpoolctl when it is installed; otherwise from
 ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` or ``OMP_NUM_THREADS`` (first one set), and
 otherwise ``os.cpu_count()`` (OpenBLAS's own default). Set ``OPENBLAS_NUM_THREADS=1`` to
-compare single-threaded.
+compare single-threaded; on a machine whose cores are busy with other work, multi-threaded
+timings of both libraries swing by several times from run to run (idle threads spin and
+compete), and single-threaded ones are the stable comparison. The two sides take turns
+within each repeat so that such load hits both alike; run the script a few times and
+compare the best times.
 
 GFLOP/s counts only the matrix products, ``6 N T G H (D + H)`` floating-point operations for
 a cell with ``G`` gates (forward ``2NTGH(D+H)``, backward twice that); the element-wise work
