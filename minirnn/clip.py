@@ -73,7 +73,7 @@ def clip_grad_value(model: object, limit: float) -> bool:
         top, bottom = grad.max(), grad.min()
         if top <= limit and bottom >= -limit:
             continue
-        if np.any(np.abs(grad) > limit):
+        if top > limit or bottom < -limit or np.any(np.abs(grad) > limit):
             fired = True
         np.minimum(grad, limit, out=grad)  # what np.clip does, entry by entry
         np.maximum(grad, -limit, out=grad)

@@ -272,19 +272,19 @@ class Adagrad(Optimizer):
     def __init__(self, model: object, lr: float, eps: float = 1e-8) -> None:
         super().__init__(model, lr)
         self.eps = _check_eps(eps)
-        # two scratch arrays per memory array (not state: they hold nothing between steps)
-        self._scratch: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # two scratch buffers shared by all parameters (not state: they hold nothing between
+        # steps); shared so that they stay in cache from one parameter to the next
+        self._scratch = np.empty((2, 0))
 
     def update(self, param: np.ndarray, grad: np.ndarray, mem: np.ndarray) -> None:
-        entry = self._scratch.get(id(mem))
-        if entry is None or entry[0] is not mem:
-            entry = (mem, np.empty_like(mem), np.empty_like(mem))
-            self._scratch[id(mem)] = entry
-        _, root, step = entry
         if grad.dtype != mem.dtype or grad.shape != mem.shape:
             mem += grad * grad
             param -= self.lr * grad / np.sqrt(mem + self.eps)
             return
+        if self._scratch.dtype != mem.dtype or self._scratch.shape[1] < mem.size:
+            self._scratch = np.empty((2, mem.size), dtype=mem.dtype)
+        root = self._scratch[0, :mem.size].reshape(mem.shape)
+        step = self._scratch[1, :mem.size].reshape(mem.shape)
         # The same operations as the two lines above, in the same order (so the same
         # rounding), written into reused buffers instead of five fresh temporaries.
         np.multiply(grad, grad, out=step)
@@ -294,10 +294,6 @@ class Adagrad(Optimizer):
         np.multiply(self.lr, grad, out=step)
         np.divide(step, root, out=step)
         param -= step
-
-    def load_state_dict(self, state: dict[str, object]) -> None:  # noqa: D102 - as the base
-        super().load_state_dict(state)
-        self._scratch.clear()  # the memory arrays were replaced
 
 
 class RMSProp(Optimizer):

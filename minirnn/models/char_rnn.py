@@ -100,8 +100,46 @@ class CharRNN(Layer):
                 self.add_param(name, rng.standard_normal(shape) * 0.01)
         self.add_param("bh", np.zeros((H, 1)))
         self.add_param("by", np.zeros((V, 1)))
+        self._pack()
         self._cache: tuple | None = None
         self.dhprev: np.ndarray | None = None
+
+    def _pack(self) -> None:
+        """Make every parameter (and gradient) a view into one flat array.
+
+        The named arrays stay the ones a learner reads (``params["Whh"]`` is (H, H)); the
+        flat arrays let the trainer clip and update all of them with one call per
+        operation instead of one per parameter (see :meth:`flat_arrays`).
+        """
+        total = sum(value.size for value in self.params.values())
+        self._flat_params, self._flat_grads = np.empty(total), np.zeros(total)
+        start = 0
+        for name, value in self.params.items():
+            stop = start + value.size
+            self.params[name] = self._flat_params[start:stop].reshape(value.shape)
+            self.params[name][...] = value
+            self.grads[name] = self._flat_grads[start:stop].reshape(value.shape)
+            start = stop
+        self._views = (tuple(self.params.values()), tuple(self.grads.values()))
+
+    def flat_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(parameters, gradients)``, each one 1-D array holding all the named arrays.
+
+        In the order of ``params`` (Wxh, Whh, Why, bh, by), each flattened. None if the
+        named arrays are no longer views of them (e.g. after :meth:`astype`).
+        """
+        params, grads = self._views
+        if all(a is b for a, b in zip(params, self.params.values(), strict=False)) and all(
+                a is b for a, b in zip(grads, self.grads.values(), strict=False)):
+            return self._flat_params, self._flat_grads
+        return None
+
+    def zero_grad(self) -> None:  # noqa: D102 - as Layer.zero_grad
+        flat = self.flat_arrays()
+        if flat is None:
+            super().zero_grad()
+        else:
+            flat[1].fill(0.0)
 
     # -- loss and its gradient ----------------------------------------------------------
     def initial_state(self) -> np.ndarray:
@@ -200,8 +238,12 @@ class CharRNN(Layer):
             loss -= value  # step by step, in the original's order (not Python's sum())
         return loss, hs[-1].reshape(-1, 1).copy(), (x, y, hs, probs)
 
-    def backward_chunk(self, cache: tuple, dh_last: np.ndarray | None = None) -> np.ndarray:
-        """Backward of one :meth:`forward_chunk`; adds into ``grads``, returns dL/dh_prev (H, 1)."""
+    def backward_chunk(self, cache: tuple, dh_last: np.ndarray | None = None,
+                       fresh: bool = False) -> np.ndarray:
+        """Backward of one :meth:`forward_chunk`; adds into ``grads``, returns dL/dh_prev (H, 1).
+
+        ``fresh=True`` overwrites ``grads`` instead (as if they were zeroed first).
+        """
         x, y, hs, probs = cache
         p, g = self.params, self.grads
         T = x.size
@@ -233,16 +275,29 @@ class CharRNN(Layer):
             # measured 2-3x slower than einsum here.)
             rev = np.arange(T - 1, -1, -1)
             dlogits_rev, dpre_rev = dlogits[rev], dpre[rev]
-            g["Why"] += np.einsum("tv,th->vh", dlogits_rev, hs[1:][rev])
-            g["Whh"] += np.einsum("ti,tj->ij", dpre_rev, hs[:-1][rev])
-            # reducing the leading axis of a C-ordered array adds its rows one after another
-            g["by"] += np.add.reduce(dlogits_rev, axis=0)[:, None]
-            g["bh"] += np.add.reduce(dpre_rev, axis=0)[:, None]
+            sums = (("Why", "tv,th->vh", dlogits_rev, hs[1:][rev]),
+                    ("Whh", "ti,tj->ij", dpre_rev, hs[:-1][rev]))
+            for name, spec, left, right in sums:
+                if fresh:  # einsum's sum starts from zero, like the original's np.zeros_like
+                    np.einsum(spec, left, right, out=g[name])
+                else:
+                    g[name] += np.einsum(spec, left, right)
+            # Reducing the leading axis of a C-ordered array adds its rows one after another.
+            for name, rows in (("by", dlogits_rev), ("bh", dpre_rev)):
+                if fresh:
+                    np.add.reduce(rows, axis=0, out=g[name][:, 0], initial=0.0)
+                else:
+                    g[name] += np.add.reduce(rows, axis=0)[:, None]
         else:
+            if fresh:
+                for name in ("Why", "Whh", "by", "bh"):
+                    g[name].fill(0.0)
             g["Why"] += dlogits.T @ hs[1:]
             g["Whh"] += dpre.T @ hs[:-1]
             g["by"] += dlogits.sum(axis=0)[:, None]
             g["bh"] += dpre.sum(axis=0)[:, None]
+        if fresh:
+            g["Wxh"].fill(0.0)
         if self.exact or self.vocab_size > 1024:
             # Scatter-add, last step first: column x_t of dWxh receives dpre_t.
             np.add.at(g["Wxh"].T, x[::-1], dpre[::-1])
@@ -265,9 +320,10 @@ class CharRNN(Layer):
         The gradients are fresh (``zero_grad`` first) and raw, so they can be checked against
         finite differences; clip them afterwards (:func:`minirnn.clip.clip_grad_value`).
         """
-        self.zero_grad()
         loss, h_last = self.forward(inputs, targets, hprev, check)
-        self.backward()
+        # fresh=True: the backward pass writes the gradients instead of adding to them,
+        # which is the same as zero_grad() and adding (each sum starts from zero).
+        self.dhprev = self.backward_chunk(self._cache, fresh=True)
         return loss, self.grads, h_last
 
     # -- generation -----------------------------------------------------------------------
@@ -401,6 +457,7 @@ def _legacy_choice(probs: np.ndarray) -> int:
     not 1) goes to ``np.random.choice`` itself, for its error message.
     """
     cdf = probs.cumsum()
+    # (NaN fails the first test; negative entries cannot come from exp, but are checked.)
     if not abs(cdf[-1] - 1.0) <= 1e-10 or not probs.min() >= 0.0:
         return int(np.random.choice(probs.size, p=probs))  # noqa: NPY002
     cdf /= cdf[-1]

@@ -141,9 +141,7 @@ class CharRNNTrainer:
         self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
         if self.print_every and self.n % self.print_every == 0:
             self._say(f"iter {self.n}, loss: {self.smooth_loss:f}")
-        if self.clip is not None:
-            clip_grad_value(self.model, self.clip)
-        self.optimizer.step()
+        self._clip_and_update()
         self.smooth_losses.append(self.smooth_loss)
         self.losses.append(loss)
         self.p += S
@@ -151,6 +149,55 @@ class CharRNNTrainer:
         if self.val_data is not None and self.eval_every and self.n % self.eval_every == 0:
             self.validate()
         return loss
+
+    def _clip_and_update(self) -> None:
+        """Clip every gradient entry, then one Adagrad step: on the flat arrays if possible.
+
+        :meth:`CharRNN.flat_arrays` holds all parameters (and all gradients) in one array,
+        and Adagrad's memory is kept the same way (:meth:`_flat_memory`), so clipping and
+        ``Adagrad.update`` run once over everything rather than once per parameter. The
+        operations are element-wise, so the numbers are the same as per parameter.
+        """
+        flat = self.model.flat_arrays()
+        memory = self._flat_memory() if flat is not None else None
+        if memory is None:  # e.g. after model.astype(): the plain per-parameter way
+            if self.clip is not None:
+                clip_grad_value(self.model, self.clip)
+            self.optimizer.step()
+            return
+        params, grads = flat
+        if self.clip is not None:
+            clip_grad_value([grads], self.clip)
+        self.optimizer.t += 1
+        self.optimizer.update(params, grads, memory)
+
+    def _flat_memory(self) -> np.ndarray | None:
+        """Adagrad's per-parameter memory as views into one flat array (None if impossible).
+
+        The optimizer keeps its usual named state (so checkpoints are unchanged); when that
+        state has been replaced (a checkpoint was loaded), its values are copied in again.
+        """
+        optimizer = self.optimizer
+        if type(optimizer) is not Adagrad:
+            return None
+        mems = optimizer.state["mem"]
+        views = getattr(self, "_memory_views", None)
+        if views is not None and all(mems.get(name) is view for name, view in views.items()):
+            return self._memory
+        names = list(self.model.params)
+        if set(mems) - set(names) or (mems and set(mems) != set(names)):
+            return None
+        self._memory = np.zeros(sum(self.model.params[n].size for n in names))
+        self._memory_views = {}
+        start = 0
+        for name in names:
+            shape = self.model.params[name].shape
+            view = self._memory[start:start + view_size(shape)].reshape(shape)
+            if name in mems:
+                view[...] = mems[name]
+            mems[name] = self._memory_views[name] = view
+            start += view.size
+        return self._memory
 
     def validate(self) -> float:
         """Held-out loss in nats per token now (recorded against the iteration count)."""
@@ -214,6 +261,11 @@ class CharRNNTrainer:
         self.losses = arrays["losses"].tolist()
         self.val_iterations = arrays["val_iterations"].tolist()
         self.val_losses = arrays["val_losses"].tolist()
+
+
+def view_size(shape: tuple[int, ...]) -> int:
+    """Number of entries of an array of this shape."""
+    return int(np.prod(shape, dtype=np.int64))
 
 
 # -- checkpoints ---------------------------------------------------------------------------
