@@ -205,21 +205,25 @@ class CharRNN(Layer):
         # Column gather = W_xh @ one_hot(x_t) for every step at once (exact: the one-hot
         # product only adds zeros). Row t is step t's column, contiguous.
         x_part = np.ascontiguousarray(p["Wxh"][:, x].T)  # (T, H)
-        if not self.exact:
+        exact = self.exact
+        if not exact:
             x_part += bh  # one addition fewer per step (rounds differently)
         hs = np.empty((T + 1, self.hidden_size))  # hs[0] = h_0, hs[t+1] = h_t
         hs[0] = h
         pre = np.empty(self.hidden_size)
         dot, add, tanh = np.dot, np.add, np.tanh  # local names: this loop is the hot path
-        for t in range(T):
+        rows = list(hs)  # row views made once (indexing inside the loop costs as much)
+        h_prev = rows[0]
+        for x_t, h_t in zip(list(x_part), rows[1:], strict=True):
             # h_t = tanh((W_xh x_t + W_hh h_{t-1}) + b_h), added in the original's order;
             # np.dot with out= is the same BLAS gemv as the original's product, with less
             # call overhead than matmul and no temporaries.
-            dot(Whh, hs[t], out=pre)
-            add(x_part[t], pre, out=pre)
-            if self.exact:
-                add(pre, bh, out=pre)
-            tanh(pre, out=hs[t + 1])
+            dot(Whh, h_prev, pre)
+            add(x_t, pre, pre)
+            if exact:
+                add(pre, bh, pre)
+            tanh(pre, h_t)
+            h_prev = h_t
         if self.exact:
             # One matrix-vector product per step, as the original, but all in one call: a
             # stack of (H, 1) columns makes matmul run the same BLAS gemv for every step,
@@ -261,11 +265,12 @@ class CharRNN(Layer):
         dpre = np.empty((T, self.hidden_size))
         dh = np.empty(self.hidden_size)
         dot, add, multiply = np.dot, np.add, np.multiply
-        for t in range(T - 1, -1, -1):
-            add(dh_out[t], dh_next, out=dh)
-            multiply(tanh_grad[t], dh, out=dpre[t])
+        steps = zip(list(dh_out)[::-1], list(tanh_grad)[::-1], list(dpre)[::-1], strict=True)
+        for dh_out_t, tanh_grad_t, dpre_t in steps:  # t = T-1, ..., 0
+            add(dh_out_t, dh_next, dh)
+            multiply(tanh_grad_t, dh, dpre_t)
             # W_hh^T is a transposed view, as in the original: the same gemv kernel.
-            dot(Whh_T, dpre[t], out=dh_next)
+            dot(Whh_T, dpre_t, dh_next)
         if self.exact:
             # The original adds the steps' outer products one at a time, last step first.
             # einsum (without BLAS) forms each product with one rounding and accumulates the
