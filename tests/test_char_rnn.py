@@ -223,7 +223,7 @@ def test_exact_and_fast_modes_agree_on_one_chunk():
 
 
 def test_exact_mode_gradients_equal_the_step_by_step_sums_bit_for_bit():
-    """The einsum/add.at sums add the steps in the original's order (last step first)."""
+    """The weight-gradient sums add the steps in the original's order (last step first)."""
     model = CharRNN(11, 13, seed=5)
     rng = np.random.default_rng(5)
     x = rng.integers(0, 4, 25)  # few distinct ids: columns of dWxh get many terms

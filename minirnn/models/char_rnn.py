@@ -265,10 +265,17 @@ class CharRNN(Layer):
         dpre = np.empty((T, self.hidden_size))
         dh = np.empty(self.hidden_size)
         dot, add, multiply = np.dot, np.add, np.multiply
-        steps = zip(list(dh_out)[::-1], list(tanh_grad)[::-1], list(dpre)[::-1], strict=True)
-        for dh_out_t, tanh_grad_t, dpre_t in steps:  # t = T-1, ..., 0
+        if fresh:
+            g["Wxh"].fill(0.0)
+        # dW_xh: the original adds dpre_t onehot(x_t)^T, i.e. dpre_t into column x_t of
+        # dW_xh, last step first; one in-place add per step does exactly that.
+        columns = [g["Wxh"][:, i] for i in x[::-1].tolist()]
+        steps = zip(list(dh_out)[::-1], list(tanh_grad)[::-1], list(dpre)[::-1], columns,
+                    strict=True)
+        for dh_out_t, tanh_grad_t, dpre_t, column in steps:  # t = T-1, ..., 0
             add(dh_out_t, dh_next, dh)
             multiply(tanh_grad_t, dh, dpre_t)
+            add(column, dpre_t, column)
             # W_hh^T is a transposed view, as in the original: the same gemv kernel.
             dot(Whh_T, dpre_t, dh_next)
         if self.exact:
@@ -301,16 +308,6 @@ class CharRNN(Layer):
             g["Whh"] += dpre.T @ hs[:-1]
             g["by"] += dlogits.sum(axis=0)[:, None]
             g["bh"] += dpre.sum(axis=0)[:, None]
-        if fresh:
-            g["Wxh"].fill(0.0)
-        if self.exact or self.vocab_size > 1024:
-            # Scatter-add, last step first: column x_t of dWxh receives dpre_t.
-            np.add.at(g["Wxh"].T, x[::-1], dpre[::-1])
-        else:
-            # For a small vocabulary a product with the one-hot matrix is quicker.
-            onehot = np.zeros((T, self.vocab_size))
-            onehot[np.arange(T), x] = 1.0
-            g["Wxh"] += dpre.T @ onehot
         return dh_next.reshape(-1, 1)
 
     def loss_and_grads(
