@@ -211,14 +211,16 @@ class CharRNN(Layer):
         hs = np.empty((T + 1, self.hidden_size))  # hs[0] = h_0, hs[t+1] = h_t
         hs[0] = h
         pre = np.empty(self.hidden_size)
-        dot, add, tanh = np.dot, np.add, np.tanh  # local names: this loop is the hot path
+        # Local names: this loop is the hot path. Whh.dot(h, out) is np.dot(Whh, h, out)
+        # without np.dot's __array_function__ dispatch (the same C routine and BLAS gemv).
+        whh_dot, add, tanh = Whh.dot, np.add, np.tanh
         rows = list(hs)  # row views made once (indexing inside the loop costs as much)
         h_prev = rows[0]
         for x_t, h_t in zip(list(x_part), rows[1:], strict=True):
             # h_t = tanh((W_xh x_t + W_hh h_{t-1}) + b_h), added in the original's order;
             # np.dot with out= is the same BLAS gemv as the original's product, with less
             # call overhead than matmul and no temporaries.
-            dot(Whh, h_prev, pre)
+            whh_dot(h_prev, pre)
             add(x_t, pre, pre)
             if exact:
                 add(pre, bh, pre)
@@ -264,7 +266,7 @@ class CharRNN(Layer):
         tanh_grad = 1 - hs[1:] * hs[1:]  # the original's (1 - h*h), for all steps at once
         dpre = np.empty((T, self.hidden_size))
         dh = np.empty(self.hidden_size)
-        dot, add, multiply = np.dot, np.add, np.multiply
+        whh_t_dot, add, multiply = Whh_T.dot, np.add, np.multiply  # as in the forward loop
         if fresh:
             g["Wxh"].fill(0.0)
         # dW_xh: the original adds dpre_t onehot(x_t)^T, i.e. dpre_t into column x_t of
@@ -277,7 +279,7 @@ class CharRNN(Layer):
             multiply(tanh_grad_t, dh, dpre_t)
             add(column, dpre_t, column)
             # W_hh^T is a transposed view, as in the original: the same gemv kernel.
-            dot(Whh_T, dpre_t, dh_next)
+            whh_t_dot(dpre_t, dh_next)
         if self.exact:
             # The original adds the steps' outer products one at a time, last step first.
             # einsum (without BLAS) forms each product with one rounding and accumulates the
@@ -399,12 +401,13 @@ class CharRNN(Layer):
         draw = _legacy_choice if rng is None else (
             lambda probs: int(rng.choice(self.vocab_size, p=probs)))
         ids = []
+        whh_dot, why_dot = Whh.dot, Why.dot  # np.dot without its dispatch overhead
         for _ in range(n):
-            np.dot(Whh, h, out=pre)
+            whh_dot(h, pre)
             np.add(Wxh_rows[token], pre, out=pre)
             np.add(pre, bh, out=pre)
             np.tanh(pre, out=h)
-            np.dot(Why, h, out=logits)
+            why_dot(h, logits)
             np.add(logits, by, out=logits)
             if not self.exact:
                 logits -= logits.max()
