@@ -50,12 +50,12 @@ class CharRNN(Layer):
         Whether to initialise from the legacy global stream (see ``seed``).
     exact : bool
         True: every floating-point operation happens in the original's order, so a classic
-        run matches min-char-rnn bit for bit (still several times faster than its loop:
-        the input product is a gather, the weight gradients are formed for all steps at
-        once, and there are no one-hot vectors). False: the output layer and its gradients
-        are single matrix products over all steps (faster still); the maths is the same,
-        but the round-off differs in the last bits, and because training amplifies such
-        differences, a long run drifts away from the original's numbers.
+        run matches min-char-rnn bit for bit (still about twice as fast as its np.dot loop,
+        see docs/char_rnn.md: the input product is a gather, the weight gradients are formed
+        for all steps at once, and there are no one-hot vectors). False: the output layer
+        and its gradients are single matrix products over all steps (faster still); the
+        maths is the same, but the round-off differs in the last bits, and because training
+        amplifies such differences, a long run drifts away from the original's numbers.
 
     Notes
     -----
@@ -129,8 +129,10 @@ class CharRNN(Layer):
         named arrays are no longer views of them (e.g. after :meth:`astype`).
         """
         params, grads = self._views
-        if all(a is b for a, b in zip(params, self.params.values(), strict=False)) and all(
-                a is b for a, b in zip(grads, self.grads.values(), strict=False)):
+        now_params, now_grads = tuple(self.params.values()), tuple(self.grads.values())
+        if (len(now_params) == len(params) and len(now_grads) == len(grads)
+                and all(a is b for a, b in zip(params, now_params, strict=True))
+                and all(a is b for a, b in zip(grads, now_grads, strict=True))):
             return self._flat_params, self._flat_grads
         return None
 
