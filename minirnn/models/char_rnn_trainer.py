@@ -192,7 +192,7 @@ class CharRNNTrainer:
         start = 0
         for name in names:
             shape = self.model.params[name].shape
-            view = self._memory[start:start + view_size(shape)].reshape(shape)
+            view = self._memory[start:start + _entries(shape)].reshape(shape)
             if name in mems:
                 view[...] = mems[name]
             mems[name] = self._memory_views[name] = view
@@ -263,7 +263,7 @@ class CharRNNTrainer:
         self.val_losses = arrays["val_losses"].tolist()
 
 
-def view_size(shape: tuple[int, ...]) -> int:
+def _entries(shape: tuple[int, ...]) -> int:
     """Number of entries of an array of this shape."""
     return int(np.prod(shape, dtype=np.int64))
 
