@@ -17,6 +17,7 @@ import numpy as np
 
 from minirnn._checks import check_positive_int, make_rng
 from minirnn.layers.base import Layer
+from minirnn.models.char_rnn_fast import fast_backward, fast_forward, fast_sample
 
 
 def _as_ids(ids: object, vocab_size: int, name: str) -> np.ndarray:
@@ -201,15 +202,14 @@ class CharRNN(Layer):
         else:
             x, y = inputs, targets
         h = self._check_hprev(hprev)
+        if not self.exact:
+            return fast_forward(self.params, x, y, h)
         p = self.params
         Whh, Why, bh, by = p["Whh"], p["Why"], p["bh"][:, 0], p["by"][:, 0]
         T = x.size
         # Column gather = W_xh @ one_hot(x_t) for every step at once (exact: the one-hot
         # product only adds zeros). Row t is step t's column, contiguous.
         x_part = np.ascontiguousarray(p["Wxh"][:, x].T)  # (T, H)
-        exact = self.exact
-        if not exact:
-            x_part += bh  # one addition fewer per step (rounds differently)
         hs = np.empty((T + 1, self.hidden_size))  # hs[0] = h_0, hs[t+1] = h_t
         hs[0] = h
         pre = np.empty(self.hidden_size)
@@ -224,19 +224,14 @@ class CharRNN(Layer):
             # call overhead than matmul and no temporaries.
             whh_dot(h_prev, pre)
             add(x_t, pre, pre)
-            if exact:
-                add(pre, bh, pre)
+            add(pre, bh, pre)
             tanh(pre, h_t)
             h_prev = h_t
-        if self.exact:
-            # One matrix-vector product per step, as the original, but all in one call: a
-            # stack of (H, 1) columns makes matmul run the same BLAS gemv for every step,
-            # whereas a single matrix product would sum in another order (other last bits).
-            logits = np.matmul(Why, hs[1:, :, None])[:, :, 0]
-            logits += by
-        else:
-            logits = hs[1:] @ Why.T + by  # every step in one product
-            logits -= logits.max(axis=1, keepdims=True)  # softmax is shift-invariant
+        # One matrix-vector product per step, as the original, but all in one call: a
+        # stack of (H, 1) columns makes matmul run the same BLAS gemv for every step,
+        # whereas a single matrix product would sum in another order (other last bits).
+        logits = np.matmul(Why, hs[1:, :, None])[:, :, 0]
+        logits += by
         probs = np.exp(logits)
         # Each row's sum runs over contiguous memory, so numpy adds it in the same
         # (pairwise) order as the original's np.sum over one (V, 1) column.
@@ -252,16 +247,18 @@ class CharRNN(Layer):
 
         ``fresh=True`` overwrites ``grads`` instead (as if they were zeroed first).
         """
+        if not self.exact:
+            dh_next = np.zeros(self.hidden_size)
+            if dh_last is not None:
+                dh_next[:] = self._check_hprev(dh_last)
+            return fast_backward(self.params, self.grads, cache, dh_next, fresh).reshape(-1, 1)
         x, y, hs, probs = cache
         p, g = self.params, self.grads
         T = x.size
         Why, Whh_T = p["Why"], p["Whh"].T
         dlogits = probs.copy()
         dlogits[np.arange(T), y] -= 1.0
-        if self.exact:
-            dh_out = np.matmul(Why.T, dlogits[:, :, None])[:, :, 0]  # per-step gemv, as above
-        else:
-            dh_out = dlogits @ Why  # (T, H): what every output sends back to its h_t
+        dh_out = np.matmul(Why.T, dlogits[:, :, None])[:, :, 0]  # per-step gemv, as above
         dh_next = np.zeros(self.hidden_size)
         if dh_last is not None:
             dh_next[:] = self._check_hprev(dh_last)
@@ -282,36 +279,27 @@ class CharRNN(Layer):
             add(column, dpre_t, column)
             # W_hh^T is a transposed view, as in the original: the same gemv kernel.
             whh_t_dot(dpre_t, dh_next)
-        if self.exact:
-            # The original adds the steps' outer products one at a time, last step first.
-            # einsum (without BLAS) forms each product with one rounding and accumulates the
-            # steps in the order given, so on the reversed steps it gives the same sums bit
-            # for bit (tests/test_char_rnn.py checks this), while a matrix product would not.
-            # (A (T, V, H) array of products summed with add.reduce is also exact, but
-            # measured 2-3x slower than einsum here.)
-            rev = np.arange(T - 1, -1, -1)
-            dlogits_rev, dpre_rev = dlogits[rev], dpre[rev]
-            sums = (("Why", "tv,th->vh", dlogits_rev, hs[1:][rev]),
-                    ("Whh", "ti,tj->ij", dpre_rev, hs[:-1][rev]))
-            for name, spec, left, right in sums:
-                if fresh:  # einsum's sum starts from zero, like the original's np.zeros_like
-                    np.einsum(spec, left, right, out=g[name])
-                else:
-                    g[name] += np.einsum(spec, left, right)
-            # Reducing the leading axis of a C-ordered array adds its rows one after another.
-            for name, rows in (("by", dlogits_rev), ("bh", dpre_rev)):
-                if fresh:
-                    np.add.reduce(rows, axis=0, out=g[name][:, 0], initial=0.0)
-                else:
-                    g[name] += np.add.reduce(rows, axis=0)[:, None]
-        else:
+        # The original adds the steps' outer products one at a time, last step first.
+        # einsum (without BLAS) forms each product with one rounding and accumulates the
+        # steps in the order given, so on the reversed steps it gives the same sums bit
+        # for bit (tests/test_char_rnn.py checks this), while a matrix product would not.
+        # (A (T, V, H) array of products summed with add.reduce is also exact, but
+        # measured 2-3x slower than einsum here.)
+        rev = np.arange(T - 1, -1, -1)
+        dlogits_rev, dpre_rev = dlogits[rev], dpre[rev]
+        sums = (("Why", "tv,th->vh", dlogits_rev, hs[1:][rev]),
+                ("Whh", "ti,tj->ij", dpre_rev, hs[:-1][rev]))
+        for name, spec, left, right in sums:
+            if fresh:  # einsum's sum starts from zero, like the original's np.zeros_like
+                np.einsum(spec, left, right, out=g[name])
+            else:
+                g[name] += np.einsum(spec, left, right)
+        # Reducing the leading axis of a C-ordered array adds its rows one after another.
+        for name, rows in (("by", dlogits_rev), ("bh", dpre_rev)):
             if fresh:
-                for name in ("Why", "Whh", "by", "bh"):
-                    g[name].fill(0.0)
-            g["Why"] += dlogits.T @ hs[1:]
-            g["Whh"] += dpre.T @ hs[:-1]
-            g["by"] += dlogits.sum(axis=0)[:, None]
-            g["bh"] += dpre.sum(axis=0)[:, None]
+                np.add.reduce(rows, axis=0, out=g[name][:, 0], initial=0.0)
+            else:
+                g[name] += np.add.reduce(rows, axis=0)[:, None]
         return dh_next.reshape(-1, 1)
 
     def loss_and_grads(
@@ -391,8 +379,15 @@ class CharRNN(Layer):
         The same products as :meth:`step_probs` in the same order, into reused buffers. In
         exact mode the probabilities are the original's ``exp(y) / sum(exp(y))`` (no shift
         by the maximum, which would change their last bits), so a classic run draws exactly
-        the original's characters.
+        the original's characters. The fast mode uses :func:`fast_sample` (fewer calls).
         """
+        if not self.exact:
+            V = self.vocab_size
+            if rng is None:
+                uniform, draw = np.random.random_sample, _legacy_choice  # noqa: NPY002
+            else:
+                uniform, draw = rng.random, (lambda probs: int(rng.choice(V, p=probs)))
+            return fast_sample(self.params, state, token, n, uniform, draw)
         p = self.params
         Wxh_rows = np.ascontiguousarray(p["Wxh"].T)  # row i = column i of W_xh (a gather)
         Whh, Why, bh, by = p["Whh"], p["Why"], p["bh"][:, 0], p["by"][:, 0]
@@ -411,8 +406,6 @@ class CharRNN(Layer):
             np.tanh(pre, out=h)
             why_dot(h, logits)
             np.add(logits, by, out=logits)
-            if not self.exact:
-                logits -= logits.max()
             np.exp(logits, out=exp)
             total = exp.sum()
             if not np.isfinite(total):  # overflow: the shifted form is the same distribution

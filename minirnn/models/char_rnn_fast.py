@@ -1,0 +1,147 @@
+r"""CharRNN's fast mode (``exact=False``): the same maths with the fewest NumPy calls.
+
+The exact mode (in :mod:`minirnn.models.char_rnn`) must do every floating-point operation in
+min-char-rnn's order, which pins it to one product per step for the output layer and to
+step-by-step gradient sums. Here that constraint is dropped, so everything that does not
+depend on the previous step is one operation over the whole chunk, and each time step costs
+three NumPy calls forward and three backward:
+
+* forward, before the loop: :math:`a_t = W_{xh}[:, x_t] + b_h` for all steps (a column
+  gather, i.e. the one-hot product, plus the bias), as rows of a (T, H) array;
+* forward, per step: :math:`h_t = \tanh(W_{hh} h_{t-1} + a_t)`: one ``Whh.dot`` written
+  straight into row ``t`` of the states, one in-place add, one in-place ``tanh``;
+* after the loop: logits, softmax and loss for all steps at once;
+* backward, before the loop: :math:`\delta^y = p - \mathrm{onehot}(y)`, what every output
+  sends back to its state (:math:`\delta^y W_{hy}`) and :math:`1 - h_t^2`, each once;
+* backward, per step: add the gradient from the later step, multiply by :math:`1 - h_t^2`,
+  one ``Whh.T.dot`` for the gradient sent to the earlier step;
+* after the loop: every weight gradient is one matrix product over the steps (``dWxh``
+  against the one-hot matrix of the inputs, which measured faster than ``np.add.at``), the
+  bias gradients are sums.
+
+Every per-step slice is a contiguous row (time-major layouts), and ``Whh.dot(v, out)`` is
+used rather than ``@`` because it skips ``matmul``'s dispatch (about 1.4 against 3 us here).
+
+The results equal the exact mode's up to round-off (tests/test_char_rnn.py compares a chunk's
+loss and gradients to about 1e-12); during training such last-bit differences grow, so a long
+fast run drifts away from the original's numbers (docs/char_rnn.md measures by how much).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def fast_forward(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
+                 h0: np.ndarray) -> tuple[float, np.ndarray, tuple]:
+    """Loss summed over the chunk, the last state (H, 1) and the cache for :func:`fast_backward`.
+
+    ``params`` are CharRNN's named arrays; ``x``, ``y`` valid ids (T,); ``h0`` shape (H,).
+    """
+    Wxh, Whh, Why = params["Wxh"], params["Whh"], params["Why"]
+    T, H = x.size, h0.size
+    # a_t = W_xh[:, x_t] + b_h for every step, written C-ordered so row t is contiguous
+    x_part = np.empty((T, H))
+    np.add(Wxh[:, x].T, params["bh"][:, 0], out=x_part)
+    hs = np.empty((T + 1, H))  # hs[0] = h_0, hs[t+1] = h_t
+    hs[0] = h0
+    rows = list(hs)  # row views made once; indexing inside the loop costs as much again
+    whh_dot, add, tanh = Whh.dot, np.add, np.tanh
+    for a_t, h_prev, h_t in zip(list(x_part), rows[:-1], rows[1:], strict=True):
+        whh_dot(h_prev, h_t)
+        add(h_t, a_t, h_t)
+        tanh(h_t, h_t)
+    logits = np.matmul(hs[1:], Why.T)  # (T, V): every step's output in one product
+    logits += params["by"][:, 0]
+    logits -= logits.max(axis=1, keepdims=True)  # softmax is shift-invariant; exp can't overflow
+    probs = np.exp(logits, out=logits)
+    probs /= probs.sum(axis=1, keepdims=True)
+    steps = np.arange(T)
+    loss = -float(np.log(probs[steps, y]).sum())
+    return loss, hs[-1].reshape(-1, 1).copy(), (x, y, hs, probs)
+
+
+def fast_backward(params: dict[str, np.ndarray], grads: dict[str, np.ndarray], cache: tuple,
+                  dh_next: np.ndarray, fresh: bool) -> np.ndarray:
+    """Backward of :func:`fast_forward`: adds into ``grads`` (or writes, ``fresh=True``).
+
+    ``dh_next`` (H,) is the gradient arriving at the last state (zeros in min-char-rnn); it is
+    overwritten and returned as the gradient with respect to the first state ``h_0``.
+    """
+    x, y, hs, probs = cache
+    T, V = probs.shape
+    steps = np.arange(T)
+    dlogits = probs.copy()
+    dlogits[steps, y] -= 1.0
+    # Row t becomes dL/dh_t, then (after the multiply) the pre-activation gradient delta_t.
+    delta = np.matmul(dlogits, params["Why"])  # (T, H): what each output sends to its h_t
+    h = hs[1:]
+    tanh_grad = np.multiply(h, h)
+    np.subtract(1.0, tanh_grad, out=tanh_grad)  # 1 - h_t^2, all steps at once
+    whh_t_dot, add, multiply = params["Whh"].T.dot, np.add, np.multiply
+    for delta_t, tanh_grad_t in zip(list(delta)[::-1], list(tanh_grad)[::-1], strict=True):
+        add(delta_t, dh_next, delta_t)
+        multiply(delta_t, tanh_grad_t, delta_t)
+        whh_t_dot(delta_t, dh_next)
+    onehot = np.zeros((T, V))
+    onehot[steps, x] = 1.0
+    # dW = sum_t delta_t (input_t)^T is one product of the stacked rows: (H, T) @ (T, .)
+    products = (("Wxh", delta, onehot), ("Whh", delta, hs[:-1]), ("Why", dlogits, h))
+    for name, left, right in products:
+        if fresh:
+            np.matmul(left.T, right, out=grads[name])
+        else:
+            grads[name] += left.T @ right
+    for name, rows in (("bh", delta), ("by", dlogits)):
+        if fresh:
+            np.sum(rows, axis=0, out=grads[name][:, 0])
+        else:
+            grads[name][:, 0] += rows.sum(axis=0)
+    return dh_next
+
+
+def fast_sample(params: dict[str, np.ndarray], h0: np.ndarray, token: int, n: int,
+                uniform: Callable[[], float],
+                draw: Callable[[np.ndarray], int]) -> list[int]:
+    """``n`` token ids drawn one at a time from the model, starting at state ``h0`` (H,).
+
+    Each draw takes one ``uniform()`` number in [0, 1) and finds it in the cumulative sum of
+    the unnormalised probabilities ``exp(logits)`` scaled by their total, which is what
+    ``np.random.choice(V, p=p)`` does with the normalised ones (and consumes the same one
+    number from the stream), in two NumPy calls fewer. The picks agree with the exact mode's
+    except when the uniform number falls within round-off of a boundary between two tokens.
+    If ``exp`` overflows or gives NaN, ``draw(probabilities)`` takes over for that step
+    (shifted by the maximum; its own error for NaN).
+    """
+    Why, by = params["Why"], params["by"][:, 0]
+    V, H = Why.shape
+    # row i = W_xh[:, i] + b_h: the input term of every possible token, contiguous
+    in_rows = np.empty((V, H))
+    np.add(params["Wxh"].T, params["bh"][:, 0], out=in_rows)
+    h = h0.copy()
+    pre, logits, cdf = np.empty(H), np.empty(V), np.empty(V)
+    whh_dot, why_dot, add, tanh, exp, cumsum = (params["Whh"].dot, Why.dot, np.add, np.tanh,
+                                               np.exp, np.cumsum)
+    last = V - 1
+    ids = []
+    for _ in range(n):
+        whh_dot(h, pre)
+        add(pre, in_rows[token], pre)
+        tanh(pre, h)
+        why_dot(h, logits)
+        add(logits, by, logits)
+        exp(logits, logits)
+        cumsum(logits, out=cdf)
+        total = cdf[-1]
+        if 0.0 < total < np.inf:
+            token = min(int(cdf.searchsorted(uniform() * total, side="right")), last)
+        else:
+            why_dot(h, logits)
+            add(logits, by, logits)
+            logits -= logits.max()
+            exp(logits, logits)
+            token = draw(logits / logits.sum())
+        ids.append(token)
+    return ids
