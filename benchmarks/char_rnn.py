@@ -11,12 +11,15 @@ Contenders, all training on the same text from the same seed (H=100, seq_length=
   baseline makes every other contender look faster; it is shown so that the difference is
   visible, not as the reference.
 * ``CharRNN exact``: minirnn's model in its default, bit-for-bit mode, with its trainer;
-* ``CharRNN fast``: ``exact=False``, whole-sequence matrix products for the output layer.
+* ``CharRNN fast``: ``exact=False``: everything but the recurrence as whole-chunk products,
+  three NumPy calls per time step each way (minirnn/models/char_rnn_fast.py).
 
 It prints milliseconds per iteration (wall clock and this process's CPU time; on a busy
-machine the CPU time is the steadier of the two), the speed-ups, whether the exact model's
+machine the CPU time is the steadier of the two), the speed-ups (best against best, and the
+range of the ratios within each interleaved repeat), whether the exact model's
 smooth loss equals the loop's bit for bit at every timed iteration, how far the fast one
-drifts (training amplifies last-bit round-off differences), and the machine's load average
+drifts over ``--drift-iters`` untimed iterations (training amplifies last-bit round-off
+differences), and the machine's load average
 at the start and the end, since other processes slow everything down unevenly.
 
 Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/char_rnn.py [--iters 300] [--data FILE]``.
@@ -133,6 +136,8 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=300)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--drift-iters", type=int, default=1000,
+                        help="untimed run comparing the fast mode's smooth loss (0: skip)")
     args = parser.parse_args()
     if args.data.exists():
         text = args.data.read_text(encoding="utf-8")
@@ -152,15 +157,15 @@ def main() -> None:
         "CharRNN fast": lambda: charrnn_run(ids, len(chars), n, False),
     }
     load_start = load()
-    wall = dict.fromkeys(runs, np.inf)
-    cpu = dict.fromkeys(runs, np.inf)
+    wall = {name: [] for name in runs}
+    cpu = {name: [] for name in runs}
     curves = {}
     same = True
     for _ in range(args.repeats):  # interleaved, so a busy machine hurts all of them alike
         for name, run in runs.items():
             seconds, cpu_seconds, curve = timed(run)
-            wall[name] = min(wall[name], seconds)
-            cpu[name] = min(cpu[name], cpu_seconds)
+            wall[name].append(seconds)
+            cpu[name].append(cpu_seconds)
             if name == "CharRNN exact" and name in curves:
                 same &= curve == curves[name]  # every repeat gives the same numbers
             curves[name] = curve
@@ -168,13 +173,17 @@ def main() -> None:
           f"{args.repeats}; load average (1/5/15 min) {load_start} at the start, {load()} at "
           f"the end, on {os.cpu_count()} cores")
     base = "classic loop (np.dot)"
-    print(f"  {'':22s} {'wall ms/it':>10s} {'cpu ms/it':>10s}   speed-up (wall, cpu) vs {base}")
+    print(f"  {'':22s} {'wall ms/it':>10s} {'cpu ms/it':>10s}   speed-up vs {base}: best "
+          f"wall, best cpu, [range of the per-repeat wall ratios]")
     for name in runs:
-        print(f"  {name:22s} {wall[name] / n * 1e3:10.3f} {cpu[name] / n * 1e3:10.3f}   "
-              f"x{wall[base] / wall[name]:5.2f}  x{cpu[base] / cpu[name]:5.2f}")
+        per_repeat = [b / t for b, t in zip(wall[base], wall[name], strict=True)]
+        best_wall, best_cpu = min(wall[name]), min(cpu[name])
+        print(f"  {name:22s} {best_wall / n * 1e3:10.3f} {best_cpu / n * 1e3:10.3f}   "
+              f"x{min(wall[base]) / best_wall:5.2f}  x{min(cpu[base]) / best_cpu:5.2f}  "
+              f"[x{min(per_repeat):.2f} .. x{max(per_repeat):.2f}]")
     slow = "classic loop (@)"
-    print(f"  (against {slow}: CharRNN exact x{wall[slow] / wall['CharRNN exact']:.2f} wall, "
-          f"x{cpu[slow] / cpu['CharRNN exact']:.2f} cpu)")
+    print(f"  (against {slow}: CharRNN exact x{min(wall[slow]) / min(wall['CharRNN exact']):.2f}"
+          f" wall, x{min(cpu[slow]) / min(cpu['CharRNN exact']):.2f} cpu)")
     ref = np.array(curves[base])
     exact = np.array(curves["CharRNN exact"])
     fast = np.array(curves["CharRNN fast"])
@@ -182,10 +191,17 @@ def main() -> None:
     print(f"  smooth loss after {n} iterations: classic {ref[-1]:.10f}  exact {exact[-1]:.10f}"
           f"  fast {fast[-1]:.10f}")
     print(f"  CharRNN exact == classic loop at every timed iteration, bit for bit: {identical}")
-    drift = np.abs(fast - ref) / np.abs(ref)
-    first = int(np.argmax(drift > 1e-9)) if np.any(drift > 1e-9) else None
-    print(f"  fast vs classic: max relative difference {drift.max():.2e}"
-          + (f" (first above 1e-9 at iteration {first})" if first is not None else ""))
+    if args.drift_iters:
+        # Untimed: how far the fast mode's smooth loss drifts from the loop's over a longer run.
+        m = args.drift_iters
+        ref = np.array(classic_loop(text, chars, m + 1))
+        fast = np.array(charrnn_run(ids, len(chars), m + 1, False))
+        drift = np.abs(fast - ref) / np.abs(ref)
+        above = np.flatnonzero(drift > 1e-9)
+        first = f"iteration {above[0]}" if above.size else "never"
+        print(f"  fast vs classic smooth loss over {m} iterations: relative difference first "
+              f"above 1e-9 at {first}; at iteration {m} {drift[m]:.2e} ({ref[m]:.10f} vs "
+              f"{fast[m]:.10f}); largest {drift.max():.2e}")
     if not identical:
         raise SystemExit("CharRNN exact does not reproduce the classic loop")
 

@@ -350,3 +350,56 @@ def test_fast_legacy_draw_equals_numpy_choice_and_keeps_the_stream():
     assert np.array_equal(np.random.get_state()[1], after)
     with pytest.raises(ValueError, match="NaN"):  # bad probabilities: numpy's own error
         _legacy_choice(np.full(65, np.nan))
+
+
+def test_fast_mode_is_the_same_maths_as_exact_mode_at_full_size():
+    """min-char-rnn's size (V=65, H=100, T=25), a carried state: equal to round-off."""
+    exact = CharRNN(65, 100, seed=3, exact=True)
+    fast = CharRNN(65, 100, seed=3, exact=False)
+    rng = np.random.default_rng(12)
+    for name, value in exact.params.items():  # trained-looking weights, not 0.01*randn
+        value += rng.normal(0.0, 0.1, value.shape)
+        fast.params[name][...] = value
+    x, y = rng.integers(0, 65, 25), rng.integers(0, 65, 25)
+    h0 = rng.normal(0.0, 0.5, (100, 1))
+    loss_e, grads_e, h_e = exact.loss_and_grads(x, y, h0)
+    loss_f, grads_f, h_f = fast.loss_and_grads(x, y, h0)
+    assert loss_e > 1.0
+    assert abs(loss_f - loss_e) <= 1e-12 * abs(loss_e)
+    assert np.max(np.abs(h_f - h_e)) <= 1e-13
+    for name in grads_e:
+        scale = np.max(np.abs(grads_e[name]))
+        assert scale > 0, name
+        assert np.max(np.abs(grads_f[name] - grads_e[name])) <= 1e-12 * scale, name
+    scale = np.max(np.abs(exact.dhprev))
+    assert np.max(np.abs(fast.dhprev - exact.dhprev)) <= 1e-12 * scale
+    # backward_chunk adding into existing gradients (fresh=False), across two chunks
+    for model in (exact, fast):
+        model.zero_grad()
+        _, h1, cache1 = model.forward_chunk(x[:12], y[:12], h0)
+        _, _, cache2 = model.forward_chunk(x[12:], y[12:], h1)
+        model.backward_chunk(cache1, dh_last=model.backward_chunk(cache2))
+    for name in grads_e:
+        scale = np.max(np.abs(exact.grads[name]))
+        assert np.max(np.abs(fast.grads[name] - exact.grads[name])) <= 1e-12 * scale, name
+
+
+def test_fast_sampling_draws_like_exact_sampling_from_the_global_stream():
+    exact = small_model(True, seed=4)
+    fast = small_model(False, seed=4)
+    for name, value in exact.params.items():
+        fast.params[name][...] = value
+    h = np.random.default_rng(2).normal(0, 0.5, (6, 1))
+    np.random.seed(21)
+    want = exact.sample(h, 3, 300)
+    after = np.random.get_state()[1].copy()
+    np.random.seed(21)
+    got = fast.sample(h, 3, 300)
+    assert got == want  # ties within round-off of a boundary are possible, not in this draw
+    assert np.array_equal(np.random.get_state()[1], after)  # one number per token
+    same_gen = fast.sample(h, 3, 50, rng=np.random.default_rng(5))
+    assert same_gen == fast.sample(h, 3, 50, rng=np.random.default_rng(5))
+    assert same_gen == exact.sample(h, 3, 50, rng=np.random.default_rng(5))
+    fast.params["Why"][...] = np.nan
+    with pytest.raises(ValueError, match="not finite"):
+        fast.sample(h, 3, 5)

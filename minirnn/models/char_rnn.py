@@ -382,12 +382,8 @@ class CharRNN(Layer):
         the original's characters. The fast mode uses :func:`fast_sample` (fewer calls).
         """
         if not self.exact:
-            V = self.vocab_size
-            if rng is None:
-                uniform, draw = np.random.random_sample, _legacy_choice  # noqa: NPY002
-            else:
-                uniform, draw = rng.random, (lambda probs: int(rng.choice(V, p=probs)))
-            return fast_sample(self.params, state, token, n, uniform, draw)
+            uniform = np.random.random_sample if rng is None else rng.random  # noqa: NPY002
+            return fast_sample(self.params, state, token, n, uniform)
         p = self.params
         Wxh_rows = np.ascontiguousarray(p["Wxh"].T)  # row i = column i of W_xh (a gather)
         Whh, Why, bh, by = p["Whh"], p["Why"], p["bh"][:, 0], p["by"][:, 0]

@@ -103,17 +103,21 @@ def fast_backward(params: dict[str, np.ndarray], grads: dict[str, np.ndarray], c
 
 
 def fast_sample(params: dict[str, np.ndarray], h0: np.ndarray, token: int, n: int,
-                uniform: Callable[[], float],
-                draw: Callable[[np.ndarray], int]) -> list[int]:
+                uniform: Callable[[int], np.ndarray]) -> list[int]:
     """``n`` token ids drawn one at a time from the model, starting at state ``h0`` (H,).
 
-    Each draw takes one ``uniform()`` number in [0, 1) and finds it in the cumulative sum of
-    the unnormalised probabilities ``exp(logits)`` scaled by their total, which is what
-    ``np.random.choice(V, p=p)`` does with the normalised ones (and consumes the same one
-    number from the stream), in two NumPy calls fewer. The picks agree with the exact mode's
-    except when the uniform number falls within round-off of a boundary between two tokens.
-    If ``exp`` overflows or gives NaN, ``draw(probabilities)`` takes over for that step
-    (shifted by the maximum; its own error for NaN).
+    ``uniform(n)`` gives the n numbers in [0, 1) that decide the draws (the legacy global
+    stream's ``np.random.random_sample`` or a Generator's ``random``: n at once are the same
+    numbers as n single calls). Each draw finds its number, scaled by the total, in the
+    cumulative sum of the unnormalised probabilities ``exp(logits)``; this is what
+    ``np.random.choice(V, p=p)`` does with the normalised ones, consuming the same one number,
+    in two NumPy calls fewer. So the picks agree with the exact mode's except when a number
+    falls within round-off of a boundary between two tokens.
+
+    Raises
+    ------
+    ValueError
+        If the probabilities are NaN (a diverged model).
     """
     Why, by = params["Why"], params["by"][:, 0]
     V, H = Why.shape
@@ -126,7 +130,7 @@ def fast_sample(params: dict[str, np.ndarray], h0: np.ndarray, token: int, n: in
                                                np.exp, np.cumsum)
     last = V - 1
     ids = []
-    for _ in range(n):
+    for u in uniform(n).tolist():
         whh_dot(h, pre)
         add(pre, in_rows[token], pre)
         tanh(pre, h)
@@ -135,13 +139,17 @@ def fast_sample(params: dict[str, np.ndarray], h0: np.ndarray, token: int, n: in
         exp(logits, logits)
         cumsum(logits, out=cdf)
         total = cdf[-1]
-        if 0.0 < total < np.inf:
-            token = min(int(cdf.searchsorted(uniform() * total, side="right")), last)
-        else:
+        if not 0.0 < total < np.inf:  # exp overflowed (or NaN): shift by the maximum
             why_dot(h, logits)
             add(logits, by, logits)
             logits -= logits.max()
             exp(logits, logits)
-            token = draw(logits / logits.sum())
+            cumsum(logits, out=cdf)
+            total = cdf[-1]
+            if not 0.0 < total < np.inf:
+                raise ValueError(f"cannot sample: the output probabilities are not finite "
+                                 f"(total {total}); the model has diverged")
+        # (u * total < total, so at most `last` unless it rounds up to the total itself)
+        token = min(int(cdf.searchsorted(u * total, side="right")), last)
         ids.append(token)
     return ids
