@@ -53,10 +53,11 @@ class CharRNN(Layer):
         True: every floating-point operation happens in the original's order, so a classic
         run matches min-char-rnn bit for bit (still about twice as fast as its np.dot loop,
         see docs/char_rnn.md: the input product is a gather, the weight gradients are formed
-        for all steps at once, and there are no one-hot vectors). False: the output layer
-        and its gradients are single matrix products over all steps (faster still); the
-        maths is the same, but the round-off differs in the last bits, and because training
-        amplifies such differences, a long run drifts away from the original's numbers.
+        for all steps at once, and there are no one-hot vectors). False: everything but the
+        recurrence is one operation per chunk (:mod:`minirnn.models.char_rnn_fast`; about 3x
+        the np.dot loop); the maths is the same, but the round-off differs in the last bits,
+        and because training amplifies such differences, a long run drifts away from the
+        original's numbers.
 
     Notes
     -----
