@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from minirnn._checks import check_choice, check_positive_int, make_rng
+from minirnn.functional.activations import softmax
 from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout, check_dropout_probability
 from minirnn.layers.embedding import Embedding
@@ -328,9 +329,8 @@ def softmax_with_temperature(logits: np.ndarray, temperature: float = 1.0) -> np
     r"""Return :math:`\mathrm{softmax}(z / \tau)` in float64 (overflow-safe)."""
     if not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature!r}")
-    z = np.asarray(logits, dtype=np.float64) / temperature
-    z = np.exp(z - z.max())
-    return z / z.sum()
+    # float64 so that the probabilities handed to the sampler sum to 1 to its tolerance
+    return softmax(np.asarray(logits, dtype=np.float64) / temperature)
 
 
 def pick_token(
