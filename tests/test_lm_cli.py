@@ -115,3 +115,17 @@ def test_help_lists_the_new_commands(capsys):
         main(["--help"])
     shown = capsys.readouterr().out
     assert "lm" in shown and "names" in shown
+
+
+def test_lm_resume_continues_the_run_exactly(tmp_path, text_file):
+    common = ["lm", "train", "--data", str(text_file), "--hidden", "12", "--embed", "6",
+              "--layers", "2", "--dropout", "0.2", "--scheme", "random", "--batch-size", "4",
+              "--seq-len", "8", "--dtype", "float64", "--quiet"]
+    straight, part = tmp_path / "straight.npz", tmp_path / "part.npz"
+    assert main([*common, "--iters", "12", "--out", str(straight)]) == 0
+    assert main([*common, "--iters", "5", "--out", str(part)]) == 0
+    assert main([*common, "--iters", "12", "--resume", str(part), "--out", str(part)]) == 0
+    a, b = load_checkpoint(straight), load_checkpoint(part)
+    assert b.iteration == 12
+    for name, value in a.params.items():
+        np.testing.assert_array_equal(b.params[name], value, err_msg=name)
