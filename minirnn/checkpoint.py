@@ -10,6 +10,11 @@ File layout (format version 1). Every entry of the ``.npz`` is a plain numeric o
     One entry per model parameter, named as :meth:`Layer.named_parameters` names it.
 ``optim/<key>``
     The array entries of ``optimizer.state_dict()`` (scalars live in the JSON).
+``carried/<key>``
+    The model's carried state: arrays that are not parameters but that the next batch starts
+    from, such as a language model's hidden state under sequential partitioning. A model
+    opts in with two methods, ``carried_state() -> dict[str, ndarray]`` and
+    ``load_carried_state(state)``; models without them save nothing here.
 ``extra/<key>``
     Any further arrays the caller passes in ``arrays`` (the trainer keeps its history here).
 
@@ -41,6 +46,7 @@ _METADATA_KEY = "__metadata__"
 _PARAM = "param/"
 _OPTIM = "optim/"
 _EXTRA = "extra/"
+_CARRIED = "carried/"
 
 
 class CheckpointError(ValueError):
@@ -75,6 +81,8 @@ class Checkpoint:
         Bookkeeping used by :func:`minirnn.train.fit` to resume (empty otherwise).
     arrays : dict of str to ndarray
         Extra arrays saved with ``arrays=``.
+    carried_state : dict of str to ndarray
+        What the model's ``carried_state()`` returned when saving (empty if nothing).
     metadata : dict
         The whole JSON metadata, for inspection.
     """
@@ -90,6 +98,7 @@ class Checkpoint:
     config: dict[str, Any]
     trainer_state: dict[str, Any] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    carried_state: dict[str, np.ndarray] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def make_rng(self, name: str = "rng") -> np.random.Generator:
@@ -184,6 +193,12 @@ def _rng_states(rng: Any) -> dict[str, dict]:
     return states
 
 
+def carried_state_of(model: Any) -> dict[str, np.ndarray]:
+    """``model.carried_state()`` as a dict, or an empty dict for a model without it."""
+    get = getattr(model, "carried_state", None)
+    return dict(get()) if callable(get) else {}
+
+
 # -- saving -------------------------------------------------------------------------------
 def save_checkpoint(
     path: str | os.PathLike,
@@ -197,6 +212,7 @@ def save_checkpoint(
     legacy_rng: bool = False,
     trainer_state: Mapping[str, Any] | None = None,
     arrays: Mapping[str, np.ndarray] | None = None,
+    carried_state: Mapping[str, np.ndarray] | None = None,
 ) -> Path:
     """Write a checkpoint atomically and return its path.
 
@@ -222,6 +238,10 @@ def save_checkpoint(
         JSON-able bookkeeping for resuming a training loop.
     arrays : dict of str to ndarray, optional
         Extra numeric arrays (no object dtype).
+    carried_state : dict of str to ndarray, optional
+        The model's state carried between batches; by default ``model.carried_state()``
+        when the model has that method (a trainer passes the state of an earlier moment
+        when it saves after an interrupted iteration).
 
     Returns
     -------
@@ -255,6 +275,10 @@ def save_checkpoint(
 
     for key, value in (arrays or {}).items():
         entries[_EXTRA + key] = np.asarray(value)
+    if carried_state is None:
+        carried_state = carried_state_of(model)
+    for key, value in carried_state.items():
+        entries[_CARRIED + key] = np.asarray(value)
     for key, value in entries.items():
         if value.dtype.hasobject:
             raise TypeError(f"cannot save {key!r}: object arrays would need pickle")
@@ -275,6 +299,7 @@ def save_checkpoint(
         "optimizer": optimizer_meta,
         "trainer_state": _to_json(dict(trainer_state or {})),
         "extra": sorted(arrays or {}),
+        "carried_state": sorted(carried_state),
     }
     text = json.dumps(metadata, ensure_ascii=False, sort_keys=True)
     entries[_METADATA_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
@@ -387,7 +412,9 @@ def load_checkpoint(
     path : str or PathLike
         A file written by :func:`save_checkpoint`.
     model : Layer, optional
-        Its parameters are overwritten in place; names and shapes must match exactly.
+        Its parameters are overwritten in place; names and shapes must match exactly. A
+        model with ``load_carried_state(state)`` also gets the saved carried state (an
+        empty dict when the file has none).
     optimizer : optional
         Gets ``load_state_dict`` with the saved state; its class must match the saved one.
     rng : np.random.Generator or dict of them, optional
@@ -425,6 +452,9 @@ def load_checkpoint(
             optimizer_state[key] = _entry(path, entries, _OPTIM + key)
 
     arrays = {key: _entry(path, entries, _EXTRA + key) for key in metadata.get("extra", [])}
+    carried = {
+        key: _entry(path, entries, _CARRIED + key) for key in metadata.get("carried_state", [])
+    }
     checkpoint = Checkpoint(
         path=path,
         params=params,
@@ -437,6 +467,7 @@ def load_checkpoint(
         config=metadata["config"],
         trainer_state=_from_json(metadata.get("trainer_state", {})),
         arrays=arrays,
+        carried_state=carried,
         metadata=metadata,
     )
 
@@ -452,8 +483,17 @@ def load_checkpoint(
     generators = _match_generators(checkpoint, rng)
     if legacy_rng and checkpoint.legacy_rng_state is None:
         raise CheckpointError(f"{path} holds no legacy np.random state (saved without legacy_rng)")
+    load_carried = getattr(model, "load_carried_state", None)
+    if model is not None and carried and not callable(load_carried):
+        raise CheckpointError(
+            f"{path} holds a carried state {sorted(carried)}, but {type(model).__name__} "
+            "has no load_carried_state() to take it"
+        )
     if model is not None:
         load_params_into(model, params, source=str(path))
+        if callable(load_carried):
+            # An empty dict (an older file, or nothing carried yet) means "start from zeros".
+            load_carried(carried)
     if optimizer is not None:
         optimizer.load_state_dict(optimizer_state)
     for name, gen in generators.items():

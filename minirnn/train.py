@@ -8,6 +8,16 @@ A *trainable model* is a :class:`~minirnn.layers.base.Layer` with two methods:
 ``evaluate(batch) -> float``
     Return the loss on a batch without touching gradients (used for validation).
 
+and optionally, for state that is not a parameter but that the next batch starts from (a
+hidden state carried between batches under sequential partitioning):
+
+``carried_state() -> dict[str, ndarray]``
+    That state as named arrays (copies; an empty dict when there is none yet).
+``load_carried_state(state)``
+    Put it back (an empty dict means "none": start from zeros).
+
+Checkpoints written by :func:`fit` hold the carried state and a resume restores it.
+
 One iteration of :func:`fit` is: fetch a batch, ``zero_grad``, ``forward_backward``, check
 the loss and gradients for NaN/inf, measure the gradient norm, clip (optional),
 ``optimizer.step()``, ``scheduler.step()`` (optional), record, then validation, sampling,
@@ -37,6 +47,7 @@ import numpy as np
 from minirnn.checkpoint import (
     Checkpoint,
     _from_json,
+    carried_state_of,
     generator_from_state,
     load_checkpoint,
     save_checkpoint,
@@ -374,7 +385,8 @@ def fit(
     Parameters
     ----------
     model : Layer
-        A trainable model: ``forward_backward(batch) -> float`` and ``evaluate(batch) -> float``.
+        A trainable model: ``forward_backward(batch) -> float`` and ``evaluate(batch) -> float``;
+        optionally ``carried_state()``/``load_carried_state(state)`` (see Notes).
     optimizer : Optimizer
         Anything with ``step()``; ``state_dict()``/``load_state_dict()`` for checkpoints.
     batches : iterable or callable
@@ -414,8 +426,8 @@ def fit(
         Periodic checkpoint interval (needs ``checkpoint_path``).
     resume : str, Path or Checkpoint, optional
         Continue a run saved by ``fit``: weights, optimizer, scheduler, RNG states, history,
-        and the position in the data are restored, so the rest of the run is bit-identical
-        to an uninterrupted one (see Notes).
+        the model's carried state and the position in the data are restored, so the rest of
+        the run is bit-identical to an uninterrupted one (see Notes).
     rng : np.random.Generator or dict of them, optional
         Every generator the run draws from (data order, dropout, noise). Their states are
         saved in checkpoints and restored on resume.
@@ -452,8 +464,13 @@ def fit(
     restores them on resume, starts the epoch's iterator again and skips the batches already
     used, then puts every generator into the state of the moment of saving. This reproduces
     the data order whenever the batch iterator's choices depend only on the RNG states it
-    sees (true for the library's iterators). A hidden state carried from batch to batch
-    inside the model is not saved.
+    sees (true for the library's iterators).
+
+    A hidden state the model carries from batch to batch (sequential partitioning) is saved
+    and restored when the model offers ``carried_state()`` and ``load_carried_state(state)``
+    (see the module docstring; :class:`~minirnn.models.language_model.LanguageModel` does).
+    A model that keeps such a state without these methods restarts it from zeros after a
+    resume, and the resumed run differs from an uninterrupted one.
     """
     epochs = _check_count(epochs, "epochs")
     iterations = _check_count(iterations, "iterations")
@@ -525,7 +542,7 @@ def fit(
             out["scheduler"] = scheduler.state_dict()
         return out
 
-    def save(rng_states: Mapping) -> Path:
+    def save(rng_states: Mapping, carried: Mapping[str, np.ndarray]) -> Path:
         # Generators rebuilt from the given states, so a checkpoint taken in the middle of an
         # iteration records the states as they were at its start.
         # The legacy stream's state travels in the trainer state only.
@@ -536,7 +553,7 @@ def fit(
         return save_checkpoint(
             checkpoint_path, model, optimizer, vocab=vocab, rng=gens,
             iteration=state.iteration, config=config,
-            trainer_state=trainer_state(rng_states), arrays=arrays,
+            trainer_state=trainer_state(rng_states), arrays=arrays, carried_state=carried,
         )
 
     def done() -> bool:
@@ -546,6 +563,9 @@ def fit(
 
     last_validated = history.val_iteration[-1] if len(history.val_iteration) else -1
     boundary_states = _states(generators)
+    # Only a model that carries a state between batches pays for this per-iteration copy.
+    has_carried = callable(getattr(model, "carried_state", None))
+    boundary_carried = carried_state_of(model)
     updated = True
     stop_reason = None
     guard = _InterruptGuard()
@@ -567,6 +587,8 @@ def fit(
             produced = state.batch_in_epoch
             while not done():
                 boundary_states = _states(generators)
+                if has_carried:
+                    boundary_carried = carried_state_of(model)
                 updated = False
                 batch = next(batch_iter, _END)
                 if batch is _END:
@@ -620,7 +642,7 @@ def fit(
                 if sample_fn is not None and it % sample_every == 0:
                     sample = _sample(model, sample_fn, history, it, progress)
                 if checkpoint_every is not None and it % checkpoint_every == 0:
-                    save(_states(generators))
+                    save(_states(generators), carried_state_of(model))
 
                 now = time.perf_counter()
                 elapsed = now - start_time
@@ -672,7 +694,10 @@ def fit(
         if checkpoint_path is not None:
             # An iteration cut short left the weights untouched: save the generators as they
             # were when it began, so a resumed run replays it exactly.
-            path = save(_states(generators) if updated else boundary_states)
+            path = (
+                save(_states(generators), carried_state_of(model)) if updated
+                else save(boundary_states, boundary_carried)
+            )
             hint = f"continue with fit(..., resume={str(path)!r})"
             progress.message(f"{where}; checkpoint saved to {path} ({hint})", always=True)
         else:
@@ -693,7 +718,7 @@ def fit(
     if val_batches is not None and last_validated != state.iteration and state.iteration > 0:
         _validate(model, val_batches, history, state.iteration, progress)
     if checkpoint_path is not None:
-        path = save(_states(generators))
+        path = save(_states(generators), carried_state_of(model))
         progress.message(f"checkpoint saved to {path}")
     return history
 

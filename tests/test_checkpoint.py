@@ -256,3 +256,60 @@ def test_vocab_objects_are_stored_as_their_json(tmp_path):
 
     path = save_checkpoint(tmp_path / "w.npz", EchoRegressor(), vocab=SavesItself())
     assert load_checkpoint(path).vocab == {"tokens": ["x", "y"]}
+
+
+# -- a model's carried state (hidden state kept between batches) ----------------------------
+def _lm_with_states(cell, seed=0):
+    from minirnn.data import Batch
+    from minirnn.models.language_model import LanguageModel
+
+    model = LanguageModel(7, 5, cell=cell, num_layers=2, seed=seed)
+    ids = np.random.default_rng(seed).integers(0, 7, (3, 6))
+    model.forward_backward(Batch(ids, ids))
+    model.evaluate(Batch(ids[:2], ids[:2]))  # another batch size for the evaluation state
+    return model
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_carried_state_round_trip(tmp_path, cell):
+    model = _lm_with_states(cell)
+    path = save_checkpoint(tmp_path / "lm.npz", model)
+    fresh = _lm_with_states(cell, seed=1)  # its own, different states must be replaced
+    loaded = load_checkpoint(path, fresh)
+    names = ["eval.c", "eval.h", "train.c", "train.h"] if cell == "lstm" else ["eval.h", "train.h"]
+    assert sorted(loaded.carried_state) == names
+    saved, restored = model.carried_state(), fresh.carried_state()
+    assert sorted(restored) == names
+    for key, value in saved.items():
+        assert np.array_equal(restored[key], value), key
+    assert restored["train.h"].shape == (2, 3, 5) and restored["eval.h"].shape == (2, 2, 5)
+
+
+def test_no_carried_state_means_zeros(tmp_path):
+    from minirnn.models.language_model import LanguageModel
+
+    path = save_checkpoint(tmp_path / "new.npz", LanguageModel(7, 5, num_layers=2, seed=0))
+    assert load_checkpoint(path).carried_state == {}
+    model = _lm_with_states("lstm")
+    load_checkpoint(path, model)
+    assert model.carried_state() == {}
+
+
+def test_carried_state_needs_a_model_that_takes_it(tmp_path):
+    path = save_checkpoint(tmp_path / "lm.npz", _lm_with_states("gru"))
+    other = _lm_with_states("gru")
+    other.load_carried_state = None  # a model without the method
+    before = other.parameters()["out.W"].copy()
+    with pytest.raises(CheckpointError, match=r"carried state .*has no load_carried_state"):
+        load_checkpoint(path, other)
+    assert np.array_equal(other.parameters()["out.W"], before)  # nothing was changed
+
+
+def test_bad_carried_state_is_a_clear_error():
+    model = _lm_with_states("lstm")
+    with pytest.raises(ValueError, match=r"needs all of \('h', 'c'\)"):
+        model.load_carried_state({"train.h": np.zeros((2, 3, 5))})
+    with pytest.raises(ValueError, match="keys must be"):
+        model.load_carried_state({"hidden": np.zeros((2, 3, 5))})
+    with pytest.raises(ValueError, match=r"state must have shape \(2, 3, 5\)"):
+        model.load_carried_state({"train.h": np.zeros((1, 3, 5)), "train.c": np.zeros((2, 3, 5))})

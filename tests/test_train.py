@@ -331,6 +331,91 @@ def test_language_model_resume_with_library_iterators(tmp_path):
     assert Vocab.from_dict(load_checkpoint(path).vocab) == vocab
 
 
+# -- the issue's check, literally: 2000 straight == 1000 + save + load into fresh objects + 1000
+def _toy_run(iterations, seed, **kwargs):
+    """The noisy toy with shuffling and a schedule; ``seed`` only changes the fresh objects."""
+    model = EchoRegressor(seed=seed, noise=0.3)
+    x, y = echo_data(64, seed=0)
+    data_rng = np.random.default_rng(seed + 10)
+    opt = Adam(model, lr=0.02)
+    fit(model, opt, shuffled_batches(x, y, 16, data_rng), iterations=iterations,
+        rng={"data": data_rng, "noise": model.rng},
+        scheduler=StepDecay(opt, step_size=700, gamma=0.5), verbose=False, **kwargs)
+    return model
+
+
+def _sequential_lm_run(iterations, seed, **kwargs):
+    """A tiny LSTM language model over sequential batches: the state carries across batches."""
+    from minirnn.data import LMBatches, Vocab, builtin_corpus
+    from minirnn.models.language_model import LanguageModel
+
+    text = builtin_corpus()[:2000]
+    vocab = Vocab.from_text(text)
+    model = LanguageModel(len(vocab), 8, embed_dim=4, cell="lstm", dropout=0.2, seed=seed)
+    data = LMBatches(vocab.encode(text), 2, 8, scheme="sequential", seed=seed)
+    fit(model, Adam(model, lr=0.01), data, iterations=iterations, clip_norm=1.0, verbose=False,
+        rng={"data": data.rng, "dropout": model.drop.rng}, **kwargs)
+    return model
+
+
+def _straight_and_resumed(run, tmp_path):
+    straight = run(2000, seed=0)
+    path = tmp_path / "half.npz"
+    run(1000, seed=0, checkpoint_path=path)
+    # fresh model, optimizer, data and generators, seeded differently: all comes from the file
+    resumed = run(2000, seed=5, resume=path)
+    return straight, resumed, path
+
+
+@pytest.mark.parametrize("run", [_toy_run, _sequential_lm_run], ids=["toy", "sequential_lm"])
+def test_2000_straight_equals_1000_save_load_1000(tmp_path, run):
+    straight, resumed, path = _straight_and_resumed(run, tmp_path)
+    if run is _sequential_lm_run:
+        # iteration 1001 continues the carried state (not the first batch of an epoch)
+        ckpt = load_checkpoint(path)
+        assert ckpt.trainer_state["batch_in_epoch"] > 0
+        assert sorted(ckpt.carried_state) == ["train.c", "train.h"]
+    for name, value in straight.parameters().items():
+        assert np.array_equal(resumed.parameters()[name], value), name
+
+
+def test_sequential_lm_resume_needs_the_carried_state(tmp_path, monkeypatch):
+    """The test above can fail: a resume that restarts the carried state from zeros differs."""
+    from minirnn.models.language_model import LanguageModel
+
+    monkeypatch.setattr(LanguageModel, "load_carried_state", lambda self, state: None)
+    straight, resumed, _ = _straight_and_resumed(_sequential_lm_run, tmp_path)
+    assert not np.array_equal(resumed.parameters()["rnn.Wh"], straight.parameters()["rnn.Wh"])
+
+
+def test_ctrl_c_after_the_forward_pass_saves_the_state_the_iteration_began_with(
+    tmp_path, monkeypatch
+):
+    """Interrupted after forward_backward moved the carried state on, before the update: the
+    checkpoint holds the state from the start of that iteration, which is replayed on resume."""
+    from minirnn.models.language_model import LanguageModel
+
+    straight = _sequential_lm_run(40, seed=0)
+    original = LanguageModel.forward_backward
+    calls = []
+
+    def interrupted_at_18(model, batch):
+        loss = original(model, batch)
+        calls.append(1)
+        if len(calls) == 18:
+            raise KeyboardInterrupt
+        return loss
+
+    path = tmp_path / "ctrl_c.npz"
+    with monkeypatch.context() as patch:
+        patch.setattr(LanguageModel, "forward_backward", interrupted_at_18)
+        _sequential_lm_run(40, seed=0, checkpoint_path=path)
+    assert load_checkpoint(path).iteration == 17
+    resumed = _sequential_lm_run(40, seed=5, resume=path)
+    for name, value in straight.parameters().items():
+        assert np.array_equal(resumed.parameters()[name], value), name
+
+
 def test_epochs_of_different_lengths_are_run_to_the_end():
     x, y = echo_data(40)
     sizes = iter([3, 5, 2])

@@ -151,6 +151,49 @@ class LanguageModel(Layer):
         """Forget the carried training and evaluation states."""
         self._states = {"train": None, "eval": None}
 
+    def carried_state(self) -> dict[str, np.ndarray]:
+        """Trainer protocol: the carried training and evaluation states, as named copies.
+
+        Keys are ``"<mode>.h"`` (and ``"<mode>.c"`` for an LSTM) with mode ``train`` or
+        ``eval``; a mode with no state yet is left out. :func:`~minirnn.train.fit` saves
+        this in checkpoints, so a resumed run continues from the same state.
+        """
+        out = {}
+        for mode, state in self._states.items():
+            if state is not None:
+                for name, array in zip(self._state_names(), state, strict=True):
+                    out[f"{mode}.{name}"] = array.copy()
+        return out
+
+    def load_carried_state(self, state: dict[str, np.ndarray]) -> None:
+        """Trainer protocol: restore what :meth:`carried_state` returned (``{}``: no state)."""
+        names = self._state_names()
+        unknown = sorted(set(state) - {f"{m}.{n}" for m in self._states for n in names})
+        if unknown:
+            raise ValueError(
+                f"carried state keys must be '<train|eval>.<{'|'.join(names)}>' for a "
+                f"{self.cell} model, got {unknown}"
+            )
+        restored: dict[str, State | None] = {}
+        for mode in self._states:
+            arrays = [state.get(f"{mode}.{name}") for name in names]
+            if all(a is None for a in arrays):
+                restored[mode] = None
+            elif any(a is None for a in arrays):
+                raise ValueError(f"the carried {mode} state needs all of {names}")
+            else:
+                if np.ndim(arrays[0]) < 2:
+                    raise ValueError(
+                        f"the carried {mode} state must be (N, H) or (layers, N, H), "
+                        f"got shape {np.shape(arrays[0])}"
+                    )
+                # the batch size is whatever the state was saved with
+                restored[mode] = self._check_state(arrays, np.shape(arrays[0])[-2])
+        self._states = restored
+
+    def _state_names(self) -> tuple[str, ...]:
+        return ("h", "c") if self.cell == "lstm" else ("h",)
+
     def _carried_state(self, key: str, batch) -> State:
         state = self._states[key]
         n = np.shape(batch.inputs)[0]
