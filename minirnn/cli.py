@@ -24,6 +24,7 @@ COMMANDS: list[str] = [
     "names",
     "seq2seq",
     "classify",
+    "exercise",
 ]
 
 

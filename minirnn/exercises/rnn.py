@@ -1,0 +1,145 @@
+"""Exercises on the simple recurrent network: one step, then backpropagation through time."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minirnn.exercises.exercise import Case, Exercise
+from minirnn.functional.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+
+
+def _step_inputs(N: int, D: int, H: int, zero_state: bool = False):
+    def build(rng: np.random.Generator) -> dict:
+        h_prev = np.zeros((N, H)) if zero_state else rng.standard_normal((N, H))
+        return {
+            "x": rng.standard_normal((N, D)),
+            "h_prev": h_prev,
+            "Wx": rng.standard_normal((D, H)) * 0.5,
+            "Wh": rng.standard_normal((H, H)) * 0.5,
+            "b": rng.standard_normal(H) * 0.1,
+            "nonlinearity": "tanh",
+        }
+
+    return build
+
+
+def _sequence_inputs(N: int, T: int, D: int, H: int, zero_state: bool = False):
+    def build(rng: np.random.Generator) -> dict:
+        h0 = np.zeros((N, H)) if zero_state else rng.standard_normal((N, H))
+        return {
+            "x": rng.standard_normal((N, T, D)),
+            "h0": h0,
+            "Wx": rng.standard_normal((D, H)) * 0.5,
+            "Wh": rng.standard_normal((H, H)) * 0.5,
+            "b": rng.standard_normal(H) * 0.1,
+            "nonlinearity": "tanh",
+        }
+
+    return build
+
+
+def rnn_forward_with_last(x, h0, Wx, Wh, b, nonlinearity="tanh"):
+    """:func:`rnn_forward` that also returns the final state, so ``dh_last`` gets checked."""
+    hs, cache = rnn_forward(x, h0, Wx, Wh, b, nonlinearity)
+    return hs, hs[:, -1], cache
+
+
+def _call_with_dh_last(student, douts, cache):
+    dhs, dh_last = douts
+    return student(dhs, cache, dh_last=dh_last)
+
+
+_STEP_EQUATIONS = r"""
+.. math::
+
+    a = x W_x + h_{prev} W_h + b, \qquad h = \tanh(a)
+
+with ``x`` (N, D), ``h_prev`` and ``h`` (N, H), ``Wx`` (D, H), ``Wh`` (H, H), ``b`` (H,).
+"""
+
+RNN_STEP_BACKWARD = Exercise(
+    name="rnn_step_backward",
+    arguments=("dh", "cache"),
+    returns=("dx", "dh_prev", "dWx", "dWh", "db"),
+    forward=rnn_step_forward,
+    pairs_with="minirnn.functional.rnn.rnn_step_forward",
+    reference=rnn_step_backward,
+    task=(
+        "Write the backward pass of one tanh RNN step. Given dh = dL/dh for the new hidden "
+        "state, derive dL/da through the tanh first, then the gradients of the five "
+        "arrays that made a. Remember that b was broadcast over the batch."
+    ),
+    equations=_STEP_EQUATIONS,
+    parameters=(
+        "dh : ndarray, shape (N, H)\n"
+        "    Gradient of the loss with respect to the step's output h.\n"
+        "cache : tuple\n"
+        "    What rnn_step_forward saved (see below)."
+    ),
+    results=(
+        "dx, dh_prev, dWx, dWh, db : ndarray\n"
+        "    Gradients with the shapes of x (N, D), h_prev (N, H), Wx (D, H), Wh (H, H), b (H,)."
+    ),
+    cache=(
+        "``(x, h_prev, Wx, Wh, h, f_grad)``: the inputs, the output ``h`` and ``f_grad``, a\n"
+        "function that gives :math:`f'(a)` from the output (for tanh, ``f_grad(h)`` is\n"
+        ":math:`1 - h^2`)."
+    ),
+    unpack="x, h_prev, Wx, Wh, h, f_grad = cache",
+    cases=(
+        Case("N=3, D=4, H=5", _step_inputs(3, 4, 5), seed=0),
+        Case("N=1, D=2, H=3 (one example)", _step_inputs(1, 2, 3), seed=1),
+        Case("N=2, D=3, H=4, h_prev all zeros", _step_inputs(2, 3, 4, zero_state=True), seed=2),
+    ),
+)
+
+RNN_BACKWARD = Exercise(
+    name="rnn_backward",
+    arguments=("dhs", "cache", "dh_last=None"),
+    returns=("dx", "dh0", "dWx", "dWh", "db"),
+    forward=rnn_forward_with_last,
+    pairs_with="minirnn.functional.rnn.rnn_forward",
+    reference=rnn_backward,
+    task=(
+        "Write backpropagation through time for a tanh RNN run over T steps. Every hidden "
+        "state h_t receives gradient from the loss (dhs[:, t]) and from the next step "
+        "through Wh; the final state may also receive dh_last from outside the sequence. "
+        "Walk backwards in time, and remember that Wx, Wh and b are shared by every step, "
+        "so their gradients are sums over t."
+    ),
+    equations=r"""
+.. math::
+
+    a_t = x_t W_x + h_{t-1} W_h + b, \qquad h_t = \tanh(a_t), \qquad t = 1, \dots, T
+
+with ``x`` (N, T, D), ``h0`` (N, H), ``hs`` (N, T, H), ``Wx`` (D, H), ``Wh`` (H, H),
+``b`` (H,).
+""",
+    parameters=(
+        "dhs : ndarray, shape (N, T, H)\n"
+        "    Gradient of the loss with respect to every hidden state rnn_forward returned.\n"
+        "cache : tuple\n"
+        "    What rnn_forward saved (see below).\n"
+        "dh_last : ndarray, shape (N, H), optional\n"
+        "    Extra gradient arriving at the final state h_T from outside; None means zero."
+    ),
+    results=(
+        "dx : ndarray, shape (N, T, D)\n"
+        "dh0 : ndarray, shape (N, H)\n"
+        "dWx, dWh, db : ndarray, shapes (D, H), (H, H), (H,)\n"
+        "    Summed over every step."
+    ),
+    cache=(
+        "``(x, h0, Wx, Wh, hs, f_grad)``. Careful: ``x`` is batch first (N, T, D) but\n"
+        "``hs`` is **time-major**, shape (T, N, H), so ``hs[t]`` is :math:`h_{t+1}` (steps\n"
+        "count from 0 in code). ``f_grad(h)`` gives :math:`f'(a)` from the output\n"
+        "(:math:`1 - h^2` for tanh)."
+    ),
+    unpack="x, h0, Wx, Wh, hs, f_grad = cache",
+    cases=(
+        Case("N=2, T=4, D=3, H=5", _sequence_inputs(2, 4, 3, 5), seed=0),
+        Case("N=3, T=1, D=2, H=3 (a single step)", _sequence_inputs(3, 1, 2, 3), seed=1),
+        Case("N=1, T=3, D=2, H=2, h0 all zeros", _sequence_inputs(1, 3, 2, 2, True), seed=2),
+    ),
+    call=_call_with_dh_last,
+)
