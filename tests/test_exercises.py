@@ -284,3 +284,50 @@ def test_cli_check_missing_file_and_function(tmp_path, capsys):
     path.write_text("def rnn_step_backward(dh, cache): pass\n")
     assert main(["exercise", "check", str(path), "lstm_step_backward"]) == 1
     assert "defines no function lstm_step_backward(...)" in capsys.readouterr().err
+
+
+def make_rnn_backward(carry=True):
+    """A student's BPTT; with ``carry=False`` it forgets the gradient from step t+1."""
+
+    def rnn_backward(dhs, cache, dh_last=None):
+        x, h0, Wx, Wh, hs, f_grad = cache  # hs is time-major (T, N, H)
+        T = hs.shape[0]
+        h_prevs = np.concatenate([h0[None], hs[:-1]])
+        dx, dWx, dWh = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh)
+        db = np.zeros(Wx.shape[1])
+        dh_next = np.zeros_like(h0) if dh_last is None else dh_last
+        for t in reversed(range(T)):
+            delta = (dhs[:, t] + dh_next) * f_grad(hs[t])
+            dx[:, t] = delta @ Wx.T
+            dWx += x[:, t].T @ delta
+            dWh += h_prevs[t].T @ delta
+            db += delta.sum(axis=0)
+            dh_next = delta @ Wh.T
+            if not carry and t > 0:
+                dh_next = np.zeros_like(dh_next)
+        return dx, dh_next, dWx, dWh, db
+
+    return rnn_backward
+
+
+def test_bptt_that_forgets_the_carried_gradient_passes_only_the_single_step_case():
+    assert check(make_rnn_backward(), "rnn_backward").ok
+    report = check(make_rnn_backward(carry=False), "rnn_backward")
+    assert [case.report.ok for case in report.cases] == [False, True, False]
+    # every gradient misses the paths from later steps' losses back through Wh
+    assert set(report.wrong) == {"x", "h0", "Wx", "Wh", "b"}
+
+
+def test_report_shows_in_jupyter_as_html():
+    page = check(make_lstm_step_backward(wrong_gate="o"), "lstm_step_backward")._repr_html_()
+    assert page.count("<table>") == 3 and "Wx[o]" in page
+    assert "FAIL: wrong gradients" in page and "#cf222e" in page
+    broken = check(rnn_step_transposed_weight_grad, "rnn_step_backward")._repr_html_()
+    assert "ERROR:" in broken and "transposed?" in broken
+
+
+def test_cli_new_writes_name_dot_py_by_default(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["exercise", "new", "embedding_backward"]) == 0
+    assert (tmp_path / "embedding_backward.py").is_file()
+    assert "minirnn exercise check embedding_backward.py" in capsys.readouterr().out
