@@ -18,8 +18,9 @@ def rnn_step_backward(dh, cache):
     """A student's correct answer, which also scribbles on its inputs in place."""
     x, h_prev, Wx, Wh, h, f_grad = cache
     dh *= f_grad(h)  # in place: must not disturb the checker's projection weights
-    x *= 1.0
-    return dh @ Wx.T, dh @ Wh.T, x.T @ dh, h_prev.T @ dh, dh.sum(axis=0)
+    grads = (dh @ Wx.T, dh @ Wh.T, x.T @ dh, h_prev.T @ dh, dh.sum(axis=0))
+    x[...] = 0.0  # nor may this move the point the checker differentiates at
+    return grads
 
 
 def rnn_step_no_tanh_derivative(dh, cache):
