@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_ITERS = 15000
+DEFAULT_ITERS = 50000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
