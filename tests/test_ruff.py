@@ -24,7 +24,8 @@ def _ruff_command() -> list[str]:
 
 
 def test_ruff_check_is_clean():
-    targets = [name for name in ("minirnn", "tests", "benchmarks") if (ROOT / name).exists()]
+    folders = ("minirnn", "tests", "benchmarks", "notebooks")
+    targets = [name for name in folders if (ROOT / name).exists()]
     done = subprocess.run([*_ruff_command(), "check", *targets], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"ruff check found problems:\n{done.stdout}\n{done.stderr}"
