@@ -5,11 +5,20 @@ from minirnn.layers.dropout import Dropout
 from minirnn.layers.embedding import Embedding
 from minirnn.layers.gru import GRU
 from minirnn.layers.gru_cell import GRUCell
+from minirnn.layers.linear import Linear
 from minirnn.layers.lstm import LSTM
 from minirnn.layers.lstm_cell import LSTMCell
 from minirnn.layers.rnn import RNN, RNNCell
 
-__all__ = ["Layer"]
-__all__ += ["Embedding"]
-__all__ += ["LSTMCell", "GRUCell"]
-__all__ += ["RNN", "RNNCell", "LSTM", "GRU", "Dropout"]
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Dropout",
+    "Embedding",
+    "GRUCell",
+    "LSTMCell",
+    "Layer",
+    "Linear",
+    "RNNCell",
+]
