@@ -17,7 +17,7 @@ import numpy as np
 
 from minirnn._checks import check_positive_int, make_rng
 from minirnn.layers.base import Layer
-from minirnn.models.char_rnn_fast import fast_backward, fast_forward, fast_sample
+from minirnn.models.char_rnn_fast import FastWorkspace, fast_backward, fast_forward, fast_sample
 
 
 def _as_ids(ids: object, vocab_size: int, name: str) -> np.ndarray:
@@ -105,6 +105,7 @@ class CharRNN(Layer):
         self._pack()
         self._cache: tuple | None = None
         self.dhprev: np.ndarray | None = None
+        self._work: FastWorkspace | None = None  # fast mode: loss_and_grads' reused arrays
 
     def _pack(self) -> None:
         """Make every parameter (and gradient) a view into one flat array.
@@ -158,6 +159,14 @@ class CharRNN(Layer):
             raise ValueError(f"hprev must have shape ({self.hidden_size}, 1), got {hprev.shape}")
         return hprev.reshape(self.hidden_size)
 
+    def _chunk_ids(self, inputs: object, targets: object) -> tuple[np.ndarray, np.ndarray]:
+        x = _as_ids(inputs, self.vocab_size, "inputs")
+        y = _as_ids(targets, self.vocab_size, "targets")
+        if x.shape != y.shape:
+            raise ValueError(f"inputs and targets must have the same length, got {x.size} "
+                             f"and {y.size}")
+        return x, y
+
     def forward(
         self,
         inputs: object,
@@ -194,14 +203,7 @@ class CharRNN(Layer):
 
         Useful to backpropagate through several chunks (see :meth:`backward_chunk`).
         """
-        if check:
-            x = _as_ids(inputs, self.vocab_size, "inputs")
-            y = _as_ids(targets, self.vocab_size, "targets")
-            if x.shape != y.shape:
-                raise ValueError(f"inputs and targets must have the same length, got {x.size} "
-                                 f"and {y.size}")
-        else:
-            x, y = inputs, targets
+        x, y = self._chunk_ids(inputs, targets) if check else (inputs, targets)
         h = self._check_hprev(hprev)
         if not self.exact:
             return fast_forward(self.params, x, y, h)
@@ -315,6 +317,17 @@ class CharRNN(Layer):
         The gradients are fresh (``zero_grad`` first) and raw, so they can be checked against
         finite differences; clip them afterwards (:func:`minirnn.clip.clip_grad_value`).
         """
+        if not self.exact:
+            # Fast mode: forward and backward straight away, so one reused workspace serves
+            # every call (the cache is consumed here before the next call overwrites it).
+            x, y = (self._chunk_ids(inputs, targets) if check else (inputs, targets))
+            loss, h_last, self._cache = fast_forward(self.params, x, y,
+                                                     self._check_hprev(hprev), self._work)
+            self._work = self._cache[2]
+            dh0 = fast_backward(self.params, self.grads, self._cache,
+                                np.zeros(self.hidden_size), fresh=True)
+            self.dhprev = dh0.reshape(-1, 1)
+            return loss, self.grads, h_last
         loss, h_last = self.forward(inputs, targets, hprev, check)
         # fresh=True: the backward pass writes the gradients instead of adding to them,
         # which is the same as zero_grad() and adding (each sum starts from zero).

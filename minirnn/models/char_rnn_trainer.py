@@ -24,9 +24,10 @@ import numpy as np
 
 from minirnn._checks import check_positive_int
 from minirnn.checkpoint import Checkpoint, load_checkpoint, load_params_into, save_checkpoint
-from minirnn.clip import clip_grad_value
+from minirnn.clip import _check_limit, clip_grad_value
 from minirnn.data.vocab import Vocab
 from minirnn.models.char_rnn import CharRNN, _as_ids
+from minirnn.models.char_rnn_fast import fast_clip_adagrad
 from minirnn.optim import Adagrad
 
 
@@ -93,7 +94,7 @@ class CharRNNTrainer:
         self.data = _as_ids(ids, model.vocab_size, "data")
         self.model = model
         self.optimizer = Adagrad(model, lr=lr, eps=1e-8)
-        self.clip = clip
+        self.clip = None if clip is None else _check_limit(clip, "clip")
         self.sample_every = int(sample_every)
         self.sample_length = check_positive_int(sample_length, "sample_length")
         self.print_every = int(print_every)
@@ -108,6 +109,7 @@ class CharRNNTrainer:
             raise ValueError(f"val_data needs at least 2 tokens, got {self.val_data.size}")
         self.eval_every = int(eval_every)
         self.val_iterations: list[int] = []
+        self._scratch: np.ndarray | None = None  # fast mode's clip + Adagrad work array
         self.val_losses: list[float] = []
         # The original's loop state.
         self.n = 0
@@ -166,6 +168,14 @@ class CharRNNTrainer:
             self.optimizer.step()
             return
         params, grads = flat
+        if not self.model.exact:  # the same numbers in fewer passes (see fast_clip_adagrad)
+            scratch = self._scratch
+            if scratch is None or scratch.shape[1] != params.size:
+                scratch = self._scratch = np.empty((2, params.size))
+            self.optimizer.t += 1
+            fast_clip_adagrad(params, grads, memory, scratch, self.optimizer.lr,
+                              self.optimizer.eps, self.clip)
+            return
         if self.clip is not None:
             clip_grad_value([grads], self.clip)
         self.optimizer.t += 1
