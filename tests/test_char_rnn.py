@@ -403,3 +403,55 @@ def test_fast_sampling_draws_like_exact_sampling_from_the_global_stream():
     fast.params["Why"][...] = np.nan
     with pytest.raises(ValueError, match="not finite"):
         fast.sample(h, 3, 5)
+
+
+def test_fast_clip_adagrad_is_clip_then_adagrad_bit_for_bit():
+    from minirnn.clip import clip_grad_value
+    from minirnn.models.char_rnn_fast import fast_clip_adagrad
+    from minirnn.optim import Adagrad
+
+    rng = np.random.default_rng(21)
+    n = 500
+    for scale in (0.5, 4.0):  # clipping never fires / fires on some entries
+        grads = rng.normal(0.0, scale, n)
+        if scale > 1:  # ties and the nearest numbers around the bound
+            grads[:4] = [5.0, -5.0, np.nextafter(5.0, 6.0), np.nextafter(-5.0, -6.0)]
+        params, memory = rng.normal(0.0, 1.0, n), rng.uniform(0.0, 3.0, n)
+        want_params, want_grads, want_memory = params.copy(), grads.copy(), memory.copy()
+        clip_grad_value([want_grads], 5.0)
+        optimizer = Adagrad(CharRNN(3, 2, seed=0), lr=0.1, eps=1e-8)
+        optimizer.update(want_params, want_grads, want_memory)
+        fast_clip_adagrad(params, grads, memory, np.empty((2, n)), 0.1, 1e-8, 5.0)
+        assert np.array_equal(params, want_params)
+        assert np.array_equal(memory, want_memory)
+        assert np.array_equal(grads, want_grads)  # left clipped, as clip_grad_value leaves it
+        assert (np.abs(grads).max() == 5.0) == (scale > 1)
+
+
+def test_fast_trainer_steps_like_clip_grad_value_and_adagrad_step():
+    """The fast trainer's fused update and reused workspace give the plain loop's numbers."""
+    from minirnn.clip import clip_grad_value
+    from minirnn.optim import Adagrad
+
+    rng = np.random.default_rng(22)
+    data = rng.integers(0, 9, 600)
+    trained = CharRNN(9, 16, seed=6, exact=False)
+    trainer = CharRNNTrainer(trained, data, seq_length=25, sample_every=0, echo=None)
+    trainer.run(20)
+    plain = CharRNN(9, 16, seed=6, exact=False)
+    optimizer = Adagrad(plain, lr=0.1, eps=1e-8)
+    h = None
+    for p in range(0, 500, 25):
+        _, _, h = plain.loss_and_grads(data[p:p + 25], data[p + 1:p + 26], h)
+        clip_grad_value(plain, 5.0)
+        optimizer.step()
+    for name, value in plain.params.items():
+        assert np.array_equal(trained.params[name], value), name
+    # a chunk of another length in between does not disturb the reused arrays
+    loss_a, grads_a, _ = plain.loss_and_grads(data[:25], data[1:26])
+    grads_a = {k: v.copy() for k, v in grads_a.items()}
+    plain.loss_and_grads(data[:7], data[1:8])
+    loss_b, grads_b, _ = plain.loss_and_grads(data[:25], data[1:26])
+    assert loss_a == loss_b
+    for name, value in grads_a.items():
+        assert np.array_equal(grads_b[name], value), name

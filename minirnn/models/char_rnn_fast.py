@@ -52,6 +52,7 @@ class FastWorkspace:
         self.x_part = np.empty((T, H))  # row t: W_xh[:, x_t] + b_h
         self.hs = np.empty((T + 1, H))  # hs[0] = h_0, hs[t+1] = h_t
         self.probs = np.empty((T, V))
+        self.why_t = np.empty((H, V))  # a C-ordered copy of W_hy^T
         self.dlogits = np.empty((T, V))
         self.delta = np.empty((T, H))  # row t: dL/dh_t, then the pre-activation gradient
         self.tanh_grad = np.empty((T, H))  # row t: 1 - h_t^2
@@ -84,7 +85,10 @@ def fast_forward(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
         whh_dot(h_prev, h_t)
         add(h_t, a_t, h_t)
         tanh(h_t, h_t)
-    logits = np.matmul(hs[1:], Why.T, out=work.probs)  # (T, V): all outputs in one product
+    # (T, V): every step's output in one product. Against a C-ordered copy of W_hy^T the
+    # product takes about 8 us instead of 12 (with W_hy.T, a strided view), copy included.
+    np.copyto(work.why_t, Why.T)
+    logits = hs[1:].dot(work.why_t, work.probs)
     logits += params["by"][:, 0]
     logits -= logits.max(axis=1, keepdims=True)  # softmax is shift-invariant; exp can't overflow
     probs = np.exp(logits, out=logits)
