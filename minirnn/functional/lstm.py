@@ -27,18 +27,34 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
 
 
 
-def _sigmoid_gate_scale(H: int, dtype: np.dtype) -> np.ndarray:
-    """Column factors (4H,): 1/2 on the sigmoid gates i, f, o and 1 on the tanh gate g.
+def _gate_major(W: np.ndarray, dtype: np.dtype, scale: np.ndarray) -> np.ndarray:
+    """Split the fused last axis (4H) into its four gates, gate first: (..., 4H) -> (4, ..., H).
+
+    The result is a new contiguous array, each gate block multiplied by its factor in
+    ``scale`` (4,). ``W[..., k*H:(k+1)*H]`` becomes ``out[k]``.
+
+    The sequence pass keeps everything per gate in this layout. A gate's (N, H) block is then
+    one contiguous piece of memory, and NumPy runs element-wise work on it several times
+    faster than on the same block cut as columns out of an (N, 4H) row (measured 3-4x for
+    N=64, H=256); the per-step ``h @ Wh`` as four (H, H) products is no slower either.
+    """
+    H = W.shape[-1] // 4
+    blocks = np.moveaxis(W.reshape(*W.shape[:-1], 4, H), -2, 0)
+    out = np.empty(blocks.shape, dtype=dtype)
+    np.multiply(blocks, scale.reshape((4,) + (1,) * (blocks.ndim - 1)), out=out)
+    return out
+
+
+def _sigmoid_gate_scale(dtype: np.dtype) -> np.ndarray:
+    """Gate factors (4,): 1/2 on the sigmoid gates i, f, o and 1 on the tanh gate g.
 
     The sequence pass uses :math:`\\sigma(a) = (1 + \\tanh(a/2)) / 2`: it cannot overflow
     (``tanh`` saturates instead of ``exp`` blowing up) and one ``tanh`` over all four gates
-    is cheaper than a masked ``exp``. Multiplying the i, f, o columns of ``Wx``, ``Wh`` and
+    is cheaper than a masked ``exp``. Multiplying the i, f, o blocks of ``Wx``, ``Wh`` and
     ``b`` by 1/2 once gives :math:`a/2` straight out of the matrix products, and halving is
     exact in floating point, so nothing is lost.
     """
-    scale = np.full(4 * H, 0.5, dtype=dtype)
-    scale[2 * H : 3 * H] = 1.0
-    return scale
+    return np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype)
 
 
 def lstm_step_forward(
@@ -184,38 +200,43 @@ def lstm_forward(
     N, T, D = x.shape
     H = h0.shape[1]
     dtype = np.result_type(x, h0, c0, Wx, Wh, b)
-    scale = _sigmoid_gate_scale(H, dtype)
+    half = _sigmoid_gate_scale(dtype)
     # Time-major inside: each step then reads and writes one contiguous (N, .) block. The
     # copy of x is small (D columns) next to the projections (4H columns).
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(T * N, D)
-    gates = np.matmul(x_tm, Wx * scale).reshape(T, N, 4 * H)
-    gates += b * scale
-    Wh_scaled = Wh * scale
+    # Gate-major (see _gate_major): gates[k, t] is the (N, H) block of gate k at step t.
+    # One matmul call still projects every step: four (T*N, D) @ (D, H) products.
+    gates = np.matmul(x_tm, _gate_major(Wx, dtype, half))
+    gates += _gate_major(b, dtype, half)[:, None, :]
+    gates = gates.reshape(4, T, N, H)
+    Wh_gates = _gate_major(Wh, dtype, half)
     # Slot 0 holds the initial state, so step t reads slot t and writes slot t + 1, and the
-    # previous states of all steps are one contiguous block for the backward pass.
-    hs = np.empty((T + 1, N, H), dtype=dtype)
-    cs = np.empty((T + 1, N, H), dtype=dtype)
+    # previous states of all steps are one contiguous block for the backward pass. One
+    # allocation for both: fresh memory costs a page fault per page on first write, and a
+    # single large block is cheaper to fault in than two smaller ones (about 1 ms here).
+    hs, cs = np.empty((2, T + 1, N, H), dtype=dtype)
     hs[0] = h0
     cs[0] = c0
-    tanh_cs = np.empty((T, N, H), dtype=dtype)
-    recurrent = np.empty((N, 4 * H), dtype=dtype)
+    recurrent = np.empty((4, N, H), dtype=dtype)
     scratch = np.empty((N, H), dtype=dtype)
     for t in range(T):
-        a = gates[t]
-        np.matmul(hs[t], Wh_scaled, out=recurrent)
+        a = gates[:, t]
+        np.matmul(hs[t], Wh_gates, out=recurrent)
         a += recurrent
         np.tanh(a, out=a)  # g is done; i, f, o hold tanh(a/2)
-        for sig in (a[:, : 2 * H], a[:, 3 * H :]):
+        for sig in (a[:2], a[3]):
             sig += 1.0
             sig *= 0.5
-        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        i, f, g, o = a
         c = cs[t + 1]
         np.multiply(f, cs[t], out=c)
         np.multiply(i, g, out=scratch)
         c += scratch
-        np.tanh(c, out=tanh_cs[t])
-        np.multiply(o, tanh_cs[t], out=hs[t + 1])
-    cache = (x_tm, Wx, Wh, hs, cs, tanh_cs, gates)
+        # tanh(c) is not kept: recomputing it in the backward pass is cheaper than writing
+        # (and first touching) another (T, N, H) array.
+        np.tanh(c, out=scratch)
+        np.multiply(o, scratch, out=hs[t + 1])
+    cache = (x_tm, Wx, Wh, hs, cs, gates)
     return hs[1:].transpose(1, 0, 2), cs[T], cache
 
 
@@ -256,48 +277,56 @@ def lstm_backward(
         da^{i,f,g}_t = \bar{dc}_t \odot [g_t i_t(1-i_t),\; c_{t-1} f_t(1-f_t),\;
         i_t(1-g_t^2)], \qquad da^o_t = \bar{dh}_t \odot \tanh c_t\, o_t(1-o_t)
 
-    The loop works on one step's (N, 4H) block at a time, which stays in cache: that is
-    several times faster than computing the factors for all steps in whole-array passes.
+    The loop works on one step's blocks at a time, which stay in cache: that is several
+    times faster than computing the factors for all steps in whole-array passes.
     The weight gradients are single products after the loop:
     :math:`dW_x = \sum_t x_t^\top da_t`, :math:`dW_h = \sum_t h_{t-1}^\top da_t`,
     :math:`db = \sum_{t,n} da_t`.
     """
-    x_tm, Wx, Wh, hs, cs, tanh_cs, gates = cache
-    T, N, H = tanh_cs.shape
+    x_tm, Wx, Wh, hs, cs, gates = cache
+    _, T, N, H = gates.shape
     dtype = gates.dtype
     dhs_tm = dhs.transpose(1, 0, 2)
-    da = np.empty_like(gates)
+    # da is in the fused layout (T, N, 4H), so that dh_next and the whole-sequence products
+    # are single matrix products; the gate factors are formed per gate in `factor` (4, N, H)
+    # (contiguous blocks, fast) and land in da[t] with the last multiplication.
+    da = np.empty((T, N, 4 * H), dtype=dtype)
+    factor = np.empty((4, N, H), dtype=dtype)
     dh = np.empty((N, H), dtype=dtype)
+    tanh_c = np.empty((N, H), dtype=dtype)
     scratch = np.empty((N, H), dtype=dtype)
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
     dh_next = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
     WhT = np.ascontiguousarray(Wh.T)  # BLAS runs faster on it than on the transposed view
     for t in range(T - 1, -1, -1):
-        a, d, tanh_c = gates[t], da[t], tanh_cs[t]
-        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        a = gates[:, t]
+        i, f, g, o = a
         np.add(dhs_tm[t], dh_next, out=dh)
+        np.tanh(cs[t + 1], out=tanh_c)
         # dc gains the path through h: dh * o * (1 - tanh(c)^2)
         np.multiply(tanh_c, tanh_c, out=scratch)
         np.subtract(1.0, scratch, out=scratch)
         scratch *= o
         scratch *= dh
         dc += scratch
-        # d = s (1 - s) for all four blocks at once, then the g block becomes 1 - g^2
-        np.subtract(1.0, a, out=d)
-        d *= a
-        d_i, d_f, d_g, d_o = d[:, :H], d[:, H : 2 * H], d[:, 2 * H : 3 * H], d[:, 3 * H :]
-        np.multiply(g, g, out=d_g)
-        np.subtract(1.0, d_g, out=d_g)
+        # s (1 - s) for all four gates at once, then the g block becomes 1 - g^2
+        np.subtract(1.0, a, out=factor)
+        factor *= a
+        factor_i, factor_f, factor_g, factor_o = factor
+        np.multiply(g, g, out=factor_g)
+        np.subtract(1.0, factor_g, out=factor_g)
         # times what each gate multiplies in the forward pass
-        d_i *= g
-        d_f *= cs[t]
-        d_g *= i
-        d_o *= tanh_c
-        # times the incoming gradient: dc for i, f, g (a view: d is contiguous), dh for o
-        d.reshape(N, 4, H)[:, :3] *= dc[:, None, :]
-        d_o *= dh
+        factor_i *= g
+        factor_f *= cs[t]
+        factor_g *= i
+        factor_o *= tanh_c
+        # times the incoming gradient (dc for i, f, g; dh for o), written into da[t] seen
+        # as (N, 4, H), whose gate axis moved to the front matches factor's layout
+        d = da[t].reshape(N, 4, H).transpose(1, 0, 2)
+        np.multiply(factor[:3], dc, out=d[:3])
+        np.multiply(factor_o, dh, out=d[3])
         dc *= f
-        np.matmul(d, WhT, out=dh_next)
+        np.matmul(da[t], WhT, out=dh_next)
 
     da_flat = da.reshape(T * N, 4 * H)
     dx = (da_flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
