@@ -54,8 +54,8 @@ class CharRNN(Layer):
         run matches min-char-rnn bit for bit (still about twice as fast as its np.dot loop,
         see docs/char_rnn.md: the input product is a gather, the weight gradients are formed
         for all steps at once, and there are no one-hot vectors). False: everything but the
-        recurrence is one operation per chunk (:mod:`minirnn.models.char_rnn_fast`; about 3x
-        the np.dot loop); the maths is the same, but the round-off differs in the last bits,
+        recurrence is one operation per chunk (:mod:`minirnn.models.char_rnn_fast`; about
+        3.5x the np.dot loop); the maths is the same, but the round-off differs in the last bits,
         and because training amplifies such differences, a long run drifts away from the
         original's numbers.
 
