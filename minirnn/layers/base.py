@@ -13,6 +13,7 @@ Layers built from other layers register them in ``sublayers`` and are walked rec
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -73,6 +74,20 @@ class Layer:
     def eval(self) -> Layer:
         """Switch to evaluation mode (no dropout)."""
         return self.train(False)
+
+    @contextmanager
+    def evaluating(self) -> Iterator[Layer]:
+        """Run a block in evaluation mode, then restore the mode the layer had.
+
+        ``with model.evaluating(): logits = model.forward(x)`` computes without dropout even
+        in the middle of training, and leaves training mode on afterwards.
+        """
+        was_training = self.training
+        self.eval()
+        try:
+            yield self
+        finally:
+            self.train(was_training)
 
     def astype(self, dtype: np.dtype | type) -> Layer:
         """Cast every parameter and gradient to ``dtype`` in place; returns the layer."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import check_choice, check_positive_int, make_rng
+from minirnn.functional.activations import softmax
 from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout
 from minirnn.layers.embedding import Embedding
@@ -229,24 +230,14 @@ class SequenceClassifier(_RecurrentReader):
 
     def evaluate(self, batch) -> float:
         """Mean cross-entropy of ``batch`` without dropout and without gradients."""
-        was_training = self.training
-        self.eval()
-        try:
+        with self.evaluating():
             return self._loss(batch, backward=False)
-        finally:
-            self.train(was_training)
 
     def predict_proba(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Class probabilities (N, C), computed in evaluation mode."""
-        was_training = self.training
-        self.eval()
-        try:
+        with self.evaluating():
             logits = self.forward(inputs, mask)
-        finally:
-            self.train(was_training)
-        logits = logits - logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits)
-        return probs / probs.sum(axis=1, keepdims=True)
+        return softmax(logits, axis=1)
 
     def predict(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """The most probable class of each sequence (N,)."""
@@ -324,21 +315,11 @@ class SequenceTagger(_RecurrentReader):
 
     def evaluate(self, batch) -> float:
         """Mean per-step cross-entropy over valid steps, no gradients."""
-        was_training = self.training
-        self.eval()
-        try:
+        with self.evaluating():
             return self._loss(batch, backward=False)
-        finally:
-            self.train(was_training)
 
     def predict_proba(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Per-step probabilities (N, T, C), in evaluation mode."""
-        was_training = self.training
-        self.eval()
-        try:
+        with self.evaluating():
             logits = self.forward(inputs, mask)
-        finally:
-            self.train(was_training)
-        logits = logits - logits.max(axis=-1, keepdims=True)
-        probs = np.exp(logits)
-        return probs / probs.sum(axis=-1, keepdims=True)
+        return softmax(logits, axis=-1)

@@ -283,12 +283,8 @@ class LanguageModel(Layer):
     def evaluate(self, batch) -> float:
         """Trainer protocol: loss of ``batch`` without gradients (dropout off)."""
         state = self._carried_state("eval", batch)
-        was_training = self.training
-        self.eval()
-        try:
+        with self.evaluating():
             logits, final = self.forward(batch.inputs, state)
-        finally:
-            self.train(was_training)
         targets = self._check_ids(batch.targets, "targets")
         loss, _ = softmax_cross_entropy(logits, targets, mask=batch.mask)
         self._states["eval"] = tuple(s.copy() for s in final)
@@ -305,12 +301,8 @@ class LanguageModel(Layer):
         ids = np.asarray(ids, dtype=np.int64).reshape(1, -1)
         if ids.shape[1] == 0:
             raise ValueError("need at least one id to condition on (e.g. a <bos> id)")
-        was_training = self.training
-        self.eval()
-        try:
+        with self.evaluating():
             logits, state = self.forward(ids, state)
-        finally:
-            self.train(was_training)
         return softmax_with_temperature(logits[0, -1], temperature), state
 
     def generate(
