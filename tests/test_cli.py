@@ -110,3 +110,16 @@ def test_python_dash_m_minirnn_help():
                           text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "gradcheck" in done.stdout
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """``minirnn binary-addition --classic | head -1`` ends quietly with status 0."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "minirnn", "binary-addition", "--classic"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.readline().startswith(b"Error:")
+    proc.stdout.close()  # like head: the pipe is gone before the printout ends
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr.decode()
+    assert b"Traceback" not in stderr
