@@ -57,3 +57,20 @@ def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(seed)
+
+
+def check_step_input(x: object, input_size: int) -> np.ndarray:
+    """Return ``x`` as a float array of shape (N, input_size), the input of one cell step."""
+    x = as_float_array(x, "x")
+    check_ndim(x, 2, "x", "(N, D)")
+    check_shape(x, (None, input_size), "x")
+    return x
+
+
+def state_or_zeros(state: object, name: str, x: np.ndarray, hidden_size: int) -> np.ndarray:
+    """Return ``state`` checked to be (N, hidden_size), or zeros of that shape if it is None."""
+    if state is None:
+        return np.zeros((x.shape[0], hidden_size), dtype=x.dtype)
+    state = as_float_array(state, name)
+    check_shape(state, (x.shape[0], hidden_size), name)
+    return state

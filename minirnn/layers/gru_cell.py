@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import as_float_array, check_ndim, check_positive_int, check_shape, make_rng
+from minirnn._checks import (
+    check_positive_int,
+    check_shape,
+    check_step_input,
+    make_rng,
+    state_or_zeros,
+)
 from minirnn.functional.gru import gru_step_backward, gru_step_forward
 from minirnn.layers.base import Layer
 from minirnn.layers.rnn import init_recurrent_params
@@ -68,13 +74,8 @@ class GRUCell(Layer):
 
     def forward(self, x: np.ndarray, h_prev: np.ndarray | None = None) -> np.ndarray:
         """Return the next hidden state (N, H) from ``x`` (N, D) and ``h_prev`` (N, H)."""
-        x = as_float_array(x, "x")
-        check_ndim(x, 2, "x", "(N, D)")
-        check_shape(x, (None, self.input_size), "x")
-        if h_prev is None:
-            h_prev = np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype)
-        h_prev = as_float_array(h_prev, "h_prev")
-        check_shape(h_prev, (x.shape[0], self.hidden_size), "h_prev")
+        x = check_step_input(x, self.input_size)
+        h_prev = state_or_zeros(h_prev, "h_prev", x, self.hidden_size)
         p = self.params
         h, self._cache = gru_step_forward(
             x, h_prev, p["Wx"], p["Wh"], p["b"], p.get("b_hn"), self.reset_after

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import as_float_array, check_ndim, check_positive_int, check_shape, make_rng
+from minirnn._checks import (
+    check_positive_int,
+    check_shape,
+    check_step_input,
+    make_rng,
+    state_or_zeros,
+)
 from minirnn.functional.lstm import lstm_step_backward, lstm_step_forward
 from minirnn.layers.base import Layer
 from minirnn.layers.rnn import init_recurrent_params
@@ -54,22 +60,13 @@ class LSTMCell(Layer):
         self.dh_prev: np.ndarray | None = None
         self.dc_prev: np.ndarray | None = None
 
-    def _state(self, value: np.ndarray | None, name: str, x: np.ndarray) -> np.ndarray:
-        if value is None:
-            return np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype)
-        value = as_float_array(value, name)
-        check_shape(value, (x.shape[0], self.hidden_size), name)
-        return value
-
     def forward(
         self, x: np.ndarray, h_prev: np.ndarray | None = None, c_prev: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return the next hidden and cell states, each (N, H), from ``x`` (N, D)."""
-        x = as_float_array(x, "x")
-        check_ndim(x, 2, "x", "(N, D)")
-        check_shape(x, (None, self.input_size), "x")
-        h_prev = self._state(h_prev, "h_prev", x)
-        c_prev = self._state(c_prev, "c_prev", x)
+        x = check_step_input(x, self.input_size)
+        h_prev = state_or_zeros(h_prev, "h_prev", x, self.hidden_size)
+        c_prev = state_or_zeros(c_prev, "c_prev", x, self.hidden_size)
         p = self.params
         h, c, self._cache = lstm_step_forward(x, h_prev, c_prev, p["Wx"], p["Wh"], p["b"])
         return h, c

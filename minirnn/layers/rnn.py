@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import (
-    as_float_array,
     check_choice,
-    check_ndim,
     check_positive_int,
-    check_shape,
+    check_step_input,
     make_rng,
+    state_or_zeros,
 )
 from minirnn.functional.activations import ACTIVATIONS
 from minirnn.functional.rnn import (
@@ -67,13 +66,8 @@ class RNNCell(Layer):
 
     def forward(self, x: np.ndarray, h_prev: np.ndarray | None = None) -> np.ndarray:
         """Return the next hidden state (N, H) from ``x`` (N, D) and ``h_prev`` (N, H)."""
-        x = as_float_array(x, "x")
-        check_ndim(x, 2, "x", "(N, D)")
-        check_shape(x, (None, self.input_size), "x")
-        if h_prev is None:
-            h_prev = np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype)
-        h_prev = as_float_array(h_prev, "h_prev")
-        check_shape(h_prev, (x.shape[0], self.hidden_size), "h_prev")
+        x = check_step_input(x, self.input_size)
+        h_prev = state_or_zeros(h_prev, "h_prev", x, self.hidden_size)
         p = self.params
         h, self._cache = rnn_step_forward(x, h_prev, p["Wx"], p["Wh"], p["b"], self.nonlinearity)
         return h
