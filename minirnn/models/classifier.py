@@ -21,6 +21,7 @@ from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout
 from minirnn.layers.embedding import Embedding
 from minirnn.layers.linear import Linear
+from minirnn.losses import softmax_cross_entropy
 from minirnn.models.padded_rnn import (
     check_cell,
     last_valid_states,
@@ -110,6 +111,22 @@ class _RecurrentReader(Layer):
         dx = padded_backward(self.rnn, dhs, rnn_cache)
         if self.embedding is not None:
             self.embedding.backward(dx)
+
+    # -- the model protocol, shared: subclasses define forward, backward and _loss ----------
+    def forward_backward(self, batch) -> float:
+        """Mean cross-entropy of ``batch`` (over valid steps); gradients go into ``grads``."""
+        return self._loss(batch, backward=True)
+
+    def evaluate(self, batch) -> float:
+        """Mean cross-entropy of ``batch`` without dropout and without gradients."""
+        with self.evaluating():
+            return self._loss(batch, backward=False)
+
+    def predict_proba(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities over the classes, (N, C) or per step (N, T, C), in evaluation mode."""
+        with self.evaluating():
+            logits = self.forward(inputs, mask)
+        return softmax(logits, axis=-1)
 
 
 class SequenceClassifier(_RecurrentReader):
@@ -210,8 +227,6 @@ class SequenceClassifier(_RecurrentReader):
 
     # -- the model protocol ---------------------------------------------------------------
     def _loss(self, batch, backward: bool) -> float:
-        from minirnn.losses import softmax_cross_entropy
-
         logits = self.forward(batch.inputs, _input_mask(batch))
         targets = np.asarray(batch.targets)
         if targets.shape != (logits.shape[0],):
@@ -223,21 +238,6 @@ class SequenceClassifier(_RecurrentReader):
         if backward:
             self.backward(dlogits)
         return float(loss)
-
-    def forward_backward(self, batch) -> float:
-        """Mean cross-entropy of ``batch``; gradients are added into ``grads``."""
-        return self._loss(batch, backward=True)
-
-    def evaluate(self, batch) -> float:
-        """Mean cross-entropy of ``batch`` without dropout and without gradients."""
-        with self.evaluating():
-            return self._loss(batch, backward=False)
-
-    def predict_proba(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """Class probabilities (N, C), computed in evaluation mode."""
-        with self.evaluating():
-            logits = self.forward(inputs, mask)
-        return softmax(logits, axis=1)
 
     def predict(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """The most probable class of each sequence (N,)."""
@@ -294,8 +294,6 @@ class SequenceTagger(_RecurrentReader):
         self.read_backward(self.head.backward(dlogits))
 
     def _loss(self, batch, backward: bool) -> float:
-        from minirnn.losses import softmax_cross_entropy
-
         mask = getattr(batch, "mask", None)
         logits = self.forward(batch.inputs, _input_mask(batch))
         targets = np.asarray(batch.targets)
@@ -308,18 +306,3 @@ class SequenceTagger(_RecurrentReader):
         if backward:
             self.backward(dlogits)
         return float(loss)
-
-    def forward_backward(self, batch) -> float:
-        """Mean per-step cross-entropy over valid steps; gradients are added into ``grads``."""
-        return self._loss(batch, backward=True)
-
-    def evaluate(self, batch) -> float:
-        """Mean per-step cross-entropy over valid steps, no gradients."""
-        with self.evaluating():
-            return self._loss(batch, backward=False)
-
-    def predict_proba(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """Per-step probabilities (N, T, C), in evaluation mode."""
-        with self.evaluating():
-            logits = self.forward(inputs, mask)
-        return softmax(logits, axis=-1)
