@@ -286,17 +286,20 @@ class CharRNN(Layer):
         # einsum (without BLAS) forms each product with one rounding and accumulates the
         # steps in the order given, so on the reversed steps it gives the same sums bit
         # for bit (tests/test_char_rnn.py checks this), while a matrix product would not.
-        # (A (T, V, H) array of products summed with add.reduce is also exact, but
-        # measured 2-3x slower than einsum here.)
+        # Written "it,tj->ij" with a contiguous (H, T) copy of the left factor, it measured
+        # about 10 % faster than "ti,tj->ij". The copy matters: on a reversed *view* einsum's
+        # iterator may walk the steps forwards again, which changes the order of the
+        # additions and so the last bits. (A (T, V, H) array of products summed with
+        # add.reduce is exact too, but 2-3x slower.)
         rev = np.arange(T - 1, -1, -1)
         dlogits_rev, dpre_rev = dlogits[rev], dpre[rev]
-        sums = (("Why", "tv,th->vh", dlogits_rev, hs[1:][rev]),
-                ("Whh", "ti,tj->ij", dpre_rev, hs[:-1][rev]))
-        for name, spec, left, right in sums:
+        sums = (("Why", dlogits_rev, hs[1:][rev]), ("Whh", dpre_rev, hs[:-1][rev]))
+        for name, left, right in sums:
+            left_t = np.ascontiguousarray(left.T)
             if fresh:  # einsum's sum starts from zero, like the original's np.zeros_like
-                np.einsum(spec, left, right, out=g[name])
+                np.einsum("it,tj->ij", left_t, right, out=g[name])
             else:
-                g[name] += np.einsum(spec, left, right)
+                g[name] += np.einsum("it,tj->ij", left_t, right)
         # Reducing the leading axis of a C-ordered array adds its rows one after another.
         for name, rows in (("by", dlogits_rev), ("bh", dpre_rev)):
             if fresh:

@@ -201,7 +201,7 @@ def fast_sample(params: dict[str, np.ndarray], h0: np.ndarray, token: int, n: in
 
 def fast_clip_adagrad(params: np.ndarray, grads: np.ndarray, memory: np.ndarray,
                       scratch: np.ndarray, lr: float, eps: float, limit: float | None) -> None:
-    """Clip ``grads`` to [-limit, limit], then one Adagrad step: the trainer's fast-mode update.
+    """Clip ``grads`` to [-limit, limit], then one Adagrad step: the trainer's update (both modes).
 
     ``params``, ``grads``, ``memory`` are CharRNN's flat arrays (all parameters in one 1-D
     array) and ``scratch`` is a (2, n) work array. The numbers are those of

@@ -109,7 +109,7 @@ class CharRNNTrainer:
             raise ValueError(f"val_data needs at least 2 tokens, got {self.val_data.size}")
         self.eval_every = int(eval_every)
         self.val_iterations: list[int] = []
-        self._scratch: np.ndarray | None = None  # fast mode's clip + Adagrad work array
+        self._scratch: np.ndarray | None = None  # work array of the flat clip + Adagrad update
         self.val_losses: list[float] = []
         # The original's loop state.
         self.n = 0
@@ -168,18 +168,13 @@ class CharRNNTrainer:
             self.optimizer.step()
             return
         params, grads = flat
-        if not self.model.exact:  # the same numbers in fewer passes (see fast_clip_adagrad)
-            scratch = self._scratch
-            if scratch is None or scratch.shape[1] != params.size:
-                scratch = self._scratch = np.empty((2, params.size))
-            self.optimizer.t += 1
-            fast_clip_adagrad(params, grads, memory, scratch, self.optimizer.lr,
-                              self.optimizer.eps, self.clip)
-            return
-        if self.clip is not None:
-            clip_grad_value([grads], self.clip)
+        scratch = self._scratch
+        if scratch is None or scratch.shape[1] != params.size:
+            scratch = self._scratch = np.empty((2, params.size))
         self.optimizer.t += 1
-        self.optimizer.update(params, grads, memory)
+        # The numbers of clip_grad_value + Adagrad.update bit for bit, in fewer passes.
+        fast_clip_adagrad(params, grads, memory, scratch, self.optimizer.lr,
+                          self.optimizer.eps, self.clip)
 
     def _flat_memory(self) -> np.ndarray | None:
         """Adagrad's per-parameter memory as views into one flat array (None if impossible).
