@@ -19,8 +19,9 @@ machine the CPU time is the steadier of the two), the speed-ups (best against be
 range of the ratios within each interleaved repeat), whether the exact model's
 smooth loss equals the loop's bit for bit at every timed iteration, how far the fast one
 drifts over ``--drift-iters`` untimed iterations (training amplifies last-bit round-off
-differences), and the machine's load average
-at the start and the end, since other processes slow everything down unevenly.
+differences), the machine's load average at the start and the end (other processes slow
+everything down unevenly), and finally an upper bound on each mode's speed-up: the time of
+the work it cannot do without, timed alone (:func:`lower_bounds`), against the loop's.
 
 Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/char_rnn.py [--iters 300] [--data FILE]``.
 """
@@ -36,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from minirnn.models.char_rnn import CharRNN
+from minirnn.models.char_rnn_fast import fast_clip_adagrad
 from minirnn.models.char_rnn_trainer import CharRNNTrainer
 
 DEFAULT_DATA = (Path(__file__).resolve().parents[2] / "shared" / "datasets" / "tinyshakespeare"
@@ -120,6 +122,105 @@ def charrnn_run(ids: np.ndarray, vocab_size: int, iterations: int, exact: bool,
     return trainer.smooth_losses
 
 
+def lower_bounds(vocab_size: int, hidden: int = 100, seq_length: int = 25, calls: int = 300,
+                 repeats: int = 5) -> dict[str, dict[str, float]]:
+    """Seconds per iteration of the work each CharRNN mode cannot do without, timed alone.
+
+    The same NumPy calls as CharRNN makes, on arrays of the benchmark's sizes, in bare loops
+    (best of ``repeats`` runs of ``calls`` iterations):
+
+    * exact mode: the two recurrences in the original's operation order (four calls per
+      step each way: ``(W_xh x + W_hh h) + b_h`` cannot become one add), the two weight
+      gradients summed step by step in the original's order (with ``einsum``, the fastest
+      exact way we found; see docs/char_rnn.md), and the clip + Adagrad update of the
+      23 165 numbers;
+    * fast mode: the two recurrences with three calls per step each way, its five matrix
+      products, and the same update.
+
+    The output layer, the softmax, the sampling and the bookkeeping are left out, so the
+    classic loop's time divided by a mode's total is an upper bound on its speed-up.
+    """
+    V, H, T = vocab_size, hidden, seq_length
+    rng = np.random.default_rng(0)
+    Whh, Why = rng.normal(0, 0.1, (H, H)), rng.normal(0, 0.1, (V, H))
+    bh, inputs = rng.normal(0, 0.1, H), rng.normal(0, 0.1, (T, H))
+    hs = np.zeros((T + 1, H))
+    dh_out, tanh_grad = rng.normal(0, 0.1, (T, H)), rng.uniform(0, 1, (T, H))
+    dpre, dlogits = np.empty((T, H)), rng.normal(0, 0.1, (T, V))
+    onehot = np.eye(V)[rng.integers(0, V, T)]
+    g_wxh, g_whh, g_why = np.zeros((H, V)), np.zeros((H, H)), np.zeros((V, H))
+    columns = [g_wxh[:, i] for i in rng.integers(0, V, T)]
+    why_t, logits = np.empty((H, V)), np.empty((T, V))
+    size = H * V + H * H + V * H + H + V
+    params, memory = rng.normal(0, 0.01, size), np.zeros(size)
+    grads, scratch = rng.normal(0, 0.01, size), np.empty((2, size))
+    pre, dh, dh_next = np.empty(H), np.empty(H), np.zeros(H)
+    whh_dot, whh_t_dot, add, multiply, tanh = Whh.dot, Whh.T.dot, np.add, np.multiply, np.tanh
+    forward_steps = list(zip(list(inputs), list(hs)[:-1], list(hs)[1:], strict=True))
+    backward_steps = list(zip(list(dh_out), list(tanh_grad), list(dpre), columns, strict=True))
+
+    def exact_forward() -> None:
+        for x_t, h_prev, h_t in forward_steps:
+            whh_dot(h_prev, pre)
+            add(x_t, pre, pre)
+            add(pre, bh, pre)
+            tanh(pre, h_t)
+
+    def exact_backward() -> None:
+        for dh_out_t, tanh_grad_t, dpre_t, column in backward_steps:
+            add(dh_out_t, dh_next, dh)
+            multiply(tanh_grad_t, dh, dpre_t)
+            add(column, dpre_t, column)
+            whh_t_dot(dpre_t, dh_next)
+
+    def ordered_sums() -> None:
+        np.einsum("it,tj->ij", np.ascontiguousarray(dlogits.T), hs[1:], out=g_why)
+        np.einsum("it,tj->ij", np.ascontiguousarray(dpre.T), hs[:-1], out=g_whh)
+
+    def fast_forward() -> None:
+        for x_t, h_prev, h_t in forward_steps:
+            whh_dot(h_prev, h_t)
+            add(h_t, x_t, h_t)
+            tanh(h_t, h_t)
+
+    def fast_backward() -> None:
+        for dh_out_t, tanh_grad_t, dpre_t, _ in backward_steps:
+            add(dh_out_t, dh_next, dpre_t)
+            multiply(dpre_t, tanh_grad_t, dpre_t)
+            whh_t_dot(dpre_t, dh_next)
+
+    def products() -> None:
+        np.copyto(why_t, Why.T)
+        hs[1:].dot(why_t, logits)
+        dlogits.dot(Why, dh_out)
+        np.matmul(dpre.T, onehot, out=g_wxh)
+        np.matmul(dpre.T, hs[:-1], out=g_whh)
+        np.matmul(dlogits.T, hs[1:], out=g_why)
+
+    def update() -> None:
+        fast_clip_adagrad(params, grads, memory, scratch, 0.1, 1e-8, 5.0)
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            times.append((time.perf_counter() - start) / calls)
+        return min(times)
+
+    return {
+        "CharRNN exact": {"forward recurrence": best(exact_forward),
+                          "backward recurrence": best(exact_backward),
+                          "step-ordered sums": best(ordered_sums),
+                          "clip + Adagrad": best(update)},
+        "CharRNN fast": {"forward recurrence": best(fast_forward),
+                         "backward recurrence": best(fast_backward),
+                         "matrix products": best(products),
+                         "clip + Adagrad": best(update)},
+    }
+
+
 def timed(fn) -> tuple[float, float, list[float]]:
     """(wall seconds, CPU seconds of this process, fn's result)."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -202,6 +303,15 @@ def main() -> None:
         print(f"  fast vs classic smooth loss over {m} iterations: relative difference first "
               f"above 1e-9 at {first}; at iteration {m} {drift[m]:.2e} ({ref[m]:.10f} vs "
               f"{fast[m]:.10f}); largest {drift.max():.2e}")
+    bounds = lower_bounds(len(chars), calls=n, repeats=args.repeats)
+    classic = min(wall[base]) / n
+    print("  what each mode cannot do without, timed alone (us per iteration; the output layer, "
+          "softmax, sampling and bookkeeping left out), and the speed-up it allows at most:")
+    for name, parts in bounds.items():
+        terms = " + ".join(f"{part} {seconds * 1e6:.1f}" for part, seconds in parts.items())
+        total = sum(parts.values())
+        print(f"    {name:14s} {terms} = {total * 1e6:.1f} -> at most x{classic / total:.2f}"
+              f" (measured x{min(wall[base]) / min(wall[name]):.2f})")
     if not identical:
         raise SystemExit("CharRNN exact does not reproduce the classic loop")
 

@@ -1,0 +1,28 @@
+"""The benchmark scripts still run; short runs, no timing asserted (speed is their output)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ROOT / "benchmarks"
+
+
+def test_char_rnn_benchmark_runs_and_the_exact_mode_matches_the_classic_loop(tmp_path):
+    # A missing --data file makes the script train on the built-in corpus (offline).
+    # PYTHONPATH: this checkout's minirnn, even where an older one is installed.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "char_rnn.py"), "--iters", "3", "--repeats", "1",
+         "--drift-iters", "0", "--data", str(tmp_path / "absent.txt")],
+        capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "builtin_corpus()" in out
+    assert "bit for bit: True" in out
+    for name in ("classic loop (np.dot)", "CharRNN exact", "CharRNN fast"):
+        assert name in out
+    bounds = [line for line in out.splitlines() if "-> at most x" in line]
+    assert len(bounds) == 2, out
