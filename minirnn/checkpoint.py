@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from minirnn import __version__
+from minirnn._files import atomic_write
 
 #: bump when the layout changes; files with a larger number are refused with a clear error
 FORMAT_VERSION = 1
@@ -305,18 +306,8 @@ def save_checkpoint(
     entries[_METADATA_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **entries)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # os.replace is atomic on POSIX and Windows: readers see the old file or the new one.
-        os.replace(tmp_name, path)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        raise
+    with atomic_write(path) as handle:  # a crash leaves the old checkpoint, never half a new one
+        np.savez(handle, **entries)
     return path
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from minirnn._files import atomic_write
+
 #: per-iteration fields and their dtypes
 STEP_FIELDS = {
     "iteration": np.int64,
@@ -121,7 +123,7 @@ class History:
     def save(self, path: str | os.PathLike) -> Path:
         """Write every array to ``path`` (``.npz``); returns the path."""
         path = Path(path)
-        with open(path, "wb") as handle:
+        with atomic_write(path) as handle:
             np.savez(handle, **self.as_arrays())
         return path
 

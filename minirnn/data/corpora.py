@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from minirnn._checks import check_choice
+from minirnn._files import atomic_write
 
 __all__ = [
     "ChecksumError",
@@ -131,37 +131,31 @@ def fetch(
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OSError(f"cannot create the cache directory {target.parent}: {err}") from None
-    # download into a temporary file in the same directory, so the final rename is atomic
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
+    # The download goes to a temporary file that replaces the target only once it is whole
+    # and its checksum is right (atomic_write removes it if anything fails).
+    with atomic_write(target, suffix=".part") as out:
         digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out:
-            try:
-                with urllib.request.urlopen(url, timeout=timeout) as response:
-                    for block in iter(lambda: response.read(1 << 16), b""):
-                        digest.update(block)
-                        out.write(block)
-            except (urllib.error.URLError, OSError, ValueError) as err:
-                if isinstance(err, urllib.error.HTTPError):
-                    reason = f"HTTP {err.code} {err.reason}"
-                else:
-                    reason = getattr(err, "reason", err)
-                raise ConnectionError(
-                    f"could not download {url} into {target} ({reason}). If you are offline, "
-                    f"copy the file to {target} by hand (its SHA-256 must be {sha256}), "
-                    "or set MINIRNN_DATA / cache_dir to a directory that has it."
-                ) from None
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                for block in iter(lambda: response.read(1 << 16), b""):
+                    digest.update(block)
+                    out.write(block)
+        except (urllib.error.URLError, OSError, ValueError) as err:
+            if isinstance(err, urllib.error.HTTPError):
+                reason = f"HTTP {err.code} {err.reason}"
+            else:
+                reason = getattr(err, "reason", err)
+            raise ConnectionError(
+                f"could not download {url} into {target} ({reason}). If you are offline, "
+                f"copy the file to {target} by hand (its SHA-256 must be {sha256}), "
+                "or set MINIRNN_DATA / cache_dir to a directory that has it."
+            ) from None
         got = digest.hexdigest()
         if got != sha256:
             raise ChecksumError(
                 f"download from {url} has SHA-256 {got}, expected {sha256}; "
                 f"not saved to {target}"
             )
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return target
 
 

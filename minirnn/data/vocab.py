@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from minirnn._checks import check_choice
+from minirnn._files import atomic_write
 
 __all__ = ["Vocab", "SPECIAL_TOKENS", "BOS", "EOS", "PAD", "UNK"]
 
@@ -249,7 +250,8 @@ class Vocab:
     def save(self, path: str | os.PathLike) -> None:
         """Write the vocabulary as UTF-8 JSON (human-readable, no pickle)."""
         text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
-        Path(path).write_text(text + "\n", encoding="utf-8")
+        with atomic_write(path) as handle:
+            handle.write((text + "\n").encode("utf-8"))
 
     @classmethod
     def load(cls, path: str | os.PathLike, tokenizer: Tokenizer | None = None) -> Vocab:
