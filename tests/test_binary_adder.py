@@ -170,7 +170,6 @@ def test_forward_rejects_wrong_shape():
 
 
 def test_modern_gradient_matches_finite_differences():
-    pytest.importorskip("minirnn.losses", reason="minirnn.losses has not landed")
     model = BinaryAdder(bits=6, hidden_size=5, nonlinearity="tanh", seed=2)
     x, y = addition_batch(4, 6, np.random.default_rng(0))
 
@@ -186,7 +185,6 @@ def test_modern_gradient_matches_finite_differences():
 
 
 def test_modern_mode_learns_and_generalises_to_longer_sums():
-    pytest.importorskip("minirnn.losses", reason="minirnn.losses has not landed")
     model = BinaryAdder(bits=8, hidden_size=16, seed=0)
     history = model.fit(iterations=1500, batch_size=32, lr=0.01, eval_every=500)
     assert history.accuracy[0] < history.accuracy[-1]

@@ -8,13 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def test_docs_build_without_warnings(tmp_path):
-    pytest.importorskip("sphinx", reason="sphinx is not installed (pip install '.[test]')")
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html",
                "-d", str(tmp_path / "doctrees"), str(DOCS), str(tmp_path / "html")]

@@ -17,8 +17,8 @@ def _ruff_command() -> list[str]:
         import ruff  # noqa: F401  (the pip package ships the binary)
     except ImportError:
         exe = shutil.which("ruff")
-        if exe is None:
-            pytest.skip("ruff is not installed (pip install '.[test]')")
+        if exe is None:  # a dev dependency missing is a failure, not a skip
+            pytest.fail("ruff is not installed (pip install '.[test]')")
         return [exe]
     return [sys.executable, "-m", "ruff"]
 
