@@ -150,7 +150,7 @@ def lower_bounds(vocab_size: int, hidden: int = 100, seq_length: int = 25, calls
     onehot = np.eye(V)[rng.integers(0, V, T)]
     g_wxh, g_whh, g_why = np.zeros((H, V)), np.zeros((H, H)), np.zeros((V, H))
     columns = [g_wxh[:, i] for i in rng.integers(0, V, T)]
-    why_t, logits = np.empty((H, V)), np.empty((T, V))
+    why_t, logits, dh_from_out = np.empty((H, V)), np.empty((T, V)), np.empty((T, H))
     size = H * V + H * H + V * H + H + V
     params, memory = rng.normal(0, 0.01, size), np.zeros(size)
     grads, scratch = rng.normal(0, 0.01, size), np.empty((2, size))
@@ -192,7 +192,7 @@ def lower_bounds(vocab_size: int, hidden: int = 100, seq_length: int = 25, calls
     def products() -> None:
         np.copyto(why_t, Why.T)
         hs[1:].dot(why_t, logits)
-        dlogits.dot(Why, dh_out)
+        dlogits.dot(Why, dh_from_out)  # its own output: the loops' inputs stay as they are
         np.matmul(dpre.T, onehot, out=g_wxh)
         np.matmul(dpre.T, hs[:-1], out=g_whh)
         np.matmul(dlogits.T, hs[1:], out=g_why)
