@@ -1,16 +1,35 @@
-"""Sphinx configuration: MyST Markdown pages, MathJax, numpydoc docstrings, autodoc.
+"""Sphinx configuration: the course book.
+
+MyST Markdown pages, the walkthrough notebooks rendered from their committed outputs (myst-nb,
+never re-executed here), MathJax served from the built site itself (so the maths renders
+offline), numpydoc docstrings and autodoc.
 
 Built in CI with ``sphinx-build -W -b html docs docs/_build/html`` (warnings are errors).
-Every ``docs/*.md`` page is picked up by the globbing toctree in ``index.md``.
+Every ``docs/*.md`` page is picked up by the globbing toctree in ``index.md``; the notebooks
+are copied from ``notebooks/`` into ``docs/notebooks/`` (a build artefact, ignored by git) when
+this file is read, because Sphinx only reads sources below its own folder.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 # Document the source tree next to this folder, installed or not.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(ROOT))
+
+
+def _copy_notebooks(source: Path, target: Path) -> None:
+    """Mirror ``source/*.ipynb`` into ``target`` (stale copies removed first)."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir()
+    for notebook in sorted(source.glob("*.ipynb")):
+        shutil.copyfile(notebook, target / notebook.name)
+
+
+_copy_notebooks(ROOT / "notebooks", ROOT / "docs" / "notebooks")
 
 import minirnn  # noqa: E402
 
@@ -21,19 +40,24 @@ release = minirnn.__version__
 version = release
 
 extensions = [
-    "myst_parser",
+    "myst_nb",  # MyST Markdown and notebooks (it loads myst_parser itself)
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax copied into _static: no CDN needed to read the maths
     "numpydoc",
 ]
 
-source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
 root_doc = "index"
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 
 # MyST: $...$ and $$...$$ maths, ```{math} blocks and amsmath environments.
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
+
+# Notebooks show the outputs they were committed with (the full setting their text describes,
+# see notebooks/README.md); the docs build never runs them.
+nb_execution_mode = "off"
 
 # Autodoc/numpydoc: members in source order; numpydoc renders the Parameters/Returns/Notes
 # sections, and its autosummary member tables are off (they would need generated stubs).

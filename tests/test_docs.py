@@ -21,6 +21,17 @@ def test_docs_build_without_warnings(tmp_path):
     assert {"index", "srn_bptt", "gradcheck", "api"} <= built
     # Every page is built (and -W fails on a page that no toctree reaches).
     assert {path.stem for path in DOCS.glob("*.md")} <= built
+    # The book holds every walkthrough notebook, rendered from its committed outputs.
+    notebooks = {path.stem for path in (DOCS.parent / "notebooks").glob("*.ipynb")}
+    assert notebooks
+    assert notebooks <= {path.stem for path in (tmp_path / "html" / "notebooks").glob("*.html")}
+    # The maths renders offline: MathJax is served from the site, never from a CDN.
+    assert (tmp_path / "html" / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    for page in [tmp_path / "html" / "srn_bptt.html", tmp_path / "html" / "notebooks" /
+                 f"{sorted(notebooks)[0]}.html"]:
+        scripts = re.findall(r'<script[^>]*src="([^"]*)"', page.read_text())
+        assert any(src.endswith("_static/mathjax/tex-chtml.js") for src in scripts), scripts
+        assert not [src for src in scripts if src.startswith(("http:", "https:", "//"))]
 
 
 ROOT = DOCS.parent
