@@ -1,5 +1,6 @@
 """Stateful layers with ``params`` and ``grads``; see :mod:`minirnn.layers.base`."""
 
+from minirnn.layers.attention import Attention
 from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout
 from minirnn.layers.embedding import Embedding
@@ -11,6 +12,7 @@ from minirnn.layers.lstm_cell import LSTMCell
 from minirnn.layers.rnn import RNN, RNNCell
 
 __all__ = [
+    "Attention",
     "GRU",
     "LSTM",
     "RNN",
