@@ -80,8 +80,11 @@ def test_gradcheck_same_seed_same_table(capsys):
 
 
 def test_gradcheck_rejects_bad_sizes(capsys):
-    status, out = _run(capsys, "gradcheck", "rnn", "--steps", "0")
-    assert status == 2 and "--steps must be a positive integer" in out
+    with pytest.raises(SystemExit) as stop:
+        main(["gradcheck", "rnn", "--steps", "0"])
+    captured = capsys.readouterr()
+    assert stop.value.code == 2 and captured.out == ""
+    assert "argument --steps: must be a positive integer, got 0" in captured.err
 
 
 def test_gradcheck_unknown_nonlinearity_is_an_argparse_error(capsys):

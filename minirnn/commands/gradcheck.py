@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from minirnn.commands.arguments import positive_int
 from minirnn.functional.activations import ACTIVATIONS
 from minirnn.gradcheck import check_layer
 from minirnn.layers.base import Layer
@@ -108,16 +109,18 @@ KINDS: dict[str, Kind] = {
 
 
 def _common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input-size", type=int, default=3, help="D (default: 3)")
-    parser.add_argument("--hidden-size", type=int, default=4, help="H (default: 4)")
-    parser.add_argument("--batch-size", type=int, default=2, help="N (default: 2)")
-    parser.add_argument("--steps", type=int, default=5, help="T (default: 5)")
-    parser.add_argument("--layers", type=int, default=1, help="stacked layers (default: 1)")
+    parser.add_argument("--input-size", type=positive_int, default=3, help="D (default: 3)")
+    parser.add_argument("--hidden-size", type=positive_int, default=4, help="H (default: 4)")
+    parser.add_argument("--batch-size", type=positive_int, default=2, help="N (default: 2)")
+    parser.add_argument("--steps", type=positive_int, default=5, help="T (default: 5)")
+    parser.add_argument(
+        "--layers", type=positive_int, default=1, help="stacked layers (default: 1)"
+    )
     parser.add_argument("--bidirectional", action="store_true", help="check both directions")
     parser.add_argument("--seed", type=int, default=0, help="weights and inputs (default: 0)")
     parser.add_argument(
         "--max-entries",
-        type=int,
+        type=positive_int,
         default=None,
         help="check only this many random entries per array (default: all)",
     )
@@ -147,11 +150,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the layer, check it, print the table; 0 when it passes, 1 otherwise."""
-    for option in ("input_size", "hidden_size", "batch_size", "steps", "layers"):
-        if getattr(args, option) < 1:
-            flag = "--" + option.replace("_", "-")
-            print(f"minirnn gradcheck: {flag} must be a positive integer")
-            return 2
     rng = np.random.default_rng(args.seed)
     layer, inputs = KINDS[args.kind].build(args, rng)
     report = check_layer(layer, inputs, seed=rng, max_entries=args.max_entries)

@@ -1,0 +1,167 @@
+"""Argparse types that check a command's arguments before any work starts.
+
+Use them as ``type=`` of ``add_argument``; a value that does not fit ends in argparse's usual
+error (usage line, ``minirnn <command>: error: argument --lr: ...``, exit status 2)::
+
+    train.add_argument("--iters", type=positive_int, default=2000)
+    train.add_argument("--dropout", type=probability, default=0.0)
+    train.add_argument("--data", type=readable_file)
+    train.add_argument("--out", type=output_path, default=Path("lm.npz"))
+
+Each type is also a plain function of a string. Paths that are only known after parsing (a
+plot named after the checkpoint, say) are checked with :func:`check_output_path`, which
+raises :class:`~minirnn.errors.UsageError` instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+
+from minirnn.errors import UsageError
+
+__all__ = [
+    "check_output_path",
+    "check_readable_file",
+    "non_negative_float",
+    "output_problem",
+    "non_negative_int",
+    "output_path",
+    "positive_float",
+    "positive_int",
+    "probability",
+    "readable_file",
+    "readable_problem",
+]
+
+
+def _parse_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def _parse_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _require(ok: bool, requirement: str, text: str) -> None:
+    if not ok:
+        raise argparse.ArgumentTypeError(f"{requirement}, got {text}")
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1 (sizes, iterations, epochs, counts)."""
+    value = _parse_int(text)
+    _require(value >= 1, "must be a positive integer", text)
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An integer >= 0 (intervals where 0 means "never", sizes where 0 means "none")."""
+    value = _parse_int(text)
+    _require(value >= 0, "must be an integer >= 0", text)
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (learning rates, temperatures)."""
+    value = _parse_float(text)
+    _require(value > 0, "must be a number > 0", text)
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """A finite number >= 0 (clipping limits where 0 means "no clipping")."""
+    value = _parse_float(text)
+    _require(value >= 0, "must be a number >= 0", text)
+    return value
+
+
+def probability(text: str) -> float:
+    """A number in [0, 1): dropout rates and held-out fractions (1 would leave nothing)."""
+    value = _parse_float(text)
+    _require(0.0 <= value < 1.0, "must be in [0, 1)", text)
+    return value
+
+
+def readable_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file, or None if it can."""
+    if not path.exists():
+        return f"{path} does not exist"
+    if path.is_dir():
+        return f"{path} is a directory; give a file"
+    if not os.access(path, os.R_OK):
+        return f"{path} cannot be read (permission denied)"
+    return None
+
+
+def output_problem(path: Path) -> str | None:
+    """Why no file can be written at ``path``, or None if one can.
+
+    The path must not be a directory, an existing file there must be writable, and its
+    directory must exist or be creatable: the nearest existing ancestor has to be a
+    directory we may write to (``runs/new/lm.npz`` is fine, ``notes.txt/lm.npz`` is not).
+    """
+    if str(path) in ("", "."):
+        return f"expected a file name, got {str(path)!r}"
+    if path.is_dir():
+        return (f"{path} is a directory; give a file name inside it, such as "
+                f"{path / ('out' + (path.suffix or '.npz'))}")
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path} exists and cannot be overwritten (permission denied)"
+    ancestor = path.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"cannot write {path}: {ancestor} is a file, not a directory"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"cannot write {path}: directory {ancestor} is not writable"
+    return None
+
+
+def check_readable_file(path: str | os.PathLike, option: str) -> Path:
+    """Return ``path`` if it is an existing regular file we may read; else a UsageError."""
+    path = Path(path)
+    problem = readable_problem(path)
+    if problem is not None:
+        raise UsageError(f"{option}: {problem}")
+    return path
+
+
+def check_output_path(path: str | os.PathLike, option: str) -> Path:
+    """Return ``path`` if a file can be written there; else a UsageError naming ``option``.
+
+    See :func:`output_problem` for the rule. Checked before training, so that a long run
+    does not end in a save that cannot work.
+    """
+    path = Path(path)
+    problem = output_problem(path)
+    if problem is not None:
+        raise UsageError(f"{option}: {problem}")
+    return path
+
+
+def readable_file(text: str) -> Path:
+    """An existing, readable regular file (data, checkpoints to load or resume)."""
+    problem = readable_problem(Path(text))
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return Path(text)
+
+
+def output_path(text: str) -> Path:
+    """A file path that can be written (see :func:`output_problem`)."""
+    problem = output_problem(Path(text))
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return Path(text)

@@ -1,0 +1,231 @@
+"""The command line's one error boundary and its argument types (issue 11).
+
+Most cases call :func:`minirnn.cli.main` in-process; a representative set runs
+``python -m minirnn`` in a subprocess and checks what a user sees: the exit status, no
+traceback, and the one line ``minirnn <command>: error: ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from minirnn import cli
+from minirnn.commands import arguments, gradcheck, saving
+from minirnn.errors import MinirnnError, UsageError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _raising(error: BaseException):
+    def run(args):
+        raise error
+    return run
+
+
+@pytest.mark.parametrize(("error", "status"), [
+    (UsageError("--lr must be > 0, got -1"), 2),
+    (MinirnnError("x.npz is not a checkpoint"), 1),
+    (FileNotFoundError(2, "No such file or directory", "missing.txt"), 1),
+    (ValueError("seq_len must be a positive integer, got 0"), 1),
+    (TypeError("x must be a numpy array, got list"), 1),
+    (ZeroDivisionError("division by zero"), 1),
+])
+def test_every_failure_is_one_line_with_its_status(monkeypatch, capsys, error, status):
+    monkeypatch.setattr(gradcheck, "run", _raising(error))
+    monkeypatch.delenv("MINIRNN_DEBUG", raising=False)
+    assert cli.main(["gradcheck", "rnn"]) == status
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("minirnn gradcheck rnn: error: ")
+    assert lines[0].count("--debug") == 1 and "Traceback" not in captured.err
+
+
+def test_os_errors_read_like_sentences(monkeypatch, capsys):
+    error = PermissionError(13, "Permission denied", "runs/lm.npz")
+    monkeypatch.setattr(gradcheck, "run", _raising(error))
+    cli.main(["gradcheck", "rnn"])
+    assert "error: runs/lm.npz: Permission denied" in capsys.readouterr().err
+
+
+def test_unexpected_exceptions_say_they_are_bugs(monkeypatch, capsys):
+    monkeypatch.setattr(gradcheck, "run", _raising(KeyError("Wx")))
+    assert cli.main(["gradcheck", "rnn"]) == 1
+    assert "internal error KeyError" in capsys.readouterr().err
+
+
+def test_multi_line_messages_are_joined(monkeypatch, capsys):
+    monkeypatch.setattr(gradcheck, "run", _raising(ValueError("first\nsecond")))
+    cli.main(["gradcheck", "rnn"])
+    assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("where", ["front", "end", "env"])
+def test_debug_shows_the_traceback(monkeypatch, capsys, where):
+    monkeypatch.setattr(gradcheck, "run", _raising(ValueError("boom")))
+    monkeypatch.delenv("MINIRNN_DEBUG", raising=False)
+    argv = ["gradcheck", "rnn"]
+    if where == "front":
+        argv = ["--debug", *argv]
+    elif where == "end":
+        argv = [*argv, "--debug"]
+    else:
+        monkeypatch.setenv("MINIRNN_DEBUG", "1")
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "ValueError: boom" in err
+    assert err.splitlines()[-1] == "minirnn gradcheck rnn: error: boom"
+
+
+def test_minirnn_debug_zero_means_off(monkeypatch, capsys):
+    monkeypatch.setattr(gradcheck, "run", _raising(ValueError("boom")))
+    monkeypatch.setenv("MINIRNN_DEBUG", "0")
+    cli.main(["gradcheck", "rnn"])
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_ctrl_c_exits_130_quietly(monkeypatch, capsys):
+    monkeypatch.setattr(gradcheck, "run", _raising(KeyboardInterrupt()))
+    assert cli.main(["gradcheck", "rnn"]) == 130
+    assert capsys.readouterr().err == "minirnn gradcheck rnn: interrupted\n"
+
+
+def test_argparse_errors_keep_status_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["gradcheck", "rnn", "--steps", "-3"])
+    assert stop.value.code == 2
+    assert "minirnn gradcheck rnn: error: argument --steps" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- argparse types
+
+
+@pytest.mark.parametrize(("kind", "text", "words"), [
+    (arguments.positive_int, "0", "positive integer, got 0"),
+    (arguments.positive_int, "-5", "positive integer, got -5"),
+    (arguments.positive_int, "2.5", "expected an integer, got '2.5'"),
+    (arguments.non_negative_int, "-1", ">= 0, got -1"),
+    (arguments.positive_float, "0", "> 0, got 0"),
+    (arguments.positive_float, "-1e-3", "> 0, got -1e-3"),
+    (arguments.positive_float, "nan", "finite number, got 'nan'"),
+    (arguments.positive_float, "inf", "finite number, got 'inf'"),
+    (arguments.positive_float, "fast", "expected a number, got 'fast'"),
+    (arguments.non_negative_float, "-1", ">= 0, got -1"),
+    (arguments.probability, "1", "[0, 1), got 1"),
+    (arguments.probability, "-0.1", "[0, 1), got -0.1"),
+])
+def test_number_types_refuse_with_the_value(kind, text, words):
+    with pytest.raises(argparse.ArgumentTypeError, match=None) as caught:
+        kind(text)
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), [
+    (arguments.positive_int, "3", 3),
+    (arguments.non_negative_int, "0", 0),
+    (arguments.positive_float, "1e-3", 1e-3),
+    (arguments.non_negative_float, "0", 0.0),
+    (arguments.probability, "0", 0.0),
+    (arguments.probability, "0.5", 0.5),
+])
+def test_number_types_accept_good_values(kind, text, value):
+    assert kind(text) == value
+
+
+def test_readable_file(tmp_path):
+    good = tmp_path / "a.txt"
+    good.write_text("hi")
+    assert arguments.readable_file(str(good)) == good
+    with pytest.raises(argparse.ArgumentTypeError, match="does not exist"):
+        arguments.readable_file(str(tmp_path / "nope.txt"))
+    with pytest.raises(argparse.ArgumentTypeError, match="is a directory"):
+        arguments.readable_file(str(tmp_path))
+    with pytest.raises(UsageError, match="^--data: .*does not exist"):
+        arguments.check_readable_file(tmp_path / "nope.txt", "--data")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may read and write anything")
+def test_unreadable_and_unwritable_paths(tmp_path):
+    locked = tmp_path / "locked.txt"
+    locked.write_text("hi")
+    locked.chmod(0o000)
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o500)
+    with pytest.raises(argparse.ArgumentTypeError, match="permission denied"):
+        arguments.readable_file(str(locked))
+    with pytest.raises(argparse.ArgumentTypeError, match="cannot be overwritten"):
+        arguments.output_path(str(locked))
+    with pytest.raises(argparse.ArgumentTypeError, match="not writable"):
+        arguments.output_path(str(closed / "x.npz"))
+
+
+def test_output_path(tmp_path):
+    plain = tmp_path / "file.txt"
+    plain.write_text("x")
+    assert arguments.output_path(str(tmp_path / "x.npz")) == tmp_path / "x.npz"
+    assert arguments.output_path(str(tmp_path / "new" / "deeper" / "x.npz"))
+    with pytest.raises(argparse.ArgumentTypeError, match="is a directory"):
+        arguments.output_path(str(tmp_path))
+    with pytest.raises(argparse.ArgumentTypeError, match="is a file, not a directory"):
+        arguments.output_path(str(plain / "x.npz"))
+    with pytest.raises(argparse.ArgumentTypeError, match="expected a file name"):
+        arguments.output_path("")
+    with pytest.raises(UsageError, match="^--plot: "):
+        arguments.check_output_path(tmp_path, "--plot")
+
+
+# ---------------------------------------------------------------- save with fallback
+
+
+def test_save_with_fallback_writes_where_asked(tmp_path):
+    target = tmp_path / "sub" / "w.npz"
+    assert saving.save_with_fallback(lambda p: p.write_text("w"), target) == target
+    assert target.read_text() == "w"
+
+
+def test_save_with_fallback_rescues_the_weights(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    asked = tmp_path / "out.npz"
+
+    def save(path):
+        if path == asked:
+            raise OSError(28, "No space left on device", str(path))
+        path.write_text("weights")
+
+    with pytest.raises(MinirnnError, match="No space left on device") as caught:
+        saving.save_with_fallback(save, asked, what="trained weights")
+    message = str(caught.value)
+    rescued = list(tmp_path.glob("out.rescued-*.npz"))
+    assert len(rescued) == 1 and rescued[0].read_text() == "weights"
+    assert str(rescued[0]) in message and "trained weights" in message
+
+
+def test_save_with_fallback_says_when_nothing_was_saved(tmp_path):
+    def save(path):
+        raise OSError(30, "Read-only file system", str(path))
+
+    with pytest.raises(MinirnnError, match="nothing was saved"):
+        saving.save_with_fallback(save, tmp_path / "out.npz")
+
+
+# ---------------------------------------------------------------- as a user sees it
+
+
+def _minirnn(*argv: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    env.pop("MINIRNN_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "minirnn", *argv], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120)
+
+
+def test_a_subprocess_sees_usage_errors_without_traceback():
+    done = _minirnn("gradcheck", "lstm", "--hidden-size", "0")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == ("minirnn gradcheck lstm: error: argument "
+                                            "--hidden-size: must be a positive integer, got 0")
