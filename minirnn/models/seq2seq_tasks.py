@@ -12,8 +12,10 @@ word (5 letters) followed by ``E`` ("man??E"); the target is the word followed b
 **Addition**: "57+368" -> "425" with both operands below 1000. Every problem is a distinct
 ordered pair (a, b) drawn without replacement, so no held-out problem also appears in
 training (a+b and b+a are different problems and may both occur). Sources are padded on the
-right with ``?`` to 7 characters; ``reverse=True`` reverses the padded source (so the pads
-come first and the units digits are read last, right before decoding starts).
+right with ``?`` to 7 characters; ``reverse=True`` reverses the whole padded source: the pads
+come first, then the second operand units digit first, and the first operand's *leading* digit
+is read last, right before decoding starts (the answer's first digit depends mostly on the
+operands' leading digits).
 """
 
 from __future__ import annotations
