@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn.exercises.exercise import Case, Exercise
-from minirnn.functional.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from minirnn.functional.fast.rnn import rnn_backward, rnn_forward
+from minirnn.functional.rnn import rnn_step_backward, rnn_step_forward
 
 
 def _step_inputs(N: int, D: int, H: int, zero_state: bool = False):
@@ -98,7 +99,7 @@ RNN_BACKWARD = Exercise(
     arguments=("dhs", "cache", "dh_last=None"),
     returns=("dx", "dh0", "dWx", "dWh", "db"),
     forward=rnn_forward_with_last,
-    pairs_with="minirnn.functional.rnn.rnn_forward",
+    pairs_with="minirnn.functional.fast.rnn.rnn_forward",
     reference=rnn_backward,
     task=(
         "Write backpropagation through time for a tanh RNN run over T steps. Every hidden "

@@ -1,5 +1,10 @@
 r"""Long short-term memory: one step and a whole sequence, forward and backward.
 
+Read in order: :func:`lstm_step_forward` and :func:`lstm_step_backward` are one step;
+:func:`lstm_forward` and :func:`lstm_backward` run a whole sequence by calling them once
+per step. The layers run the tuned pass :mod:`minirnn.functional.fast.lstm` (same numbers,
+fewer NumPy calls).
+
 Symbols (row-vector maths, batch first, as in ``docs/lstm_bptt.md``). The four gates are
 fused into one matrix in PyTorch's order :math:`i, f, g, o`:
 
@@ -18,44 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    """Stable sigmoid as (1 + tanh(a/2)) / 2: no overflow, and several times faster than a
-    masked ``exp`` (``minirnn.functional.activations.sigmoid``), with which it agrees to
-    rounding."""
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
-
-
-
-def _gate_major(W: np.ndarray, dtype: np.dtype, scale: np.ndarray) -> np.ndarray:
-    """Split the fused last axis (4H) into its four gates, gate first: (..., 4H) -> (4, ..., H).
-
-    The result is a new contiguous array, each gate block multiplied by its factor in
-    ``scale`` (4,). ``W[..., k*H:(k+1)*H]`` becomes ``out[k]``.
-
-    The sequence pass keeps everything per gate in this layout. A gate's (N, H) block is then
-    one contiguous piece of memory, and NumPy runs element-wise work on it several times
-    faster than on the same block cut as columns out of an (N, 4H) row (measured 3-4x for
-    N=64, H=256); the per-step ``h @ Wh`` as four (H, H) products measured a little faster
-    than one (H, 4H) product, not slower.
-    """
-    H = W.shape[-1] // 4
-    blocks = np.moveaxis(W.reshape(*W.shape[:-1], 4, H), -2, 0)
-    out = np.empty(blocks.shape, dtype=dtype)
-    np.multiply(blocks, scale.reshape((4,) + (1,) * (blocks.ndim - 1)), out=out)
-    return out
-
-
-def _sigmoid_gate_scale(dtype: np.dtype) -> np.ndarray:
-    """Gate factors (4,): 1/2 on the sigmoid gates i, f, o and 1 on the tanh gate g.
-
-    The sequence pass uses :math:`\\sigma(a) = (1 + \\tanh(a/2)) / 2`: it cannot overflow
-    (``tanh`` saturates instead of ``exp`` blowing up) and one ``tanh`` over all four gates
-    is cheaper than a masked ``exp``. Multiplying the i, f, o blocks of ``Wx``, ``Wh`` and
-    ``b`` by 1/2 once gives :math:`a/2` straight out of the matrix products, and halving is
-    exact in floating point, so nothing is lost.
-    """
-    return np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype)
+from minirnn.functional.activations import sigmoid
 
 
 def lstm_step_forward(
@@ -94,10 +62,10 @@ def lstm_step_forward(
     """
     H = h_prev.shape[1]
     a = x @ Wx + h_prev @ Wh + b
-    i = _sigmoid(a[:, :H])
-    f = _sigmoid(a[:, H : 2 * H])
+    i = sigmoid(a[:, :H])
+    f = sigmoid(a[:, H : 2 * H])
     g = np.tanh(a[:, 2 * H : 3 * H])
-    o = _sigmoid(a[:, 3 * H :])
+    o = sigmoid(a[:, 3 * H :])
     c = f * c_prev + i * g
     tanh_c = np.tanh(c)
     h = o * tanh_c
@@ -166,11 +134,11 @@ def lstm_forward(
     Wx: np.ndarray,
     Wh: np.ndarray,
     b: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, tuple]:
-    r"""Run the LSTM over a whole sequence.
+) -> tuple[np.ndarray, np.ndarray, list]:
+    r"""Run the LSTM over a whole sequence: :func:`lstm_step_forward` once per step.
 
-    The input projection :math:`x_t W_x + b` is one matrix product for all steps; only
-    :math:`h_{t-1} W_h` and element-wise work on preallocated buffers stay inside the loop.
+    The readable reference. The layers run the tuned pass
+    :func:`minirnn.functional.fast.lstm.lstm_forward`, which computes the same numbers.
 
     Parameters
     ----------
@@ -179,81 +147,38 @@ def lstm_forward(
     h0, c0 : ndarray, shape (N, H)
         Initial hidden and cell states.
     Wx, Wh, b : ndarray, shapes (D, 4H), (H, 4H), (4H,)
-        Fused parameters, gate order i, f, g, o.
+        Fused parameters, gate order i, f, g, o, shared by every step.
 
     Returns
     -------
     hs : ndarray, shape (N, T, H)
-        Hidden states of every step; ``hs[:, -1]`` is the final hidden state. A view of the
-        cache (no copy): modify it in place only after the backward pass.
+        Hidden states of every step; ``hs[:, -1]`` is the final hidden state.
     c_last : ndarray, shape (N, H)
         The final cell state.
-    cache : tuple
-        What :func:`lstm_backward` needs.
-
-    Notes
-    -----
-    Step :math:`t` is :func:`lstm_step_forward` with :math:`h_{prev} = h_{t-1}`,
-    :math:`c_{prev} = c_{t-1}`. The result has the dtype of the inputs (float32 stays
-    float32). The sigmoid is computed as :math:`\sigma(a) = (1 + \tanh(a/2))/2`, which is
-    stable for any :math:`a` and lets one ``tanh`` cover all four gates.
+    cache : list
+        One step cache per step, for :func:`lstm_backward`.
     """
-    N, T, D = x.shape
-    H = h0.shape[1]
-    dtype = np.result_type(x, h0, c0, Wx, Wh, b)
-    half = _sigmoid_gate_scale(dtype)
-    # Time-major inside: each step then reads and writes one contiguous (N, .) block. The
-    # copy of x is small (D columns) next to the projections (4H columns).
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(T * N, D)
-    # Gate-major (see _gate_major): gates[k, t] is the (N, H) block of gate k at step t.
-    # One matmul call still projects every step: four (T*N, D) @ (D, H) products.
-    gates = np.matmul(x_tm, _gate_major(Wx, dtype, half))
-    gates += _gate_major(b, dtype, half)[:, None, :]
-    gates = gates.reshape(4, T, N, H)
-    Wh_gates = _gate_major(Wh, dtype, half)
-    # Slot 0 holds the initial state, so step t reads slot t and writes slot t + 1, and the
-    # previous states of all steps are one contiguous block for the backward pass. One
-    # allocation for both: fresh memory costs a page fault per page on first write, and a
-    # single large block is cheaper to fault in than two smaller ones (about 1 ms here).
-    hs, cs = np.empty((2, T + 1, N, H), dtype=dtype)
-    hs[0] = h0
-    cs[0] = c0
-    recurrent = np.empty((4, N, H), dtype=dtype)
-    scratch = np.empty((N, H), dtype=dtype)
-    for t in range(T):
-        a = gates[:, t]
-        np.matmul(hs[t], Wh_gates, out=recurrent)
-        a += recurrent
-        np.tanh(a, out=a)  # g is done; i, f, o hold tanh(a/2)
-        for sig in (a[:2], a[3]):
-            sig += 1.0
-            sig *= 0.5
-        i, f, g, o = a
-        c = cs[t + 1]
-        np.multiply(f, cs[t], out=c)
-        np.multiply(i, g, out=scratch)
-        c += scratch
-        # tanh(c) is not kept: recomputing it in the backward pass is cheaper than writing
-        # (and first touching) another (T, N, H) array.
-        np.tanh(c, out=scratch)
-        np.multiply(o, scratch, out=hs[t + 1])
-    cache = (x_tm, Wx, Wh, hs, cs, gates)
-    return hs[1:].transpose(1, 0, 2), cs[T], cache
+    h, c, hs, caches = h0, c0, [], []
+    for t in range(x.shape[1]):
+        h, c, cache = lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs, axis=1), c, caches
 
 
 def lstm_backward(
     dhs: np.ndarray,
-    cache: tuple,
+    cache: list,
     dh_last: np.ndarray | None = None,
     dc_last: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    r"""Backpropagation through time for :func:`lstm_forward`.
+    r"""Backpropagation through time for :func:`lstm_forward`: the steps in reverse order.
 
     Parameters
     ----------
     dhs : ndarray, shape (N, T, H)
         Gradient of the loss with respect to every hidden state the forward returned.
-    cache : tuple
+    cache : list
         From the forward pass.
     dh_last, dc_last : ndarray, shape (N, H), optional
         Extra gradients arriving at the final hidden and cell states from outside the
@@ -268,70 +193,20 @@ def lstm_backward(
 
     Notes
     -----
-    With :math:`\bar{dh}_t = \partial L/\partial h_t + da_{t+1} W_h^\top` and
-    :math:`\bar{dc}_t = dc_{t+1 \to t} + \bar{dh}_t \odot o_t \odot (1 - \tanh^2 c_t)`,
-    each step is :func:`lstm_step_backward`; :math:`dc_{t \to t-1} = \bar{dc}_t \odot f_t`.
-    Every gate gradient is an incoming gradient times a factor known from the forward pass:
-
-    .. math::
-
-        da^{i,f,g}_t = \bar{dc}_t \odot [g_t i_t(1-i_t),\; c_{t-1} f_t(1-f_t),\;
-        i_t(1-g_t^2)], \qquad da^o_t = \bar{dh}_t \odot \tanh c_t\, o_t(1-o_t)
-
-    The loop works on one step's blocks at a time, which stay in cache: that is several
-    times faster than computing the factors for all steps in whole-array passes.
-    The weight gradients are single products after the loop:
-    :math:`dW_x = \sum_t x_t^\top da_t`, :math:`dW_h = \sum_t h_{t-1}^\top da_t`,
-    :math:`db = \sum_{t,n} da_t`.
+    Step :math:`t` receives :math:`\partial L / \partial h_t` plus the gradient its
+    hidden state gets from step :math:`t+1`, and the gradient its cell state gets from
+    step :math:`t+1`; it hands both on to step :math:`t-1`.
     """
-    x_tm, Wx, Wh, hs, cs, gates = cache
-    _, T, N, H = gates.shape
-    dtype = gates.dtype
-    dhs_tm = dhs.transpose(1, 0, 2)
-    # da is in the fused layout (T, N, 4H), so that dh_next and the whole-sequence products
-    # are single matrix products; the gate factors are formed per gate in `factor` (4, N, H)
-    # (contiguous blocks, fast) and land in da[t] with the last multiplication.
-    da = np.empty((T, N, 4 * H), dtype=dtype)
-    factor = np.empty((4, N, H), dtype=dtype)
-    dh = np.empty((N, H), dtype=dtype)
-    tanh_c = np.empty((N, H), dtype=dtype)
-    scratch = np.empty((N, H), dtype=dtype)
-    dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
-    dh_next = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
-    WhT = np.ascontiguousarray(Wh.T)  # BLAS runs faster on it than on the transposed view
-    for t in range(T - 1, -1, -1):
-        a = gates[:, t]
-        i, f, g, o = a
-        np.add(dhs_tm[t], dh_next, out=dh)
-        np.tanh(cs[t + 1], out=tanh_c)
-        # dc gains the path through h: dh * o * (1 - tanh(c)^2)
-        np.multiply(tanh_c, tanh_c, out=scratch)
-        np.subtract(1.0, scratch, out=scratch)
-        scratch *= o
-        scratch *= dh
-        dc += scratch
-        # s (1 - s) for all four gates at once, then the g block becomes 1 - g^2
-        np.subtract(1.0, a, out=factor)
-        factor *= a
-        factor_i, factor_f, factor_g, factor_o = factor
-        np.multiply(g, g, out=factor_g)
-        np.subtract(1.0, factor_g, out=factor_g)
-        # times what each gate multiplies in the forward pass
-        factor_i *= g
-        factor_f *= cs[t]
-        factor_g *= i
-        factor_o *= tanh_c
-        # times the incoming gradient (dc for i, f, g; dh for o), written into da[t] seen
-        # as (N, 4, H), whose gate axis moved to the front matches factor's layout
-        d = da[t].reshape(N, 4, H).transpose(1, 0, 2)
-        np.multiply(factor[:3], dc, out=d[:3])
-        np.multiply(factor_o, dh, out=d[3])
-        dc *= f
-        np.matmul(da[t], WhT, out=dh_next)
-
-    da_flat = da.reshape(T * N, 4 * H)
-    dx = (da_flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
-    dWx = x_tm.T @ da_flat
-    dWh = hs[:-1].reshape(T * N, H).T @ da_flat
-    db = da_flat.sum(axis=0)
-    return dx, dh_next, dc, dWx, dWh, db
+    dh_next = np.zeros_like(dhs[:, 0]) if dh_last is None else dh_last
+    dc_next = dc_last
+    Wx, Wh = cache[0][3], cache[0][4]
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[1], Wh.dtype)
+    dxs = [None] * len(cache)
+    for t in reversed(range(len(cache))):
+        dxs[t], dh_next, dc_next, dWx_t, dWh_t, db_t = lstm_step_backward(
+            dhs[:, t] + dh_next, dc_next, cache[t]
+        )
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    return np.stack(dxs, axis=1), dh_next, dc_next, dWx, dWh, db

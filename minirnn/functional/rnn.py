@@ -1,5 +1,10 @@
 r"""The simple (Elman) recurrent network: one step and a whole sequence, forward and backward.
 
+Read in order: :func:`rnn_step_forward` and :func:`rnn_step_backward` are one step;
+:func:`rnn_forward` and :func:`rnn_backward` run a whole sequence by calling them once per
+step. The layers run the tuned pass :mod:`minirnn.functional.fast.rnn` (same numbers, fewer
+NumPy calls).
+
 Symbols (row-vector maths, batch first, as in the docs):
 
 .. math::
@@ -92,11 +97,11 @@ def rnn_forward(
     Wh: np.ndarray,
     b: np.ndarray,
     nonlinearity: str = "tanh",
-) -> tuple[np.ndarray, tuple]:
-    r"""Run the SRN over a whole sequence.
+) -> tuple[np.ndarray, list]:
+    r"""Run the SRN over a whole sequence: :func:`rnn_step_forward` once per step.
 
-    The input projection :math:`x_t W_x + b` is one matrix product for all steps; only
-    :math:`h_{t-1} W_h` stays inside the time loop.
+    The readable reference. The layers run the tuned pass
+    :func:`minirnn.functional.fast.rnn.rnn_forward`, which computes the same numbers.
 
     Parameters
     ----------
@@ -105,7 +110,7 @@ def rnn_forward(
     h0 : ndarray, shape (N, H)
         Initial hidden state.
     Wx, Wh, b : ndarray, shapes (D, H), (H, H), (H,)
-        Parameters.
+        Parameters, shared by every step.
     nonlinearity : {"tanh", "relu", "sigmoid", "identity"}
         The activation :math:`f`.
 
@@ -113,32 +118,27 @@ def rnn_forward(
     -------
     hs : ndarray, shape (N, T, H)
         Hidden states of every step; ``hs[:, -1]`` is the final state.
-    cache : tuple
-        What :func:`rnn_backward` needs.
+    cache : list
+        One step cache per step, for :func:`rnn_backward`.
     """
-    f, f_grad = get_activation(nonlinearity)
-    # Time-major inside the loop so that each step reads and writes one contiguous block.
-    a = np.matmul(x.transpose(1, 0, 2), Wx)
-    a += b
-    T = a.shape[0]
-    hs = np.empty_like(a)
-    h = h0
-    for t in range(T):
-        a[t] += h @ Wh
-        h = hs[t] = f(a[t])
-    return hs.transpose(1, 0, 2), (x, h0, Wx, Wh, hs, f_grad)
+    h, hs, caches = h0, [], []
+    for t in range(x.shape[1]):
+        h, cache = rnn_step_forward(x[:, t], h, Wx, Wh, b, nonlinearity)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs, axis=1), caches
 
 
 def rnn_backward(
-    dhs: np.ndarray, cache: tuple, dh_last: np.ndarray | None = None
+    dhs: np.ndarray, cache: list, dh_last: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    r"""Backpropagation through time for :func:`rnn_forward`.
+    r"""Backpropagation through time for :func:`rnn_forward`: the steps in reverse order.
 
     Parameters
     ----------
     dhs : ndarray, shape (N, T, H)
         Gradient of the loss with respect to every hidden state the forward returned.
-    cache : tuple
+    cache : list
         From the forward pass.
     dh_last : ndarray, shape (N, H), optional
         Extra gradient arriving at the final state from outside the sequence (for example
@@ -153,32 +153,17 @@ def rnn_backward(
 
     Notes
     -----
-    Going backwards in time, the gradient reaching :math:`h_t` is the one from the output
-    plus the one carried back from step :math:`t+1`:
-
-    .. math::
-
-        \delta_t = \left(\frac{\partial L}{\partial h_t} + \delta_{t+1} W_h^\top\right)
-        \odot f'(a_t)
-
-    and the weight gradients are sums over steps, computed after the loop as single
-    products: :math:`dW_x = \sum_t x_t^\top \delta_t`, :math:`dW_h = \sum_t h_{t-1}^\top
-    \delta_t`.
+    The state :math:`h_t` receives gradient from the output and from step :math:`t+1`,
+    so step :math:`t`'s backward is called with :math:`\partial L / \partial h_t +
+    dh_{t+1 \to t}`; the weights are shared, so their gradients are sums over the steps.
     """
-    x, h0, Wx, Wh, hs, f_grad = cache
-    T, N, H = hs.shape
-    deltas = f_grad(hs)  # f'(a_t) for all steps at once; the loop turns it into delta_t
-    dh_next = np.zeros((N, H), dtype=hs.dtype) if dh_last is None else dh_last
-    dhs_tm = dhs.transpose(1, 0, 2)
-    WhT = np.ascontiguousarray(Wh.T)  # BLAS runs faster on it than on a transposed view
-    for t in range(T - 1, -1, -1):
-        deltas[t] *= dhs_tm[t] + dh_next
-        dh_next = deltas[t] @ WhT
-    D = x.shape[2]
-    flat_deltas = deltas.reshape(T * N, H)
-    dx = (flat_deltas @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
-    dWx = x.transpose(1, 0, 2).reshape(T * N, D).T @ flat_deltas
-    h_prevs = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
-    dWh = h_prevs.T @ flat_deltas
-    db = flat_deltas.sum(axis=0)
-    return dx, dh_next, dWx, dWh, db
+    dh_next = np.zeros_like(dhs[:, 0]) if dh_last is None else dh_last
+    _, _, Wx, Wh, _, _ = cache[0]
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[1], Wh.dtype)
+    dxs = [None] * len(cache)
+    for t in reversed(range(len(cache))):
+        dxs[t], dh_next, dWx_t, dWh_t, db_t = rnn_step_backward(dhs[:, t] + dh_next, cache[t])
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    return np.stack(dxs, axis=1), dh_next, dWx, dWh, db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn.functional.gru import gru_backward, gru_forward
+from minirnn.functional.fast.gru import gru_backward, gru_forward
 from minirnn.layers.recurrent import RecurrentCore, RecurrentLayer
 
 __all__ = ["GRU", "GRUCore"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn.functional.lstm import lstm_backward, lstm_forward
+from minirnn.functional.fast.lstm import lstm_backward, lstm_forward
 from minirnn.layers.recurrent import RecurrentCore, RecurrentLayer
 
 __all__ = ["LSTM", "LSTMCore"]

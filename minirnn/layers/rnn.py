@@ -13,12 +13,8 @@ from minirnn._checks import (
     state_or_zeros,
 )
 from minirnn.functional.activations import ACTIVATIONS
-from minirnn.functional.rnn import (
-    rnn_backward,
-    rnn_forward,
-    rnn_step_backward,
-    rnn_step_forward,
-)
+from minirnn.functional.fast.rnn import rnn_backward, rnn_forward
+from minirnn.functional.rnn import rnn_step_backward, rnn_step_forward
 from minirnn.layers.base import Layer
 from minirnn.layers.recurrent import RecurrentCore, RecurrentLayer, init_recurrent_params
 

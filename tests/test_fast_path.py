@@ -1,0 +1,113 @@
+"""The tuned sequence passes (minirnn.functional.fast) compute what the readable reference
+passes (minirnn.functional.{rnn,lstm,gru}) compute: outputs and every gradient, every cell.
+
+The reference passes are gradient-checked in their own test files; pinning the fast path to
+them here, in float64 and at a tight tolerance, carries those checks over.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from minirnn.functional import gru, lstm, rnn
+from minirnn.functional.fast import gru as fast_gru
+from minirnn.functional.fast import lstm as fast_lstm
+from minirnn.functional.fast import rnn as fast_rnn
+
+# The two sigmoids (masked exp in the reference, tanh form in the fast path) differ in the
+# last bit or two; over a few steps that stays far below this.
+TIGHT = {"rtol": 1e-11, "atol": 1e-12}
+
+
+def _params(rng, D, H, gates, dtype=np.float64, scale=0.5):
+    return {
+        "Wx": rng.uniform(-scale, scale, (D, gates * H)).astype(dtype),
+        "Wh": rng.uniform(-scale, scale, (H, gates * H)).astype(dtype),
+        "b": rng.uniform(-scale, scale, gates * H).astype(dtype),
+    }
+
+
+def _variant(name, N, T, D, H, seed, dtype=np.float64):
+    """(reference module, fast module, forward kwargs, number of states) for a variant."""
+    rng = np.random.default_rng(seed)
+    kw = {"x": rng.standard_normal((N, T, D)).astype(dtype),
+          "h0": rng.standard_normal((N, H)).astype(dtype)}
+    if name.startswith("rnn"):
+        kw.update(_params(rng, D, H, 1, dtype), nonlinearity=name.split("-")[1])
+        return rnn, fast_rnn, kw
+    if name == "lstm":
+        kw["c0"] = rng.standard_normal((N, H)).astype(dtype)
+        kw.update(_params(rng, D, H, 4, dtype))
+        return lstm, fast_lstm, kw
+    reset_after = name == "gru-after"
+    kw.update(_params(rng, D, H, 3, dtype), reset_after=reset_after)
+    kw["b_hn"] = rng.uniform(-0.5, 0.5, H).astype(dtype) if reset_after else None
+    return gru, fast_gru, kw
+
+
+VARIANTS = ["rnn-tanh", "rnn-relu", "rnn-sigmoid", "rnn-identity", "lstm", "gru-after",
+            "gru-before"]
+
+
+def _run(module, name, kw, dhs, dfinals):
+    """Forward then backward through one module; every output and gradient in one list."""
+    cell = name.split("-")[0]
+    out = getattr(module, f"{cell}_forward")(**kw)
+    outputs, cache = list(out[:-1]), out[-1]
+    grads = getattr(module, f"{cell}_backward")(dhs, cache, *dfinals)
+    return outputs, [g for g in grads if g is not None]
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+@pytest.mark.parametrize("N, T, D, H", [(3, 7, 4, 5), (1, 1, 2, 3), (2, 12, 3, 2)])
+@pytest.mark.parametrize("with_final_grads", [False, True])
+def test_fast_pass_equals_reference(name, N, T, D, H, with_final_grads):
+    ref, fast, kw = _variant(name, N, T, D, H, seed=N + T + D + H)
+    rng = np.random.default_rng(1)
+    dhs = rng.standard_normal((N, T, H))
+    count = 2 if name == "lstm" else 1
+    dfinals = [rng.standard_normal((N, H)) if with_final_grads else None for _ in range(count)]
+    want_out, want_grads = _run(ref, name, kw, dhs, dfinals)
+    got_out, got_grads = _run(fast, name, kw, dhs, dfinals)
+    assert len(got_grads) == len(want_grads) == len([k for k, v in kw.items()
+                                                      if isinstance(v, np.ndarray)])
+    for got, want in zip(got_out + got_grads, want_out + want_grads, strict=True):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, **TIGHT)
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_fast_pass_float32_in_float32_out(name):
+    _, fast, kw = _variant(name, 2, 4, 3, 5, seed=0, dtype=np.float32)
+    _, _, kw64 = _variant(name, 2, 4, 3, 5, seed=0)
+    dhs = np.ones((2, 4, 5), dtype=np.float32)
+    outputs, grads = _run(fast, name, kw, dhs, [])
+    assert all(a.dtype == np.float32 for a in outputs + grads)
+    outputs64, _ = _run(fast, name, kw64, dhs.astype(np.float64), [])
+    np.testing.assert_allclose(outputs[0], outputs64[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_fast_pass_leaves_inputs_alone_and_backward_repeats(name):
+    _, fast, kw = _variant(name, 2, 3, 4, 3, seed=5)
+    before = {k: v.copy() for k, v in kw.items() if isinstance(v, np.ndarray)}
+    cell = name.split("-")[0]
+    out = getattr(fast, f"{cell}_forward")(**kw)
+    backward = getattr(fast, f"{cell}_backward")
+    first = backward(np.ones_like(out[0]), out[-1])
+    second = backward(np.ones_like(out[0]), out[-1])
+    for a, b in zip(first, second, strict=True):
+        if a is not None:
+            np.testing.assert_array_equal(a, b)
+    for k, v in before.items():
+        np.testing.assert_array_equal(kw[k], v)
+
+
+@pytest.mark.parametrize("name", ["rnn-tanh", "rnn-sigmoid", "lstm", "gru-after", "gru-before"])
+def test_fast_pass_saturated_gates_stay_finite(name):
+    # Huge pre-activations: a naive exp(-a) would overflow (and warnings are errors here).
+    _, fast, kw = _variant(name, 2, 3, 2, 2, seed=6)
+    kw["x"] = kw["x"] * 1e4
+    outputs, grads = _run(fast, name, kw, np.ones((2, 3, 2)), [])
+    assert all(np.all(np.isfinite(a)) for a in outputs + grads)
