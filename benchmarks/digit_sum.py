@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from minirnn.models.digit_sum import digit_sum_experiment, plot_digit_sum
+from minirnn.experiments.digit_sum import digit_sum_experiment, plot_digit_sum
 
 
 def main() -> None:

@@ -18,16 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn.models.name_gender import (
+from minirnn.experiments.name_gender import (
     generate_name,
-    load_name_lists,
-    majority_baseline,
-    name_gender_data,
-    names_vocab,
     prefix_only_loss,
     teacher_forced_loss,
     train_name_gender,
     train_next_char,
+)
+from minirnn.tasks.name_gender import (
+    load_name_lists,
+    majority_baseline,
+    name_gender_data,
+    names_vocab,
 )
 
 

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from minirnn.experiments.seq2seq import time_one_epoch, train_epochs
 from minirnn.models.seq2seq import Seq2Seq
-from minirnn.models.seq2seq_tasks import addition_data, exact_match, time_one_epoch, train_epochs
+from minirnn.tasks.seq2seq import addition_data, exact_match
 
 VARIANTS = {
     "plain": {"reverse": False, "peeky": False},

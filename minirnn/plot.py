@@ -4,7 +4,7 @@ Every function takes ``ax=None`` (draw on a new figure) or a Matplotlib ``Axes``
 the Axes it drew on, so plots can share a figure. Matplotlib is imported inside the functions:
 ``import minirnn`` never needs it.
 
-A *history* here is a :class:`~minirnn.history.History` or any object (or dict) with the same
+A *history* here is a :class:`~minirnn.train.history.History` or any object (or dict) with the same
 array names: ``iteration``, ``loss``, ``smooth_loss``, ``grad_norm``, ``clipped``,
 ``val_iteration``, ``val_loss``, ``val_perplexity``.
 """

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from training_toys import EchoRegressor, echo_data, shuffled_batches
 
-from minirnn.checkpoint import (
+from minirnn.optim import SGD, Adam
+from minirnn.train.checkpoint import (
     FORMAT_VERSION,
     CheckpointError,
     load_checkpoint,
     save_checkpoint,
 )
-from minirnn.optim import SGD, Adam
 
 
 def _trained(seed=0, steps=3):

@@ -7,11 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from minirnn.checkpoint import load_checkpoint
 from minirnn.cli import main
 from minirnn.data import Vocab
 from minirnn.models.char_rnn import CharRNN
 from minirnn.models.char_rnn_trainer import CharRNNTrainer, load_char_rnn
+from minirnn.train.checkpoint import load_checkpoint
 
 TEXT = (
     "It is a truth universally acknowledged, that a single man in possession of a good "

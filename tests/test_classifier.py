@@ -7,15 +7,16 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from minirnn.experiments.digit_sum import plot_digit_sum
 from minirnn.gradcheck import check_model
 from minirnn.models.classifier import SequenceClassifier, SequenceTagger
-from minirnn.models.digit_sum import digit_sum_data, plot_digit_sum
 from minirnn.models.padded_rnn import (
     lengths_from_mask,
     padded_forward,
     recurrent_layer,
     reverse_within_length,
 )
+from minirnn.tasks.digit_sum import digit_sum_data
 
 MASK = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0], [1, 1, 1, 1, 0]], dtype=bool)
 
@@ -173,7 +174,7 @@ def test_digit_sum_data_and_plot():
 
 
 def test_name_gender_split(names_dir):
-    from minirnn.models.name_gender import majority_baseline, name_gender_data
+    from minirnn.tasks.name_gender import majority_baseline, name_gender_data
 
     data = name_gender_data(cache_dir=names_dir.parent, seed=0)
     train, test = set(data.train_names), set(data.test_names)

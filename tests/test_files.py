@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from minirnn._files import atomic_write, new_file_mode
-from minirnn.checkpoint import save_checkpoint
 from minirnn.data.vocab import Vocab
-from minirnn.history import History
 from minirnn.layers import Linear
+from minirnn.train.checkpoint import save_checkpoint
+from minirnn.train.history import History
 
 
 def mode_of(path) -> int:

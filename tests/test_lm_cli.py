@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minirnn.checkpoint import load_checkpoint
 from minirnn.cli import main
 from minirnn.commands.lm import load_language_model
 from minirnn.data import builtin_corpus
+from minirnn.train.checkpoint import load_checkpoint
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from minirnn.diagnostics import GradientNorms
-from minirnn.history import History
 from minirnn.plot import plot_grad_norm, plot_gradient_through_time, plot_loss, plot_perplexity
+from minirnn.train.history import History
 
 
 @pytest.fixture(autouse=True)

@@ -7,16 +7,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from minirnn.experiments.seq2seq import train_epochs, train_toy
 from minirnn.gradcheck import check_model
 from minirnn.models.seq2seq import Seq2Seq
-from minirnn.models.seq2seq_tasks import (
+from minirnn.tasks.seq2seq import (
     addition_data,
     addition_problems,
     exact_match,
     toy_data,
     toy_vocab,
-    train_epochs,
-    train_toy,
     translate,
 )
 

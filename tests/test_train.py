@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from training_toys import EchoRegressor, XYBatch, echo_data, shuffled_batches
 
-from minirnn.checkpoint import load_checkpoint
-from minirnn.history import History
 from minirnn.optim import SGD, Adam, StepDecay
 from minirnn.train import TrainingDiverged, evaluate, fit
+from minirnn.train.checkpoint import load_checkpoint
+from minirnn.train.history import History
 
 
 def _setup(seed=0, noise=0.0, num=64, batch_size=16):

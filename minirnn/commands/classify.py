@@ -56,7 +56,8 @@ def _check_positive(**values: int) -> None:
 
 
 def run_names(args: argparse.Namespace) -> int:
-    from minirnn.models.name_gender import majority_baseline, name_gender_data, train_name_gender
+    from minirnn.experiments.name_gender import train_name_gender
+    from minirnn.tasks.name_gender import majority_baseline, name_gender_data
 
     _check_positive(layers=args.layers, hidden=args.hidden, embed=args.embed, epochs=args.epochs)
     data = name_gender_data(cache_dir=args.data_dir, seed=args.seed)
@@ -78,7 +79,7 @@ def run_names(args: argparse.Namespace) -> int:
 
 
 def run_digit_sum(args: argparse.Namespace) -> int:
-    from minirnn.models.digit_sum import digit_sum_experiment, plot_digit_sum
+    from minirnn.experiments.digit_sum import digit_sum_experiment, plot_digit_sum
 
     _check_positive(steps=args.steps, hidden=args.hidden)
     if min(args.length) < 2:

@@ -146,9 +146,9 @@ def run_train(args: argparse.Namespace) -> int:
 
 def load_language_model(path: Path):
     """Model and vocabulary from a checkpoint written by ``minirnn lm train``."""
-    from minirnn.checkpoint import load_checkpoint
     from minirnn.data import Vocab
     from minirnn.models.language_model import LanguageModel
+    from minirnn.train.checkpoint import load_checkpoint
 
     ckpt = load_checkpoint(path)
     config = ckpt.config.get("model") if ckpt.config else None

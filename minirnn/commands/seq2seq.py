@@ -49,8 +49,9 @@ def _positive(value: int | float | None, default: int | float, name: str) -> int
 
 
 def run(args: argparse.Namespace) -> int:
-    from minirnn.models import seq2seq_tasks as tasks
+    from minirnn.experiments.seq2seq import train_epochs, train_toy
     from minirnn.models.seq2seq import Seq2Seq
+    from minirnn.tasks import seq2seq as tasks
 
     toy = args.task == "toy"
     cell = args.cell or ("rnn" if toy else "lstm")
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
                     seed=args.seed, dtype=dtype)
     start = time.perf_counter()
     if toy:
-        losses = tasks.train_toy(model, steps=epochs, lr=lr)
+        losses = train_toy(model, steps=epochs, lr=lr)
         print(f"trained {epochs} steps on {len(tasks.TOY_PAIRS)} pairs: loss {losses[0]:.4f} "
               f"-> {losses[-1]:.6f} ({time.perf_counter() - start:.1f} s)")
         for word, out in zip(args.translate, tasks.translate(model, args.translate, vocab),
@@ -94,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
     variant += " + peeky" if args.peeky else ""
     print(f"addition ({variant}): {len(train.inputs)} training, {len(test.inputs)} held-out "
           f"problems; {cell}, hidden {hidden}, embedding {embed or 'one-hot'}")
-    tasks.train_epochs(model, train, epochs, batch_size=128, lr=lr, max_norm=5.0,
-                       seed=args.seed, on_epoch=report, decay_after=15)
+    train_epochs(model, train, epochs, batch_size=128, lr=lr, max_norm=5.0,
+                 seed=args.seed, on_epoch=report, decay_after=15)
     for row in test.inputs[:3]:
         question = vocab.decode(row[::-1] if args.reverse else row).replace("?", "")
         answer = vocab.decode(model.generate(row[None, :], max_length=5)[0])

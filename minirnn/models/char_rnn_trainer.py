@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from minirnn._checks import check_positive_int
-from minirnn.checkpoint import Checkpoint, load_checkpoint, load_params_into, save_checkpoint
 from minirnn.clip import _check_limit, clip_grad_value
 from minirnn.data.vocab import Vocab
 from minirnn.models.char_rnn import CharRNN, _as_ids
 from minirnn.models.char_rnn_fast import fast_clip_adagrad
 from minirnn.optim import Adagrad
+from minirnn.train.checkpoint import Checkpoint, load_checkpoint, load_params_into, save_checkpoint
 
 
 class CharRNNTrainer:

@@ -44,7 +44,8 @@ from typing import Any, Union
 
 import numpy as np
 
-from minirnn.checkpoint import (
+from minirnn.clip import clip_grad_norm, clip_grad_value
+from minirnn.train.checkpoint import (
     Checkpoint,
     _from_json,
     carried_state_of,
@@ -52,8 +53,7 @@ from minirnn.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from minirnn.clip import clip_grad_norm, clip_grad_value
-from minirnn.history import History
+from minirnn.train.history import History
 
 __all__ = ["fit", "evaluate", "History", "TrainInfo", "TrainingDiverged"]
 
@@ -432,7 +432,7 @@ def fit(
         Every generator the run draws from (data order, dropout, noise). Their states are
         saved in checkpoints and restored on resume.
     vocab, config : optional
-        Stored in checkpoints (see :func:`~minirnn.checkpoint.save_checkpoint`).
+        Stored in checkpoints (see :func:`~minirnn.train.checkpoint.save_checkpoint`).
     legacy_rng : bool
         Also track NumPy's global legacy stream (``np.random.seed``/``np.random.choice``),
         for classic scripts that draw from it, like the generators in ``rng``.

@@ -1,4 +1,4 @@
-"""Data and training for the two encoder-decoder tasks: the course's word pairs and addition.
+"""Data for the two encoder-decoder tasks: the course's word pairs and addition.
 
 Both use the course code's three special letters: ``S`` starts decoding, ``E`` ends a
 sequence and ``?`` pads. A :class:`minirnn.data.Vocab` with these specials first gives the
@@ -21,8 +21,6 @@ operands' leading digits).
 from __future__ import annotations
 
 import string
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,25 +98,6 @@ def toy_data(words: list[str] | None = None, vocab: Vocab | None = None) -> Seq2
     return encode_pairs(pairs, vocab, width, width, end_on_source=True)
 
 
-def train_toy(
-    model,
-    steps: int = 300,
-    lr: float = 0.01,
-    seed: int | None = 0,
-) -> list[float]:
-    """Train on the six pairs, full batch, Adam; return the loss of every step."""
-    from minirnn.optim import Adam
-
-    batch = toy_data()
-    optimizer = Adam(model, lr=lr)
-    losses = []
-    for _ in range(check_positive_int(steps, "steps")):
-        model.zero_grad()
-        losses.append(model.forward_backward(batch))
-        optimizer.step()
-    return losses
-
-
 def translate(model, words: list[str], vocab: Vocab | None = None) -> list[str]:
     """Greedy translations of ``words`` (pads and the end token removed)."""
     vocab = vocab or toy_vocab()
@@ -174,61 +153,3 @@ def exact_match(model, data: Seq2SeqBatch, batch_size: int = 1000) -> float:
         for ids, target, mask in rows:
             correct += ids == target[mask][:-1].tolist()
     return correct / len(data.inputs)
-
-
-def train_epochs(
-    model,
-    train: Seq2SeqBatch,
-    epochs: int,
-    batch_size: int = 128,
-    lr: float = 1e-3,
-    max_norm: float | None = 5.0,
-    seed: int | np.random.Generator | None = 0,
-    on_epoch: Callable[[int, float], None] | None = None,
-    decay_after: int | None = None,
-    decay: float = 0.8,
-) -> list[float]:
-    """Shuffled minibatch epochs with Adam and global-norm clipping; mean loss per epoch.
-
-    ``on_epoch(epoch, mean_loss)`` is called after every epoch (for held-out accuracy).
-    After epoch ``decay_after`` (if given) the learning rate is multiplied by ``decay``
-    every epoch: with a constant rate, Adam's occasional large steps near zero loss knock
-    the exact-match accuracy down by several points for an epoch (seen: 99.0% -> 93.4%).
-    """
-    from minirnn.clip import clip_grad_norm
-    from minirnn.optim import Adam
-
-    rng = make_rng(seed)
-    optimizer = Adam(model, lr=lr)
-    N = len(train.inputs)
-    history = []
-    for epoch in range(1, check_positive_int(epochs, "epochs") + 1):
-        order = rng.permutation(N)
-        total, count = 0.0, 0
-        for start in range(0, N, batch_size):
-            rows = order[start : start + batch_size]
-            batch = Seq2SeqBatch(train.inputs[rows], train.targets[rows], train.mask[rows])
-            model.zero_grad()
-            total += model.forward_backward(batch)
-            count += 1
-            if max_norm is not None:
-                clip_grad_norm(model, max_norm)
-            optimizer.step()
-        history.append(total / count)
-        if decay_after is not None and epoch >= decay_after:
-            optimizer.lr *= decay
-        if on_epoch is not None:
-            on_epoch(epoch, history[-1])
-    return history
-
-
-def time_one_epoch(model, train: Seq2SeqBatch, batch_size: int = 128, batches: int = 20) -> float:
-    """Seconds per epoch, extrapolated from ``batches`` timed training steps (no update)."""
-    start = time.perf_counter()
-    for i in range(batches):
-        rows = slice(i * batch_size, (i + 1) * batch_size)
-        model.zero_grad()
-        model.forward_backward(Seq2SeqBatch(train.inputs[rows], train.targets[rows],
-                                            train.mask[rows]))
-    per_batch = (time.perf_counter() - start) / batches
-    return per_batch * int(np.ceil(len(train.inputs) / batch_size))

@@ -1,9 +1,6 @@
 """Female or male from the letters of a first name, and why a bidirectional net cannot generate.
 
-**Classification.** The CMU names corpus has a female and a male list. Names on *both*
-lists (Jean, Kim, Robin, ...) have no single right answer, so they are dropped before the
-split; the number dropped is reported. Names are lower-cased (capitals carry no gender).
-A seeded shuffle holds out 20% of the remaining names.
+The data come from :mod:`minirnn.tasks.name_gender`.
 
 **The leak.** Seed 000 tried to generate names with a bidirectional RNN and failed. A
 next-character model is trained to predict :math:`x_{t+1}` from the output at step
@@ -17,62 +14,13 @@ alone, as generation must.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-
 import numpy as np
 
 from minirnn._checks import make_rng
-from minirnn.data import Vocab, names
+from minirnn.data import Vocab
 from minirnn.data.batching import pad_sequences, padded_batches
 from minirnn.models.classifier import SequenceClassifier, SequenceTagger
-
-FEMALE, MALE = 0, 1
-
-
-@dataclass
-class NameGenderData:
-    """Held-out split of the names; labels 0 = female, 1 = male."""
-
-    train_names: list[str]
-    train_labels: np.ndarray
-    test_names: list[str]
-    test_labels: np.ndarray
-    vocab: Vocab
-    dropped: list[str]
-
-    def encode(self, which: str = "test") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(ids, mask, labels)`` of the train or test names, padded."""
-        words = self.train_names if which == "train" else self.test_names
-        labels = self.train_labels if which == "train" else self.test_labels
-        ids, mask = pad_sequences([self.vocab.encode(w) for w in words], self.vocab.pad_id)
-        return ids, mask, labels
-
-
-def load_name_lists(cache_dir: str | os.PathLike | None = None) -> tuple[list[str], list[str]]:
-    """The female and male lists, lower-cased (see :func:`minirnn.data.names`)."""
-    female = [n.lower() for n in names("female", cache_dir=cache_dir)]
-    male = [n.lower() for n in names("male", cache_dir=cache_dir)]
-    return female, male
-
-
-def name_gender_data(
-    cache_dir: str | os.PathLike | None = None,
-    test_fraction: float = 0.2,
-    seed: int | np.random.Generator | None = 0,
-) -> NameGenderData:
-    """Drop names on both lists, shuffle with ``seed`` and hold out ``test_fraction``."""
-    female, male = load_name_lists(cache_dir)
-    both = set(female) & set(male)
-    examples = sorted({(n, FEMALE) for n in female if n not in both}
-                      | {(n, MALE) for n in male if n not in both})
-    order = make_rng(seed).permutation(len(examples))
-    cut = len(examples) - int(round(len(examples) * test_fraction))
-    words = [examples[i][0] for i in order]
-    labels = np.array([examples[i][1] for i in order], dtype=np.int64)
-    vocab = Vocab.from_text(words, specials=["<pad>"])
-    return NameGenderData(words[:cut], labels[:cut], words[cut:], labels[cut:], vocab,
-                          sorted(both))
+from minirnn.tasks.name_gender import NameGenderData, frame_names
 
 
 def train_name_gender(
@@ -112,21 +60,6 @@ def train_name_gender(
     return model, accuracies
 
 
-def majority_baseline(data: NameGenderData) -> float:
-    """Test accuracy of always answering the more common training label."""
-    majority = np.bincount(data.train_labels).argmax()
-    return float(np.mean(data.test_labels == majority))
-
-
-# -- the leak of a bidirectional "generator" -------------------------------------------------
-def names_vocab(words: list[str]) -> Vocab:
-    """Letters of ``words`` after ``<pad>``, ``<bos>``, ``<eos>``."""
-    return Vocab.from_text(words, specials=["<pad>", "<bos>", "<eos>"])
-
-
-def _framed(words: list[str], vocab: Vocab) -> list[np.ndarray]:
-    return [np.concatenate([[vocab.bos_id], vocab.encode(w), [vocab.eos_id]]) for w in words]
-
 
 def train_next_char(
     words: list[str],
@@ -151,7 +84,7 @@ def train_next_char(
     model = SequenceTagger(len(vocab), len(vocab), hidden_size=hidden_size, cell=cell,
                            bidirectional=bidirectional, embedding_dim=embedding_dim, seed=rng)
     optimizer = Adam(model, lr=lr)
-    sequences = _framed(words, vocab)
+    sequences = frame_names(words, vocab)
     losses = []
     for _ in range(epochs):
         total, count = 0.0, 0
@@ -167,7 +100,7 @@ def train_next_char(
 
 def teacher_forced_loss(model: SequenceTagger, words: list[str], vocab: Vocab) -> float:
     """Mean next-character loss with the whole name visible to the model (as in training)."""
-    batch = next(padded_batches(_framed(words, vocab), batch_size=len(words),
+    batch = next(padded_batches(frame_names(words, vocab), batch_size=len(words),
                                 pad_id=vocab.pad_id, shuffle=False))
     return model.evaluate(batch)
 
@@ -180,7 +113,7 @@ def prefix_only_loss(model: SequenceTagger, words: list[str], vocab: Vocab) -> f
     it exposes the leak.
     """
     total, count = 0.0, 0
-    for sequence in _framed(words, vocab):
+    for sequence in frame_names(words, vocab):
         # row t holds the prefix x_0..x_t, padded; its last valid output predicts x_{t+1}
         T = len(sequence) - 1
         prefixes, mask = pad_sequences([sequence[: t + 1] for t in range(T)], vocab.pad_id)
