@@ -6,7 +6,7 @@ bidirectional "generator": next-character models, unidirectional and bidirection
 on the female names; their teacher-forced loss (what training sees) against the loss when
 every prediction sees only the prefix (what generation sees), and a few generated names.
 
-    python benchmarks/name_gender.py --data-dir ../shared/datasets
+    python benchmarks/name_gender.py
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Shared fixtures: the corpora in ../shared/datasets, skipped with a reason where absent."""
+"""Shared fixtures: the shipped corpora, found through the library as a user would."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+
+from minirnn.data import find_data_file
 
 matplotlib.use("Agg")  # tests inspect plotted data, never a screen
 
@@ -19,22 +21,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             pytest.exit("MINIRNN_REQUIRE_TORCH=1 but torch is not importable", returncode=1)
 
 
-SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-
-
-def shared_dataset(relative: str) -> Path:
-    """Path of a file under ../shared/datasets, or skip the test with the reason."""
-    path = SHARED_DATASETS / relative
-    if not path.exists():
-        pytest.skip(f"shared corpus {relative} not found at {path}")
-    return path
-
-
 @pytest.fixture
 def tinyshakespeare_path() -> Path:
-    return shared_dataset("tinyshakespeare/input.txt")
+    return find_data_file("tinyshakespeare/input.txt")
 
 
 @pytest.fixture
 def names_dir() -> Path:
-    return shared_dataset("names/female.txt").parent
+    return find_data_file("names/female.txt").parent

@@ -8,9 +8,25 @@ import http.server
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from minirnn.data import ChecksumError, builtin_corpus, fetch, load_text, names, tinyshakespeare
+from minirnn.data import (
+    ChecksumError,
+    builtin_corpus,
+    corpora,
+    data_search_dirs,
+    digits,
+    fetch,
+    find_data_file,
+    load_text,
+    names,
+    packaged_data_dirs,
+    poem_lines,
+    tang300,
+    tang_poems,
+    tinyshakespeare,
+)
 from minirnn.data.corpora import SHA256, default_cache_dir, parse_names
 
 
@@ -100,30 +116,94 @@ def test_environment_variable_is_used_for_downloads(monkeypatch, server, tmp_pat
     assert fetch(f"{url}/b.txt", "b.txt", sha(b"bee")) == tmp_path / "env" / "b.txt"
 
 
-def test_tinyshakespeare_from_file_url(tinyshakespeare_path, tmp_path):
-    text = tinyshakespeare(cache_dir=tmp_path, url=tinyshakespeare_path.as_uri())
+def test_tinyshakespeare_ships_with_the_package():
+    text = tinyshakespeare()
     assert len(text) == 1115394 and len(set(text)) == 65
     assert text.startswith("First Citizen:")
-    assert (tmp_path / "tinyshakespeare" / "input.txt").exists()
 
 
-def test_names_from_file_urls(names_dir, tmp_path):
-    female = names("female", cache_dir=tmp_path, url=(names_dir / "female.txt").as_uri())
-    male = names("male", cache_dir=tmp_path, url=(names_dir / "male.txt").as_uri())
-    pet_url = (names_dir / "pet.txt").as_uri()
-    pets = names("pet", cache_dir=tmp_path, url=pet_url, with_species=True)
+def test_download_when_no_local_copy(monkeypatch, tmp_path, tinyshakespeare_path):
+    # no packaged copy and an empty home: the file comes from the address into cache_dir
+    monkeypatch.setattr(corpora, "packaged_data_dirs", lambda: [])
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MINIRNN_DATA", raising=False)
+    text = tinyshakespeare(cache_dir=tmp_path / "c", url=tinyshakespeare_path.as_uri())
+    assert len(text) == 1115394
+    assert (tmp_path / "c" / "tinyshakespeare" / "input.txt").exists()
+
+
+def test_names_lists():
+    female, male = names("female"), names("male")
+    pets = names("pet", with_species=True)
     assert female[:3] == ["Abagael", "Abagail", "Abbe"]
     assert len(female) == 5001 and len(male) == 2943  # every non-comment, non-blank line
     assert not any(n.startswith("#") or not n for n in female + male)
     assert len(pets) == 18 and ("Random Numbers", "cat") in pets and ("Bambi", "deer") in pets
-    assert names("pet", cache_dir=tmp_path)[0] == "Bambi"  # cached: no url needed
+    assert names("pet")[0] == "Bambi"
 
 
-def test_shared_copies_have_the_published_digests(names_dir, tinyshakespeare_path):
-    for kind in ("female", "male", "pet"):
-        data = (names_dir / f"{kind}.txt").read_bytes()
-        assert sha(data) == SHA256[f"names/{kind}.txt"]
-    assert sha(tinyshakespeare_path.read_bytes()) == SHA256["tinyshakespeare/input.txt"]
+def test_every_shipped_file_has_its_published_digest():
+    packaged = packaged_data_dirs()  # the clone's datasets/ or the installed copy
+    assert packaged
+    for relative, digest in SHA256.items():
+        assert sha((packaged[0] / relative).read_bytes()) == digest, relative
+
+
+def test_search_order_argument_environment_package_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MINIRNN_DATA", str(tmp_path / "env"))
+    packaged = packaged_data_dirs()
+    assert packaged, "no packaged datasets found"
+    assert data_search_dirs(tmp_path / "arg") == [
+        tmp_path / "arg", tmp_path / "env", *packaged, tmp_path / "home" / ".cache" / "minirnn"
+    ]
+    # a copy in the environment's directory wins over the package's, and is checked
+    pet = tmp_path / "env" / "names" / "pet.txt"
+    pet.parent.mkdir(parents=True)
+    pet.write_bytes((packaged[0] / "names" / "pet.txt").read_bytes())
+    assert find_data_file("names/pet.txt") == pet
+    pet.write_text("Rex\tdog\n")
+    with pytest.raises(ChecksumError, match="pet.txt has SHA-256"):
+        names("pet")
+
+
+def test_without_any_copy_or_address_the_error_says_where_it_looked(monkeypatch, tmp_path):
+    monkeypatch.setattr(corpora, "packaged_data_dirs", lambda: [])
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MINIRNN_DATA", raising=False)
+    with pytest.raises(FileNotFoundError, match="poetry/tang300.tsv is in none of .*home"):
+        tang300()
+
+
+def test_tang_poems_forms():
+    poems = tang_poems()
+    assert len(poems) == 36916
+    quatrains5 = tang_poems(chars_per_line=5, lines=4)
+    assert len(quatrains5) == 3934 and len(tang_poems(chars_per_line=7, lines=8)) == 7962
+    assert all(len(p) == 24 and p[5] in "，。？！" and p[-1] in "。？！" for p in quatrains5)
+    assert poem_lines("白日依山尽，黄河入海流。") == ["白日依山尽，", "黄河入海流。"]
+
+
+def test_tang_poems_from_a_path(tmp_path):
+    path = tmp_path / "mine.txt"
+    path.write_text("床前明月光，疑是地上霜。举头望明月，低头思故乡。\n\n", encoding="utf-8")
+    assert tang_poems(path=path) == ["床前明月光，疑是地上霜。举头望明月，低头思故乡。"]
+    assert tang_poems(path=path, chars_per_line=7) == []
+
+
+def test_tang300():
+    poems = tang300()
+    assert len(poems) == 320
+    assert poems[1] == {"chapter": "登鹳雀楼", "author": "王之涣", "form": "五言绝句",
+                        "text": "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。"}
+
+
+def test_digits():
+    images, labels = digits()
+    assert images.shape == (1797, 8, 8) and labels.shape == (1797,)
+    assert images.min() == 0.0 and images.max() == 1.0
+    assert np.array_equal(labels[:10], np.arange(10))
+    assert np.array_equal(np.bincount(labels), [178, 182, 177, 183, 181, 182, 181, 179, 174, 180])
 
 
 def test_parse_names_rejects_a_bad_pet_line():

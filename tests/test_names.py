@@ -30,9 +30,9 @@ def trained(names_dir_module):
 
 @pytest.fixture(scope="module")
 def names_dir_module():
-    from conftest import shared_dataset
+    from minirnn.data import find_data_file
 
-    return shared_dataset("names/female.txt").parent
+    return find_data_file("names/female.txt").parent
 
 
 def test_load_names_from_a_file_skips_comments_and_species(tmp_path):

@@ -7,25 +7,9 @@ from pathlib import Path
 import nbclient
 import nbformat
 import pytest
-from conftest import SHARED_DATASETS
-
-from minirnn.data.corpora import default_cache_dir
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 CELL_TIMEOUT = 600  # seconds; generous, since two cores are shared by the whole suite
-# Notebooks that need a downloaded corpus and have no offline fallback of their own.
-NEEDS_CORPUS = {"09_bidirectional_and_classification.ipynb": "names/female.txt"}
-
-
-def _skip_without_corpus(name: str) -> None:
-    """Skip, with the reason, where neither the shared copy nor the data cache has the file."""
-    relative = NEEDS_CORPUS.get(name)
-    if relative is None:
-        return
-    places = [SHARED_DATASETS / relative, default_cache_dir() / relative]
-    if not any(place.exists() for place in places):
-        pytest.skip(f"{name} needs {relative}, found in none of {[str(p) for p in places]}")
-
 
 def test_there_are_notebooks():
     assert NOTEBOOKS, "no notebooks found under notebooks/"
@@ -34,7 +18,6 @@ def test_there_are_notebooks():
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_executes(path, monkeypatch):
-    _skip_without_corpus(path.name)
     # The kernel inherits this process's environment.
     monkeypatch.setenv("MINIRNN_FAST", "1")
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")

@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     names.add_argument("--seed", type=int, default=0, help="seed of split, weights, order (0)")
     names.add_argument("--data-dir", type=Path,
                        help="directory holding names/female.txt and names/male.txt "
-                       "(default: the data cache, $MINIRNN_DATA)")
+                       "(default: $MINIRNN_DATA, then the copy shipped with minirnn)")
     names.set_defaults(func=run_names)
 
     digits = tasks.add_parser("digit-sum", help="memory task: sum of the first two digits")

@@ -1,4 +1,4 @@
-"""Text data: vocabularies, corpora (downloaded, cached, checked) and batch iterators."""
+"""Data: vocabularies, the shipped corpora (names, Shakespeare, Tang poems, digits), batches."""
 
 from minirnn.data.batching import (
     Batch,
@@ -12,10 +12,17 @@ from minirnn.data.batching import (
 from minirnn.data.corpora import (
     ChecksumError,
     builtin_corpus,
+    data_search_dirs,
     default_cache_dir,
+    digits,
     fetch,
+    find_data_file,
     load_text,
     names,
+    packaged_data_dirs,
+    poem_lines,
+    tang300,
+    tang_poems,
     tinyshakespeare,
 )
 from minirnn.data.vocab import SPECIAL_TOKENS, Vocab
@@ -32,9 +39,16 @@ __all__ = [
     "ChecksumError",
     "Vocab",
     "builtin_corpus",
+    "data_search_dirs",
     "default_cache_dir",
+    "digits",
     "fetch",
+    "find_data_file",
     "load_text",
     "names",
+    "packaged_data_dirs",
+    "poem_lines",
+    "tang300",
+    "tang_poems",
     "tinyshakespeare",
 ]
