@@ -11,12 +11,58 @@ from collections.abc import Sequence
 import numpy as np
 
 
+def _given(x: object, arr: np.ndarray) -> str:
+    """How to name what was given: the dtype of an array, the type of anything else."""
+    if isinstance(x, np.ndarray):
+        return f"dtype {arr.dtype}"
+    if arr.dtype == object or arr.dtype.kind in "US":
+        return f"{type(x).__name__} {x!r:.60}"
+    return f"{type(x).__name__} of dtype {arr.dtype}"
+
+
 def as_float_array(x: object, name: str) -> np.ndarray:
     """Return ``x`` as a floating-point array, refusing integers, booleans and objects."""
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except ValueError:  # ragged nested lists
+        raise TypeError(f"{name} must be a floating-point array, got a ragged "
+                        f"{type(x).__name__}") from None
     if not np.issubdtype(arr.dtype, np.floating):
-        raise TypeError(f"{name} must be a floating-point array, got dtype {arr.dtype}")
+        raise TypeError(f"{name} must be a floating-point array, got {_given(x, arr)}")
     return arr
+
+
+def as_int_array(x: object, name: str) -> np.ndarray:
+    """Return ``x`` as an integer array (token ids, targets), refusing floats and objects.
+
+    Floats are refused even when they hold whole numbers: a float id is usually a mistake
+    (a probability or an embedding passed where an id belongs) and truncating it would
+    silently pick another token.
+    """
+    try:
+        arr = np.asarray(x)
+    except ValueError:
+        raise TypeError(f"{name} must be an integer array, got a ragged "
+                        f"{type(x).__name__}") from None
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must be an integer array, got {_given(x, arr)}")
+    return arr
+
+
+def check_float_dtype(dtype: object, name: str = "dtype") -> np.dtype:
+    """Return ``dtype`` as a NumPy floating dtype; refuse integers, booleans and nonsense.
+
+    Integer parameters would be drawn as zeros and never learn, so they are refused.
+    """
+    try:
+        result = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be a floating-point dtype such as np.float32 or "
+                        f"np.float64, got {dtype!r}") from None
+    if not np.issubdtype(result, np.floating):
+        raise TypeError(f"{name} must be a floating-point dtype such as np.float32 or "
+                        f"np.float64, got {result}")
+    return result
 
 
 def check_ndim(x: np.ndarray, ndim: int, name: str, layout: str) -> None:
@@ -52,11 +98,51 @@ def check_positive_int(value: object, name: str) -> int:
     return int(value)
 
 
-def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    """Turn ``seed`` (an int, a Generator or None) into a ``np.random.Generator``."""
+def check_seed(seed: object, name: str = "seed") -> None:
+    """Raise unless ``seed`` is None, a ``np.random.Generator`` or an integer >= 0."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{name} must be an int >= 0, a numpy.random.Generator or None, "
+                        f"got {type(seed).__name__} {seed!r:.60}")
+    if seed < 0:
+        raise ValueError(f"{name} must be an int >= 0, a numpy.random.Generator or None, "
+                         f"got {seed}")
+
+
+def make_rng(seed: int | np.random.Generator | None, name: str = "seed") -> np.random.Generator:
+    """Turn ``seed`` (an int >= 0, a Generator or None) into a ``np.random.Generator``.
+
+    A Generator is returned as it is (so several layers can share one stream); anything
+    else but an int or None is refused with a message naming ``name``.
+    """
+    check_seed(seed, name)
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(seed)
+
+
+def check_number(value: object, name: str, low: float | None = None,
+                 high: float | None = None, *, low_open: bool = False,
+                 high_open: bool = False) -> float:
+    """Return ``value`` as a float, raising unless it is a finite real number in range.
+
+    ``low``/``high`` are the bounds (None for none); ``low_open``/``high_open`` exclude
+    them. The message states the interval: ``lr must be a number in [0, inf), got -1``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} "
+                        f"{value!r:.60}")
+    number = float(value)
+    too_low = low is not None and (number <= low if low_open else number < low)
+    too_high = high is not None and (number >= high if high_open else number > high)
+    if not np.isfinite(number) or too_low or too_high:
+        left = "(" if low_open or low is None else "["
+        right = ")" if high_open or high is None else "]"
+        span = f"{left}{'-inf' if low is None else f'{low:g}'}, " \
+            f"{'inf' if high is None else f'{high:g}'}{right}"
+        raise ValueError(f"{name} must be a number in {span}, got {value!r}")
+    return number
 
 
 def check_step_input(x: object, input_size: int) -> np.ndarray:
@@ -74,3 +160,13 @@ def state_or_zeros(state: object, name: str, x: np.ndarray, hidden_size: int) ->
     state = as_float_array(state, name)
     check_shape(state, (x.shape[0], hidden_size), name)
     return state
+
+
+def check_token_id(value: object, vocab_size: int, name: str) -> int:
+    """Return ``value`` as an int, raising unless it is an integer id in [0, vocab_size)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer token id, got {type(value).__name__} "
+                        f"{value!r:.60}")
+    if not 0 <= value < vocab_size:
+        raise ValueError(f"{name} must be a token id in [0, {vocab_size}), got {value}")
+    return int(value)

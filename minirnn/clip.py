@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from minirnn._checks import check_number
+
 __all__ = ["clip_grad_value", "clip_grad_norm", "grad_norm"]
 
 
@@ -40,12 +42,8 @@ def _gradients(target: object) -> list[np.ndarray]:
     return grads
 
 
-def _check_limit(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not value > 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return float(value)
+def _check_limit(value: object, name: str) -> float:
+    return check_number(value, name, 0.0, low_open=True)
 
 
 def clip_grad_value(model: object, limit: float) -> bool:

@@ -4,7 +4,8 @@ Every loss takes an optional ``mask`` with the shape of the positions it average
 (``(N, T)`` for a sequence of logits, the prediction's shape for element-wise losses).
 With ``reduction="mean"`` the loss is divided by the number of unmasked positions (the sum of
 the mask), so padding never dilutes the loss; with ``reduction="sum"`` it is not divided.
-A mask may hold weights instead of 0/1.
+A mask may hold weights instead of 0/1; it must be finite and non-negative, and with
+``reduction="mean"`` its total must be positive (there must be something to average).
 
 The activations these losses build on, :func:`sigmoid`, :func:`softmax` and
 :func:`log_softmax`, are re-exported here from :mod:`minirnn.functional.activations`.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import as_float_array, check_choice
+from minirnn._checks import as_float_array, as_int_array, check_choice
 from minirnn.functional.activations import log_softmax, sigmoid, softmax
 
 __all__ = [
@@ -39,9 +40,7 @@ def _class_targets(scores: np.ndarray, targets: object, name: str) -> np.ndarray
         raise ValueError(
             f"{name} must have shape (N, V) or (N, T, V), got {tuple(scores.shape)}"
         )
-    targets = np.asarray(targets)
-    if not np.issubdtype(targets.dtype, np.integer):
-        raise TypeError(f"targets must be integer class indices, got dtype {targets.dtype}")
+    targets = as_int_array(targets, "targets")
     if targets.shape != scores.shape[:-1]:
         raise ValueError(
             f"targets must have shape {scores.shape[:-1]} to match {name} "
@@ -64,15 +63,31 @@ def _position_weights(
     if mask is None:
         weights = np.ones(shape)
     else:
-        weights = np.asarray(mask)
-        if weights.shape != shape:
-            raise ValueError(f"mask must have shape {shape}, got {weights.shape}")
-        if not (weights.dtype == bool or np.issubdtype(weights.dtype, np.number)):
-            raise TypeError(f"mask must be boolean or numeric, got dtype {weights.dtype}")
-        weights = weights.astype(np.float64)
-    if reduction == "mean" and weights.any():
-        # A batch that is all padding keeps zero weights instead of dividing by zero.
-        weights = weights / weights.sum()
+        weights = _checked_mask(mask, shape)
+    if reduction == "mean":
+        total = weights.sum()
+        if not total > 0:
+            raise ValueError(f"mask must have a positive total to average over, got total "
+                             f"{total:g}; there is nothing to score (use reduction='sum' if "
+                             "an all-padding batch is expected)")
+        weights = weights / total
+    return weights
+
+
+def _checked_mask(mask: object, shape: tuple[int, ...]) -> np.ndarray:
+    """The mask as float64 weights, refusing wrong shapes, negative and non-finite entries."""
+    weights = np.asarray(mask)
+    if weights.shape != shape:
+        raise ValueError(f"mask must have shape {shape}, got {weights.shape}")
+    if not (weights.dtype == bool or np.issubdtype(weights.dtype, np.number)) or \
+            np.iscomplexobj(weights):
+        raise TypeError(f"mask must be boolean or real numbers, got dtype {weights.dtype}")
+    weights = weights.astype(np.float64)
+    if not np.isfinite(weights).all():
+        raise ValueError("mask must be finite, got NaN or infinite entries")
+    if (weights < 0).any():
+        raise ValueError(f"mask must have no negative entries, got a minimum of "
+                         f"{weights.min():g}")
     return weights
 
 
@@ -156,13 +171,24 @@ def nll_loss(
     return loss, dlog_probs
 
 
-def _same_shape(pred: np.ndarray, target: object, pred_name: str) -> np.ndarray:
-    target = as_float_array(target, "target")
+def _same_shape(pred: np.ndarray, target: object, pred_name: str,
+                target_name: str = "target") -> np.ndarray:
+    target = as_float_array(target, target_name)
     if target.shape != pred.shape:
         raise ValueError(
-            f"target must have the shape of {pred_name} {tuple(pred.shape)}, got {target.shape}"
+            f"{target_name} must have the shape of {pred_name} {tuple(pred.shape)}, got "
+            f"{target.shape}"
         )
     return target
+
+
+def _binary_targets(pred: np.ndarray, targets: object, pred_name: str) -> np.ndarray:
+    """Float targets of ``pred``'s shape with every entry in [0, 1] (a probability)."""
+    targets = _same_shape(pred, targets, pred_name, "targets")
+    if targets.size and not (targets.min() >= 0 and targets.max() <= 1):
+        raise ValueError(f"targets must lie in [0, 1], got values from {targets.min()} to "
+                         f"{targets.max()}")
+    return targets
 
 
 def mse_loss(
@@ -206,7 +232,7 @@ def binary_cross_entropy(
         \frac{\partial L}{\partial p_i} = m_i \frac{p_i - t_i}{p_i (1 - p_i)}.
     """
     probs = as_float_array(probs, "probs")
-    targets = _same_shape(probs, targets, "probs")
+    targets = _binary_targets(probs, targets, "probs")
     if probs.size and (probs.min() < 0 or probs.max() > 1):
         raise ValueError(
             f"probs must lie in [0, 1], got values from {probs.min()} to {probs.max()}; "
@@ -234,7 +260,7 @@ def binary_cross_entropy_with_logits(
         \frac{\partial L}{\partial z_i} = m_i (\sigma(z_i) - t_i).
     """
     logits = as_float_array(logits, "logits")
-    targets = _same_shape(logits, targets, "logits")
+    targets = _binary_targets(logits, targets, "logits")
     weights = _position_weights(logits.shape, mask, reduction)
     per_element = np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
     return float(np.sum(weights * per_element)), weights * (sigmoid(logits) - targets)

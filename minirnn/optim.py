@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from minirnn._checks import check_number
+
 __all__ = [
     "SGD",
     "Momentum",
@@ -44,24 +46,16 @@ __all__ = [
 
 
 def _check_lr(lr: object) -> float:
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
-        raise TypeError(f"lr must be a number, got {type(lr).__name__}")
-    if not np.isfinite(lr) or lr < 0:
-        raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
-    return float(lr)
+    return check_number(lr, "lr", 0.0)
 
 
-def _check_fraction(value: float, name: str) -> float:
+def _check_fraction(value: object, name: str) -> float:
     """Decay rates must lie in [0, 1) or the running averages never forget (or blow up)."""
-    if not 0.0 <= float(value) < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return float(value)
+    return check_number(value, name, 0.0, 1.0, high_open=True)
 
 
-def _check_eps(eps: float) -> float:
-    if not float(eps) > 0.0:
-        raise ValueError(f"eps must be > 0, got {eps!r}")
-    return float(eps)
+def _check_eps(eps: object) -> float:
+    return check_number(eps, "eps", 0.0, low_open=True)
 
 
 class Optimizer:
@@ -437,10 +431,8 @@ class StepDecay(Schedule):
             raise TypeError(f"step_size must be an int, got {type(step_size).__name__}")
         if step_size < 1:
             raise ValueError(f"step_size must be >= 1, got {step_size}")
-        if not gamma > 0:
-            raise ValueError(f"gamma must be > 0, got {gamma!r}")
         self.step_size = int(step_size)
-        self.gamma = float(gamma)
+        self.gamma = check_number(gamma, "gamma", 0.0, low_open=True)
 
     def factor(self, count: int) -> float:
         return self.gamma ** (count // self.step_size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_choice, check_positive_int, make_rng
+from minirnn._checks import check_choice, check_float_dtype, check_positive_int, make_rng
 from minirnn.functional import attention as fa
 from minirnn.layers.base import Layer
 
@@ -60,6 +60,7 @@ class Attention(Layer):
                              f"{key_size}")
         A = self.key_size if attention_size is None else attention_size
         self.attention_size = check_positive_int(A, "attention_size")
+        dtype = check_float_dtype(dtype)
         rng = make_rng(seed)
         bound = 1.0 / np.sqrt(query_size)
         if score == "general":

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from minirnn._checks import check_float_dtype
+
 
 class Layer:
     """Base class: parameters, gradients, sub-layers and the train/eval switch."""
@@ -29,7 +31,14 @@ class Layer:
 
     # -- parameters -------------------------------------------------------------------
     def add_param(self, name: str, value: np.ndarray) -> np.ndarray:
-        """Register ``value`` as a parameter with a zero gradient of the same shape."""
+        """Register ``value`` as a parameter with a zero gradient of the same shape.
+
+        Parameters must be floating-point arrays: integer weights cannot learn.
+        """
+        if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
+            given = value.dtype if isinstance(value, np.ndarray) else type(value).__name__
+            raise TypeError(f"parameter {name} must be a floating-point array, got {given} "
+                            "(give the layer a floating dtype=, such as np.float64)")
         self.params[name] = value
         self.grads[name] = np.zeros_like(value)
         return value
@@ -91,6 +100,7 @@ class Layer:
 
     def astype(self, dtype: np.dtype | type) -> Layer:
         """Cast every parameter and gradient to ``dtype`` in place; returns the layer."""
+        dtype = check_float_dtype(dtype)
         for layer in self._all_layers():
             for name in layer.params:
                 layer.params[name] = layer.params[name].astype(dtype)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import make_rng
+from minirnn._checks import as_float_array, make_rng
 from minirnn.layers.base import Layer
 
 
@@ -64,7 +64,7 @@ class Dropout(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Return ``x`` with dropout applied (training mode) or unchanged (evaluation)."""
-        x = np.asarray(x)
+        x = as_float_array(x, "x")
         self._applied = self.training and self.p > 0.0
         if not self._applied:
             return x
@@ -76,6 +76,7 @@ class Dropout(Layer):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Return the gradient of the input: ``dout`` through the same mask."""
+        dout = as_float_array(dout, "dout")
         if not self._applied:
             return dout
         return dout * self.mask.astype(dout.dtype, copy=False)

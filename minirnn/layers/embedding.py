@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_positive_int, make_rng
+from minirnn._checks import (
+    as_float_array,
+    as_int_array,
+    check_float_dtype,
+    check_positive_int,
+    make_rng,
+)
 from minirnn.layers.base import Layer
 
 
@@ -60,6 +66,7 @@ class Embedding(Layer):
                 )
             padding_idx = int(padding_idx)
         self.padding_idx = padding_idx
+        dtype = check_float_dtype(dtype)
         W = make_rng(seed).standard_normal((num_embeddings, dim)).astype(dtype)
         if padding_idx is not None:
             W[padding_idx] = 0.0
@@ -68,9 +75,7 @@ class Embedding(Layer):
 
     def forward(self, ids: np.ndarray) -> np.ndarray:
         """Return the vectors of ``ids`` (any integer shape ``S``) as shape ``S + (E,)``."""
-        ids = np.asarray(ids)
-        if not np.issubdtype(ids.dtype, np.integer):
-            raise TypeError(f"ids must be an integer array, got dtype {ids.dtype}")
+        ids = as_int_array(ids, "ids")
         if ids.size and (ids.min() < 0 or ids.max() >= self.num_embeddings):
             raise ValueError(
                 f"ids must lie in [0, {self.num_embeddings}), "
@@ -83,6 +88,7 @@ class Embedding(Layer):
         """Scatter-add ``dout`` into the rows of ``dW`` that were looked up; returns None."""
         if self._ids is None:
             raise RuntimeError("Embedding.backward called before forward")
+        dout = as_float_array(dout, "dout")
         expected = self._ids.shape + (self.dim,)
         if dout.shape != expected:
             raise ValueError(f"dout must have shape {expected}, got {dout.shape}")

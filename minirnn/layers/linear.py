@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import as_float_array, check_positive_int, make_rng
+from minirnn._checks import as_float_array, check_float_dtype, check_positive_int, make_rng
 from minirnn.layers.base import Layer
 
 
@@ -39,6 +39,7 @@ class Linear(Layer):
         super().__init__()
         self.in_features = check_positive_int(in_features, "in_features")
         self.out_features = check_positive_int(out_features, "out_features")
+        dtype = check_float_dtype(dtype)
         rng = make_rng(seed)
         bound = 1.0 / np.sqrt(in_features)
         self.add_param("W", rng.uniform(-bound, bound, (in_features, out_features)).astype(dtype))
@@ -64,6 +65,7 @@ class Linear(Layer):
         if self._x is None:
             raise RuntimeError("Linear.backward called before forward")
         x = self._x
+        dout = as_float_array(dout, "dout")
         if dout.shape != x.shape[:-1] + (self.out_features,):
             raise ValueError(
                 f"dout must have shape {x.shape[:-1] + (self.out_features,)}, got {dout.shape}"

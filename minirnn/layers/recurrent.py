@@ -24,7 +24,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from minirnn._checks import as_float_array, check_ndim, check_positive_int, check_shape, make_rng
+from minirnn._checks import (
+    as_float_array,
+    check_float_dtype,
+    check_ndim,
+    check_positive_int,
+    check_shape,
+    make_rng,
+)
 from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout, check_dropout_probability
 
@@ -42,6 +49,7 @@ def init_recurrent_params(
     Every entry is drawn from :math:`U(-1/\sqrt{H}, 1/\sqrt{H})`, PyTorch's default for
     recurrent layers, in the order Wx, Wh, b.
     """
+    dtype = check_float_dtype(dtype)
     bound = 1.0 / np.sqrt(hidden_size)
     width = gates * hidden_size
     layer.add_param("Wx", rng.uniform(-bound, bound, (input_size, width)).astype(dtype))

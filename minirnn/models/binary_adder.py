@@ -21,7 +21,9 @@ from minirnn._checks import (
     as_float_array,
     check_choice,
     check_ndim,
+    check_number,
     check_positive_int,
+    check_seed,
     make_rng,
 )
 from minirnn.layers.base import Layer
@@ -177,6 +179,10 @@ class BinaryAdder(Layer):
         if self.classic:
             # The original seeds the legacy global stream and draws in this exact order;
             # reproducing it is the point, hence the legacy calls.
+            check_seed(seed)
+            if not isinstance(seed, (int, np.integer)):
+                raise TypeError(f"classic=True needs an int seed (the legacy np.random.seed), "
+                                f"got {type(seed).__name__}")
             np.random.seed(seed)  # noqa: NPY002
             for name, shape in (("Wx", (2, hidden_size)), ("Wy", (hidden_size, 1)),
                                 ("Wh", (hidden_size, hidden_size))):
@@ -256,6 +262,7 @@ class BinaryAdder(Layer):
         self._require_classic()
         check_positive_int(iterations, "iterations")
         check_positive_int(print_every, "print_every")
+        check_number(alpha, "alpha", 0.0, low_open=True)
         records = []
         for j in range(iterations):
             a = np.random.randint(2 ** (self.bits - 1))  # noqa: NPY002 (classic stream)

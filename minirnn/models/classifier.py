@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_choice, check_positive_int, make_rng
+from minirnn._checks import check_choice, check_float_dtype, check_positive_int, make_rng
 from minirnn.functional.activations import softmax
 from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout
@@ -74,7 +74,7 @@ class _RecurrentReader(Layer):
         self.cell = check_cell(cell)
         self.bidirectional = bool(bidirectional)
         self.num_directions = 2 if self.bidirectional else 1
-        self.dtype = dtype
+        self.dtype = check_float_dtype(dtype).type
         self.embedding: Embedding | None = None
         if embedding_dim is not None:
             self.embedding = self.add_sublayer(

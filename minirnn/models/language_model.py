@@ -11,7 +11,15 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from minirnn._checks import check_choice, check_positive_int, make_rng
+from minirnn._checks import (
+    as_int_array,
+    check_choice,
+    check_float_dtype,
+    check_number,
+    check_positive_int,
+    check_token_id,
+    make_rng,
+)
 from minirnn.functional.activations import softmax
 from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout, check_dropout_probability
@@ -94,7 +102,7 @@ class LanguageModel(Layer):
         self.dropout_p = check_dropout_probability(dropout, "dropout")
         self.cell = cell
         self.embed_dim = None if embed_dim is None else check_positive_int(embed_dim, "embed_dim")
-        self.dtype = np.dtype(dtype)
+        self.dtype = check_float_dtype(dtype)
         rng = make_rng(seed)
         if self.embed_dim is not None:
             self.embed: Embedding | None = self.add_sublayer(
@@ -204,9 +212,7 @@ class LanguageModel(Layer):
 
     # -- forward and backward ---------------------------------------------------------
     def _check_ids(self, ids: np.ndarray, name: str) -> np.ndarray:
-        ids = np.asarray(ids)
-        if not np.issubdtype(ids.dtype, np.integer):
-            raise TypeError(f"{name} must be an integer array of token ids, got dtype {ids.dtype}")
+        ids = as_int_array(ids, name)
         if ids.ndim != 2:
             raise ValueError(f"{name} must have 2 dimensions (N, T), got shape {ids.shape}")
         if ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size):
@@ -298,9 +304,9 @@ class LanguageModel(Layer):
 
         The whole prefix goes through the network in one call ("warm-up"), dropout off.
         """
-        ids = np.asarray(ids, dtype=np.int64).reshape(1, -1)
-        if ids.shape[1] == 0:
-            raise ValueError("need at least one id to condition on (e.g. a <bos> id)")
+        if np.size(ids) == 0:  # checked first: an empty list has no integer dtype
+            raise ValueError("ids: need at least one id to condition on (e.g. a <bos> id)")
+        ids = as_int_array(ids, "ids").reshape(1, -1)
         with self.evaluating():
             logits, state = self.forward(ids, state)
         return softmax_with_temperature(logits[0, -1], temperature), state
@@ -346,6 +352,9 @@ class LanguageModel(Layer):
         max_new_tokens = check_positive_int(max_new_tokens, "max_new_tokens")
         if top_k is not None:
             top_k = check_positive_int(top_k, "top_k")
+        check_number(temperature, "temperature", 0.0, low_open=True)
+        if eos_id is not None:
+            check_token_id(eos_id, self.vocab_size, "eos_id")
         rng = make_rng(seed)
         probs, state = self.next_token_probs(prefix, None, temperature)
         new_ids: list[int] = []
@@ -362,8 +371,7 @@ class LanguageModel(Layer):
 
 def softmax_with_temperature(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     r"""Return :math:`\mathrm{softmax}(z / \tau)` in float64 (overflow-safe)."""
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature!r}")
+    temperature = check_number(temperature, "temperature", 0.0, low_open=True)
     # float64 so that the probabilities handed to the sampler sum to 1 to its tolerance
     return softmax(np.asarray(logits, dtype=np.float64) / temperature)
 
@@ -375,6 +383,8 @@ def pick_token(
     top_k: int | None = None,
 ) -> int:
     """Choose an id from ``probs``: the argmax, or a sample (from the top ``k`` only)."""
+    if top_k is not None:
+        top_k = check_positive_int(top_k, "top_k")
     if greedy:
         return int(np.argmax(probs))
     if top_k is not None and top_k < probs.size:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_positive_int, make_rng
+from minirnn._checks import check_float_dtype, check_positive_int, check_token_id, make_rng
 from minirnn.layers.base import Layer
 from minirnn.layers.embedding import Embedding
 from minirnn.layers.linear import Linear
@@ -82,11 +82,10 @@ class Seq2Seq(Layer):
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.cell = check_cell(cell)
         self.peeky = bool(peeky)
-        for name, value in (("start_id", start_id), ("end_id", end_id), ("pad_id", pad_id)):
-            if not 0 <= int(value) < self.vocab_size:
-                raise ValueError(f"{name} must be in [0, {self.vocab_size}), got {value}")
-        self.start_id, self.end_id, self.pad_id = int(start_id), int(end_id), int(pad_id)
-        self.dtype = dtype
+        self.start_id = check_token_id(start_id, self.vocab_size, "start_id")
+        self.end_id = check_token_id(end_id, self.vocab_size, "end_id")
+        self.pad_id = check_token_id(pad_id, self.vocab_size, "pad_id")
+        self.dtype = check_float_dtype(dtype).type
         rng = make_rng(seed)
         H = self.hidden_size
         if embedding_dim is None:
