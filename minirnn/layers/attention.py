@@ -93,5 +93,15 @@ class Attention(Layer):
             self.grads[name] += grad
         return dquery
 
+    @property
+    def cache(self) -> tuple | None:
+        """What ``backward`` needs from the last ``forward``; a decoder that calls the layer
+        once per step saves it per step and puts it back before each step's backward."""
+        return self._cache
+
+    @cache.setter
+    def cache(self, value: tuple | None) -> None:
+        self._cache = value
+
     def __repr__(self) -> str:
         return f"Attention({self.score!r}, {self.query_size}, {self.key_size})"

@@ -1,0 +1,42 @@
+"""Reversal of random strings: ``"kqzfa"`` -> ``"afzqk"``.
+
+The textbook case for attention: output step ``t`` needs exactly source position
+``L - 1 - t``, so a trained model's attention map is the anti-diagonal, and a model without
+attention must carry every character through one fixed-size state, which fails as the
+strings grow. Letters are drawn uniformly from ``a..z``, lengths uniformly from
+``[min_length, max_length]``; made offline from a seed.
+"""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from minirnn._checks import check_positive_int, make_rng
+
+__all__ = ["LETTERS", "reversal_pairs"]
+
+LETTERS = string.ascii_lowercase
+
+
+def reversal_pairs(
+    n: int = 20_000,
+    min_length: int = 5,
+    max_length: int = 10,
+    seed: int | np.random.Generator | None = 0,
+) -> list[tuple[str, str]]:
+    """``n`` pairs ``(s, s reversed)`` of random lower-case strings."""
+    n = check_positive_int(n, "n")
+    min_length = check_positive_int(min_length, "min_length")
+    max_length = check_positive_int(max_length, "max_length")
+    if max_length < min_length:
+        raise ValueError(f"max_length must be >= min_length ({min_length}), got {max_length}")
+    rng = make_rng(seed)
+    lengths = rng.integers(min_length, max_length + 1, size=n)
+    letters = np.array(list(LETTERS))
+    pairs = []
+    for length in lengths.tolist():
+        text = "".join(letters[rng.integers(0, len(LETTERS), size=length)])
+        pairs.append((text, text[::-1]))
+    return pairs
