@@ -21,8 +21,15 @@ from collections.abc import Callable
 import numpy as np
 
 from minirnn._checks import check_positive_int, make_rng
+from minirnn.data.vocab import BOS, EOS, PAD, Vocab
+from minirnn.tasks.seq2seq import Seq2SeqBatch, encode_pairs, split_held_out
 
-__all__ = ["DATE_FORMATS", "FIRST_DAY", "LAST_DAY", "date_pairs", "format_date"]
+__all__ = ["DATE_FORMATS", "FIRST_DAY", "LAST_DAY", "date_pairs", "dates_data", "dates_vocab",
+           "format_date"]
+
+#: the longest text any format gives ("Wednesday, September 27, 1994" and the like)
+DATE_SOURCE_LENGTH = 29
+DATE_TARGET_LENGTH = 10
 
 FIRST_DAY = dt.date(1950, 1, 1)
 LAST_DAY = dt.date(2049, 12, 31)
@@ -112,3 +119,24 @@ def date_pairs(
     if len(pairs) < n:
         raise ValueError(f"n = {n} is more than the distinct date texts available")
     return list(pairs.items())
+
+
+def dates_vocab() -> Vocab:
+    """``<bos>``, ``<eos>``, ``<pad>`` (ids 0, 1, 2), then every character any format uses."""
+    sample = [FIRST_DAY + dt.timedelta(days=d) for d in range(0, 366 * 8, 3)]
+    chars = {c for d in sample for make in DATE_FORMATS.values() for c in make(d)}
+    return Vocab(sorted(chars | set("0123456789-")), specials=[BOS, EOS, PAD])
+
+
+def dates_data(
+    n: int = 50_000, test_fraction: float = 0.1, seed: int | np.random.Generator | None = 0
+) -> tuple[Seq2SeqBatch, Seq2SeqBatch, Vocab]:
+    """Train and held-out batches of :func:`date_pairs` (the last ``test_fraction`` held out).
+
+    Sources are right-padded with ``<pad>`` to 29 characters; targets are the ten ISO
+    characters and ``<eos>``.
+    """
+    vocab = dates_vocab()
+    data = encode_pairs(date_pairs(n, seed=seed), vocab, DATE_SOURCE_LENGTH,
+                        DATE_TARGET_LENGTH, end=EOS, pad=PAD)
+    return (*split_held_out(data, test_fraction), vocab)

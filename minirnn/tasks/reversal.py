@@ -14,8 +14,10 @@ import string
 import numpy as np
 
 from minirnn._checks import check_positive_int, make_rng
+from minirnn.data.vocab import Vocab
+from minirnn.tasks.seq2seq import Seq2SeqBatch, encode_pairs, seq2seq_vocab, split_held_out
 
-__all__ = ["LETTERS", "reversal_pairs"]
+__all__ = ["LETTERS", "reversal_data", "reversal_pairs"]
 
 LETTERS = string.ascii_lowercase
 
@@ -40,3 +42,18 @@ def reversal_pairs(
         text = "".join(letters[rng.integers(0, len(LETTERS), size=length)])
         pairs.append((text, text[::-1]))
     return pairs
+
+
+def reversal_data(
+    n: int = 20_000,
+    min_length: int = 5,
+    max_length: int = 10,
+    test_fraction: float = 0.1,
+    seed: int | np.random.Generator | None = 0,
+) -> tuple[Seq2SeqBatch, Seq2SeqBatch, Vocab]:
+    """Train and held-out batches of :func:`reversal_pairs` in the addition task's layout
+    (``S``, ``E``, ``?`` then ``a..z``; sources right-padded with ``?`` to ``max_length``)."""
+    vocab = seq2seq_vocab(LETTERS)
+    pairs = reversal_pairs(n, min_length, max_length, seed=seed)
+    data = encode_pairs(pairs, vocab, max_length, max_length)
+    return (*split_held_out(data, test_fraction), vocab)

@@ -56,16 +56,19 @@ def encode_pairs(
     target_length: int,
     reverse: bool = False,
     end_on_source: bool = False,
+    end: str = END,
+    pad: str = PAD,
 ) -> Seq2SeqBatch:
     """Encode ``(source, target)`` strings as padded id arrays.
 
     Sources are right-padded with ``?`` to ``source_length`` (then ``E`` is appended when
     ``end_on_source``, as in the seed) and reversed whole when ``reverse``. Targets get ``E``
     and are right-padded to ``target_length + 1``; the mask marks the target and its ``E``.
+    ``end`` and ``pad`` name other end and padding tokens (for texts containing ``E``).
     """
     N = len(pairs)
-    src = np.full((N, source_length + int(end_on_source)), vocab[PAD], dtype=np.int64)
-    tgt = np.full((N, target_length + 1), vocab[PAD], dtype=np.int64)
+    src = np.full((N, source_length + int(end_on_source)), vocab[pad], dtype=np.int64)
+    tgt = np.full((N, target_length + 1), vocab[pad], dtype=np.int64)
     mask = np.zeros(tgt.shape, dtype=bool)
     for n, (source, target) in enumerate(pairs):
         if len(source) > source_length or len(target) > target_length:
@@ -75,9 +78,9 @@ def encode_pairs(
             )
         src[n, : len(source)] = vocab.encode(source)
         if end_on_source:
-            src[n, -1] = vocab[END]
+            src[n, -1] = vocab[end]
         tgt[n, : len(target)] = vocab.encode(target)
-        tgt[n, len(target)] = vocab[END]
+        tgt[n, len(target)] = vocab[end]
         mask[n, : len(target) + 1] = True
     if reverse:
         src = src[:, ::-1].copy()
@@ -130,16 +133,21 @@ def addition_data(
     seed: int | np.random.Generator | None = 0,
 ) -> tuple[Seq2SeqBatch, Seq2SeqBatch, Vocab]:
     """Train and held-out batches of :func:`addition_problems` (the last 10% held out)."""
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
     problems = addition_problems(n, seed=seed)
     vocab = seq2seq_vocab("0123456789+")
     data = encode_pairs(problems, vocab, ADDITION_SOURCE_LENGTH, ADDITION_TARGET_LENGTH,
                         reverse=reverse)
-    cut = n - int(round(n * test_fraction))
+    return (*split_held_out(data, test_fraction), vocab)
+
+
+def split_held_out(data: Seq2SeqBatch, test_fraction: float) -> tuple[Seq2SeqBatch, Seq2SeqBatch]:
+    """``(train, held out)``: the last ``test_fraction`` of the rows are held out."""
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    cut = len(data.inputs) - int(round(len(data.inputs) * test_fraction))
     train = Seq2SeqBatch(data.inputs[:cut], data.targets[:cut], data.mask[:cut])
     test = Seq2SeqBatch(data.inputs[cut:], data.targets[cut:], data.mask[cut:])
-    return train, test, vocab
+    return train, test
 
 
 def exact_match(model, data: Seq2SeqBatch, batch_size: int = 1000) -> float:
