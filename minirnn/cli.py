@@ -32,11 +32,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 
 from minirnn import __version__
+from minirnn._blas_threads import one_blas_thread_unless_set
 from minirnn.errors import MinirnnError
 
 #: modules under minirnn.commands, in the order their subcommands appear in --help
@@ -60,9 +62,29 @@ DEBUG_HINT = f"(run with {DEBUG_FLAG} for a traceback)"
 INTERRUPTED = 130
 
 
+#: reStructuredText roles and literals in docstrings: ``x``, :func:`x`, :class:`~a.b.x`
+RST_MARKUP = re.compile(r"(?::[a-z]+:`~?(?P<role>[^`]+)`)|(?:``(?P<literal>[^`]+)``)")
+
+
+def plain_text(text: str) -> str:
+    """``text`` without the reStructuredText markup of docstrings (for the terminal)."""
+    return RST_MARKUP.sub(lambda m: m.group("role") or m.group("literal"), text)
+
+
+class PlainHelpParser(argparse.ArgumentParser):
+    """An argument parser whose help shows docstring text without its markup.
+
+    Subcommand descriptions come from module docstrings written for Sphinx; the subparsers
+    of every command are of this class too (argparse gives them their parent's class).
+    """
+
+    def format_help(self) -> str:
+        return plain_text(super().format_help())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = PlainHelpParser(
         prog="minirnn",
         description="Recurrent neural networks in pure NumPy, every gradient checked.",
         epilog=f"{DEBUG_FLAG} may also be given after the command; {DEBUG_ENV}=1 does the same.",
@@ -138,6 +160,7 @@ def report_error(prog: str, error: BaseException, debug: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``minirnn`` console script; returns the exit status."""
+    one_blas_thread_unless_set()  # before the commands import NumPy: docs/performance.md
     argv, debug_flag = split_debug_flag(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)  # argparse's own errors: usage and SystemExit(2)

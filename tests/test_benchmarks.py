@@ -26,3 +26,15 @@ def test_char_rnn_benchmark_runs_and_the_exact_mode_matches_the_classic_loop(tmp
         assert name in out
     bounds = [line for line in out.splitlines() if "-> at most x" in line]
     assert len(bounds) == 2, out
+
+
+def test_blas_threads_benchmark_runs(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    out = tmp_path / "blas.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "blas_threads.py"), "--seconds", "0.3", "--repeats",
+         "1", "--loads", "as-is", "--hidden", "16", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "2 / 1" in done.stdout and out.exists()

@@ -8,6 +8,7 @@ is adding one entry.
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -129,15 +130,29 @@ def _common_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def kind_options_help() -> str:
+    """The options every KIND takes, listed in ``minirnn gradcheck --help`` itself."""
+    probe = argparse.ArgumentParser(prog="minirnn gradcheck KIND", add_help=False)
+    _common_arguments(probe)
+    options = probe.format_help().split("\n\n", 1)[1].split("\n", 1)[1]  # drop usage, title
+    head = textwrap.fill("options of every KIND, given after it (e.g. minirnn gradcheck lstm "
+                         "--layers 2 --bidirectional):")
+    tail = textwrap.fill("rnn also takes --nonlinearity, gru --reset-after/--no-reset-after; "
+                         "minirnn gradcheck KIND --help shows them.")
+    return f"{head}\n{options.rstrip()}\n\n{tail}"
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``gradcheck`` and one sub-command per entry of :data:`KINDS`."""
     parser = subparsers.add_parser(
         "gradcheck",
         help="check a layer's backward pass against finite differences",
-        description=(
+        description=textwrap.fill(
             "Build a small random layer, compare its hand-written gradients with centred "
             "differences and print the report. Exit status 1 when a gradient is wrong."
         ),
+        epilog=kind_options_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
     for name, kind in KINDS.items():

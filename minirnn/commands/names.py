@@ -47,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gen = actions.add_parser("generate", help="generate names from a checkpoint")
     gen.add_argument("checkpoint", type=Path, help="file written by `minirnn names train`")
     gen.add_argument("--prefix", default="", help='first letters, e.g. "R" or "Ar" (none)')
-    gen.add_argument("--count", type=int, default=5, help="names to generate (5)")
+    gen.add_argument("--count", type=int, default=5,
+                     help="names to generate (5; always 1 with --greedy)")
     gen.add_argument("--greedy", action="store_true",
                      help="always take the likeliest character (gives one name per prefix)")
     gen.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (1)")
@@ -105,7 +106,8 @@ def run_generate(args: argparse.Namespace) -> int:
             name_table(model, vocab, args.prefix, k=5, max_length=args.max_length,
                        greedy=args.greedy, temperature=args.temperature, top_k=args.top_k,
                        seed=args.seed + i)
-            for i in range(args.count)
+            # greedy decoding is deterministic: a second name would repeat the first
+            for i in range(1 if args.greedy else args.count)
         ]
     except (ValueError, OSError) as error:
         return _fail(str(error))
