@@ -50,6 +50,7 @@ COMMANDS: list[str] = [
     "names",
     "seq2seq",
     "classify",
+    "learn2carry",
     "exercise",
 ]
 

@@ -3,6 +3,7 @@
 from minirnn.data.batching import (
     Batch,
     LMBatches,
+    array_batches,
     pad_sequences,
     padded_batches,
     random_batches,
@@ -30,6 +31,7 @@ from minirnn.data.vocab import SPECIAL_TOKENS, Vocab
 __all__ = [
     "Batch",
     "LMBatches",
+    "array_batches",
     "pad_sequences",
     "padded_batches",
     "random_batches",

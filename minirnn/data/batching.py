@@ -36,6 +36,7 @@ __all__ = [
     "train_val_split",
     "pad_sequences",
     "padded_batches",
+    "array_batches",
 ]
 
 
@@ -383,3 +384,30 @@ def padded_batches(
         else:
             tgt, tgt_mask = pad_sequences([targets_all[i] for i in chunk], target_pad)
             yield Batch(inputs, tgt, tgt_mask, True, input_mask)
+
+
+def array_batches(
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    *,
+    batch_size: int = 32,
+    shuffle: bool = True,
+    rng: int | np.random.Generator | None = None,
+) -> Iterator[Batch]:
+    """One epoch of minibatches from arrays whose first axis indexes the examples.
+
+    For examples that all have the same length already (fixed-width sums, image rows): the
+    batches are slices of ``inputs`` and ``targets`` in a shuffled order, without padding or
+    mask. Pass ``lambda: array_batches(..., rng=data_rng)`` to :func:`minirnn.train.fit` for
+    a fresh order every epoch.
+    """
+    batch_size = check_positive_int(batch_size, "batch_size")
+    inputs, targets = np.asarray(inputs), np.asarray(targets)
+    if len(inputs) != len(targets):
+        raise ValueError(f"got {len(inputs)} inputs but {len(targets)} targets")
+    if len(inputs) == 0:
+        raise ValueError("no examples given")
+    order = make_rng(rng).permutation(len(inputs)) if shuffle else np.arange(len(inputs))
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        yield Batch(inputs[chunk], targets[chunk], None, True)

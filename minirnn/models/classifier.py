@@ -46,6 +46,32 @@ def _check_ids(ids: object, vocab_size: int, name: str = "inputs") -> np.ndarray
     return ids
 
 
+def _check_features(x: object, input_size: int, dtype: type) -> np.ndarray:
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"inputs must be float feature vectors (N, T, {input_size}), "
+                        f"got dtype {x.dtype}")
+    if x.ndim != 3 or x.shape[2] != input_size:
+        raise ValueError(f"inputs must have shape (N, T, {input_size}), got {x.shape}")
+    return x.astype(dtype, copy=False)
+
+
+def _check_feature_mode(
+    vocab_size: int | None, input_size: int | None, embedding_dim: int | None
+) -> int | None:
+    """``input_size`` (feature inputs) and ``vocab_size`` (token ids) exclude each other."""
+    if input_size is None:
+        if vocab_size is None:
+            raise ValueError("give vocab_size (token-id inputs) or input_size (feature inputs)")
+        return None
+    if vocab_size is not None or embedding_dim is not None:
+        raise ValueError(
+            "input_size means float feature inputs: leave vocab_size and embedding_dim None, "
+            f"got vocab_size={vocab_size!r}, embedding_dim={embedding_dim!r}"
+        )
+    return check_positive_int(input_size, "input_size")
+
+
 def _input_mask(batch) -> np.ndarray | None:
     """The valid input steps: ``batch.input_mask`` if set (as :func:`minirnn.data.padded_batches`
     does), else ``batch.mask`` (for next-token targets it marks the same steps)."""
@@ -67,9 +93,12 @@ class _RecurrentReader(Layer):
         embedding_dim: int | None,
         rng: np.random.Generator,
         dtype: type,
+        input_size: int | None = None,
     ) -> None:
         super().__init__()
-        self.vocab_size = check_positive_int(vocab_size, "vocab_size")
+        self.input_size = _check_feature_mode(vocab_size, input_size, embedding_dim)
+        self.vocab_size = None if vocab_size is None else check_positive_int(
+            vocab_size, "vocab_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.cell = check_cell(cell)
         self.bidirectional = bool(bidirectional)
@@ -81,6 +110,8 @@ class _RecurrentReader(Layer):
                 "embedding", Embedding(vocab_size, embedding_dim, seed=rng, dtype=dtype)
             )
             input_size = check_positive_int(embedding_dim, "embedding_dim")
+        elif self.input_size is not None:
+            input_size = self.input_size  # feature vectors, e.g. the pixels of an image row
         else:
             input_size = self.vocab_size  # one-hot rows
         self.rnn = self.add_sublayer(
@@ -95,6 +126,12 @@ class _RecurrentReader(Layer):
 
     def read(self, ids: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Return every top-layer state (N, T, dirs*H) and the lengths (N,)."""
+        if self.input_size is not None:
+            x = _check_features(ids, self.input_size, self.dtype)
+            lengths = lengths_from_mask(mask, x.shape[:2])
+            hs, rnn_cache = padded_forward(self.rnn, x, lengths)
+            self._reader_cache = (rnn_cache,)
+            return hs, lengths
         ids = _check_ids(ids, self.vocab_size)
         lengths = lengths_from_mask(mask, ids.shape)
         if self.embedding is not None:
@@ -134,8 +171,8 @@ class SequenceClassifier(_RecurrentReader):
 
     Parameters
     ----------
-    vocab_size : int
-        Number of token ids ``V``.
+    vocab_size : int or None
+        Number of token ids ``V``; ``None`` with ``input_size`` for float feature inputs.
     num_classes : int
         Number of classes ``C``.
     hidden_size : int
@@ -156,6 +193,9 @@ class SequenceClassifier(_RecurrentReader):
         Source of the initial weights and dropout masks.
     dtype : numpy dtype
         Parameter dtype.
+    input_size : int, optional
+        Read float feature vectors (N, T, ``input_size``) instead of token ids, e.g. the 8
+        pixels of each row of an 8x8 digit image (see :mod:`minirnn.tasks.image_rows`).
 
     Notes
     -----
@@ -186,10 +226,11 @@ class SequenceClassifier(_RecurrentReader):
         pooling: str = "last",
         seed: int | np.random.Generator | None = None,
         dtype: type = np.float64,
+        input_size: int | None = None,
     ) -> None:
         rng = make_rng(seed)
         super().__init__(vocab_size, hidden_size, cell, num_layers, bidirectional, dropout,
-                         embedding_dim, rng, dtype)
+                         embedding_dim, rng, dtype, input_size)
         check_choice(pooling, ("last", "mean"), "pooling")
         self.pooling = pooling
         self.num_classes = check_positive_int(num_classes, "num_classes")
