@@ -21,6 +21,8 @@ __all__ = [
     "plot_perplexity",
     "plot_grad_norm",
     "plot_gradient_through_time",
+    "plot_confusion",
+    "plot_images",
 ]
 
 
@@ -188,3 +190,42 @@ def plot_gradient_through_time(
         ax.set_yscale("log")
     ax.legend()
     return ax
+
+
+def plot_confusion(matrix: np.ndarray, labels: Any = None, ax: Any = None) -> Any:
+    """Heat map of a confusion matrix (rows true, columns predicted), counts written in."""
+    ax = _axes(ax)
+    matrix = np.asarray(matrix)
+    labels = [str(i) for i in range(len(matrix))] if labels is None else list(labels)
+    ax.imshow(matrix, cmap="Blues")
+    ticks = np.arange(len(matrix))
+    ax.set_xticks(ticks, labels)
+    ax.set_yticks(ticks, labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    # dark cells get white digits so the counts stay readable
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=8,
+                    color="white" if count > threshold else "black")
+    return ax
+
+
+def plot_images(images: np.ndarray, titles: Any = None, columns: int = 8) -> Any:
+    """Small grey images (N, H, W) in a grid, one title each; returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images)
+    if images.ndim != 3 or len(images) == 0:
+        raise ValueError(f"images must have shape (N, H, W) with N >= 1, got {images.shape}")
+    columns = min(columns, len(images))
+    rows = -(-len(images) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.5 * rows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < len(images):
+            ax.imshow(images[k], cmap="gray_r")
+            if titles is not None:
+                ax.set_title(str(titles[k]), fontsize=8)
+    return fig

@@ -102,12 +102,13 @@ def test_cli_reports_each_width_and_marks_longer_ones(capsys):
     assert "gru       3 " in out and "gru       4*" in out and "gru       6*" in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--width", "0"], "--width must be a positive integer"),
-    (["--test-widths", "20"], "widths must be 1..17"),
-    (["--lr", "0"], "--lr must be positive"),
-])
-def test_cli_refuses_bad_arguments_before_training(argv, message):
-    args = build_parser().parse_args(["learn2carry", *argv])
-    with pytest.raises(UsageError, match=message):
+def test_cli_refuses_bad_arguments_before_training(capsys):
+    args = build_parser().parse_args(["learn2carry", "--test-widths", "8", "20"])
+    with pytest.raises(UsageError, match=r"widths must be 1..17 .*got \[20\]"):
         args.func(args)
+    assert capsys.readouterr().out == ""  # nothing trained, nothing printed
+    with pytest.raises(SystemExit) as stop:
+        main(["learn2carry", "--width", "0"])
+    assert stop.value.code == 2
+    assert main(["learn2carry", "--width", "18"]) == 2
+    assert "widths must be 1..17" in capsys.readouterr().err

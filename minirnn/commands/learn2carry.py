@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from minirnn.commands.arguments import positive_float, positive_int
 from minirnn.errors import UsageError
 
 CELLS = ("rnn", "lstm", "gru")
@@ -25,76 +26,59 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS),
                         help="cells to train, one network each (all)")
-    parser.add_argument("--width", type=int, default=8,
+    parser.add_argument("--width", type=positive_int, default=8,
                         help="digits of the training numbers (8)")
     parser.add_argument("--variable", action="store_true",
                         help="train on widths 1..--width instead of exactly --width")
-    parser.add_argument("--test-widths", type=int, nargs="+",
+    parser.add_argument("--test-widths", type=positive_int, nargs="+",
                         help="widths to test, exactly that many digits each (default: "
                         "--width, 1.5x and 2x of it, and half of it with --variable)")
-    parser.add_argument("--train-size", type=int, default=4000, help="training sums (4000)")
-    parser.add_argument("--test-size", type=int, default=1000,
+    parser.add_argument("--train-size", type=positive_int, default=4000,
+                        help="training sums (4000)")
+    parser.add_argument("--test-size", type=positive_int, default=1000,
                         help="held-out sums per tested width (1000)")
-    parser.add_argument("--epochs", type=int, default=6, help="passes over the sums (6)")
-    parser.add_argument("--hidden", type=int, default=32, help="hidden units (32)")
-    parser.add_argument("--embed", type=int, default=8, help="digit embedding size (8)")
-    parser.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate (0.01)")
+    parser.add_argument("--epochs", type=positive_int, default=6,
+                        help="passes over the sums (6)")
+    parser.add_argument("--hidden", type=positive_int, default=32, help="hidden units (32)")
+    parser.add_argument("--embed", type=positive_int, default=8,
+                        help="digit embedding size (8)")
+    parser.add_argument("--lr", type=positive_float, default=1e-2,
+                        help="Adam learning rate (0.01)")
     parser.add_argument("--seed", type=int, default=0, help="seed of data and weights (0)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     parser.set_defaults(func=run)
 
 
-def _check(args: argparse.Namespace) -> list[int]:
-    for name in ("width", "train_size", "test_size", "epochs", "hidden", "embed"):
-        if getattr(args, name) < 1:
-            flag = "--" + name.replace("_", "-")
-            raise UsageError(f"{flag} must be a positive integer, got {getattr(args, name)}")
+def _test_widths(args: argparse.Namespace) -> list[int]:
     default = {args.width, (3 * args.width) // 2, 2 * args.width}
     if args.variable:
         default.add(max(1, args.width // 2))
-    widths = args.test_widths or sorted(default)
-    too_wide = [w for w in widths + [args.width] if not 1 <= w <= 17]
+    widths = sorted(set(args.test_widths or default))
+    too_wide = [w for w in [args.width, *widths] if w > 17]
     if too_wide:
         raise UsageError(f"widths must be 1..17 (sums must fit in 64 bits), got {too_wide}")
-    if not args.lr > 0:
-        raise UsageError(f"--lr must be positive, got {args.lr}")
     return widths
 
 
-def train_one(cell: str, train, args: argparse.Namespace, rng: np.random.Generator):
-    """A Learn2Carry network for ``cell`` trained with Adam through ``fit``."""
-    from minirnn.data import array_batches
-    from minirnn.models.learn2carry import Learn2Carry
-    from minirnn.optim import Adam
-    from minirnn.train import fit
-
-    model = Learn2Carry(args.hidden, args.embed, cell=cell, seed=rng, dtype=np.float32)
-    fit(model, Adam(model, lr=args.lr),
-        lambda: array_batches(train.inputs, train.targets, batch_size=32, rng=rng),
-        epochs=args.epochs, rng={"data": rng}, verbose=not args.quiet)
-    return model
-
-
 def run(args: argparse.Namespace) -> int:
-    from minirnn.tasks.carry import accuracy_by_width, addition_set
+    from minirnn.experiments.learn2carry import score_widths, train_learn2carry
+    from minirnn.tasks.carry import addition_set
 
-    widths = _check(args)
+    widths = _test_widths(args)
     rng = np.random.default_rng(args.seed)
     train = addition_set(args.train_size, args.width, min_width=1 if args.variable else None,
                          seed=rng)
     kind = f"widths 1..{args.width}" if args.variable else f"{args.width}-digit numbers"
     print(f"{args.train_size} training sums of {kind}; {args.epochs} epochs; "
           f"hidden {args.hidden}, embedding {args.embed}")
-    # one held-out set of exactly w digits per tested width, the same for every cell
-    tests = [addition_set(args.test_size, w, seed=args.seed + 1000 + w) for w in widths]
     rows = []
     for cell in args.cells:
         start = time.perf_counter()
-        model = train_one(cell, train, args, rng)
+        model = train_learn2carry(train, cell, args.hidden, args.embed, args.epochs, args.lr,
+                                  seed=rng, verbose=not args.quiet)
         print(f"{cell}: trained in {time.perf_counter() - start:.1f} s")
-        for test in tests:
-            by_width = accuracy_by_width(model.predict(test.inputs), test)
-            rows.extend((cell, width, *scores) for width, scores in by_width.items())
+        scores = score_widths(model, widths, args.test_size, args.seed)
+        rows.extend((cell, width, *score) for width, score in scores.items())
     _print_table(rows, args.width)
     return 0
 
