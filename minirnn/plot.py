@@ -23,6 +23,8 @@ __all__ = [
     "plot_gradient_through_time",
     "plot_confusion",
     "plot_images",
+    "plot_attention",
+    "plot_attention_over_training",
 ]
 
 
@@ -229,3 +231,90 @@ def plot_images(images: np.ndarray, titles: Any = None, columns: int = 8) -> Any
             if titles is not None:
                 ax.set_title(str(titles[k]), fontsize=8)
     return fig
+
+
+def plot_attention(
+    weights: Any,
+    source_tokens: Any = None,
+    output_tokens: Any = None,
+    ax: Any = None,
+    colorbar: bool = False,
+) -> Any:
+    """Attention weights as a heat map: output tokens down, source tokens across.
+
+    Parameters
+    ----------
+    weights : array (T_out, S)
+        Row ``t`` is the attention of output step ``t`` over the source positions (from
+        ``Seq2Seq.generate(..., return_attention=True)`` or ``model.last_attention[n]``).
+    source_tokens, output_tokens : sequence of str, optional
+        Tick labels (``S`` and ``T_out`` of them); positions are numbered otherwise.
+    ax : matplotlib Axes, optional
+    colorbar : bool
+        Add a colour bar for the weights.
+
+    Returns
+    -------
+    matplotlib Axes
+        With one image whose data are ``weights``, values from 0 to 1.
+    """
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 2:
+        raise ValueError(f"weights must have shape (T_out, S), got {weights.shape}")
+    for name, tokens, size in (("source_tokens", source_tokens, weights.shape[1]),
+                               ("output_tokens", output_tokens, weights.shape[0])):
+        if tokens is not None and len(tokens) != size:
+            raise ValueError(f"{name} must have {size} entries to match weights "
+                             f"{weights.shape}, got {len(tokens)}")
+    ax = _axes(ax)
+    image = ax.imshow(weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto",
+                      interpolation="nearest")
+    if source_tokens is not None:
+        ax.set_xticks(range(weights.shape[1]), [repr(t)[1:-1] for t in source_tokens])
+    if output_tokens is not None:
+        ax.set_yticks(range(weights.shape[0]), [repr(t)[1:-1] for t in output_tokens])
+    ax.set_xlabel("source")
+    ax.set_ylabel("output")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label="attention weight")
+    return ax
+
+
+def plot_attention_over_training(
+    snapshots: Mapping[str, Any],
+    source_tokens: Any = None,
+    output_tokens: Any = None,
+    axes: Any = None,
+) -> Any:
+    """One heat map per training moment, side by side: how the attention forms.
+
+    Parameters
+    ----------
+    snapshots : dict of label to array (T_out, S)
+        For example ``{"epoch 0": w0, "epoch 1": w1, ...}`` for one fixed example, each from
+        a teacher-forced pass (so every map has the same shape).
+    source_tokens, output_tokens : sequence of str, optional
+        Tick labels, as in :func:`plot_attention`.
+    axes : sequence of matplotlib Axes, optional
+        One per snapshot; a new figure with one row of panels by default.
+
+    Returns
+    -------
+    list of matplotlib Axes
+        Titled with the snapshot labels.
+    """
+    if not snapshots:
+        raise ValueError("snapshots must hold at least one map")
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(1, len(snapshots), figsize=(3 * len(snapshots), 3),
+                               squeeze=False)
+        axes = list(axes[0])
+    axes = list(axes)
+    if len(axes) != len(snapshots):
+        raise ValueError(f"axes must have {len(snapshots)} entries, got {len(axes)}")
+    for ax, (label, weights) in zip(axes, snapshots.items(), strict=True):
+        plot_attention(weights, source_tokens, output_tokens, ax=ax)
+        ax.set_title(str(label))
+    return axes
