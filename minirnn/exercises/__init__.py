@@ -7,9 +7,10 @@
 See ``docs/exercises.md`` and ``minirnn exercise --help``.
 """
 
-from minirnn.exercises.checker import CaseResult, ExerciseReport, check
+from minirnn.exercises.checker import ExerciseReport, check, grade_file
 from minirnn.exercises.exercise import Case, Exercise
 from minirnn.exercises.guard import StudentError
+from minirnn.exercises.judge import CaseResult
 from minirnn.exercises.registry import EXERCISES, get_exercise
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "ExerciseReport",
     "StudentError",
     "check",
+    "grade_file",
     "get_exercise",
 ]

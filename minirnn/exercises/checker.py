@@ -1,64 +1,103 @@
-"""Check a student's backward pass against finite differences of the reference forward."""
+"""Check a student's function on every case of an exercise: in this process, or sandboxed.
+
+:func:`check` calls the function directly: for students checking their own work (in a
+notebook, or ``python my_file.py``). :func:`grade_file` is for grading other people's code:
+the file runs in a separate process under :mod:`minirnn.exercises.sandbox`, and never in
+this one.
+"""
 
 from __future__ import annotations
 
+import ast
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
-
-from minirnn.exercises.exercise import Case, Exercise
-from minirnn.exercises.guard import StudentError, run_student
+from minirnn.exercises.exercise import Exercise
+from minirnn.exercises.guard import StudentError
+from minirnn.exercises.judge import CaseResult, judge_case
+from minirnn.exercises.plan import plan_case
 from minirnn.exercises.registry import EXERCISES, get_exercise
-from minirnn.gradcheck import GATED_PARAMS, GradcheckReport, check_function
+from minirnn.exercises.sandbox import Limits, run_child
+from minirnn.exercises.sandbox.calls import CallFailedError, call_student
+from minirnn.exercises.sandbox.wire import materialise
 
 
 @dataclass(frozen=True)
-class CaseResult:
-    """One case: its gradient-check report, or the error that stopped the student's code.
+class TestEntry:
+    """One graded test as the JSON and Gradescope outputs list it."""
 
-    ``expected`` is how many rows the report has when the function runs (one per returned
-    gradient, or one per gate for fused matrices); a case that errors scores 0 of them.
-    """
+    name: str
+    score: float
+    max_score: float
+    verdict: str
+    message: str
+    diagnoses: tuple[tuple[str, str], ...] = ()
 
-    label: str
-    report: GradcheckReport | None
-    error: str | None
-    expected: int
 
-    @property
-    def correct(self) -> int:
-        """Rows that are not wrong."""
-        if self.report is None:
-            return 0
-        return sum(row.verdict != "wrong" for row in self.report)
+def _case_entry(number: int, case: CaseResult, violation: str | None) -> TestEntry:
+    name = f"case {number}: {case.label}"
+    if violation:
+        return TestEntry(name, 0, case.expected, "error", f"blocked: the submission {violation}")
+    if case.error is not None:
+        return TestEntry(name, 0, case.expected, "error", case.error, case.diagnoses)
+    if case.ok:
+        return TestEntry(name, case.correct, case.expected, "pass", "right")
+    wrong = [row.name for row in case.report if row.verdict == "wrong"]
+    message = f"wrong: {', '.join(wrong)}" + (f" ({case.note})" if case.note else "")
+    return TestEntry(name, case.correct, case.expected, "fail", message, case.diagnoses)
 
 
 class ExerciseReport:
-    """The result of checking one exercise: a report per case, a score and a verdict.
+    """The result of checking one exercise: a report per case, a score, a verdict, diagnoses.
 
-    ``ok`` is true when every case ran and no gradient is wrong. Print it for the tables and
+    ``ok`` is true when every case ran and no array is wrong. ``violation`` says why a
+    submission scored 0 for reaching for the reference answer. Print it for the tables and
     the verdict, or leave it as the last expression of a Jupyter cell.
     """
 
-    def __init__(self, exercise: Exercise, cases: list[CaseResult]) -> None:
+    def __init__(self, exercise: Exercise, cases: list[CaseResult],
+                 violation: str | None = None, submission: str | None = None,
+                 seconds: float | None = None) -> None:
         self.exercise = exercise
         self.cases = cases
+        self.violation = violation
+        self.submission = submission
+        self.seconds = seconds
+
+    @property
+    def name(self) -> str:
+        """The exercise's name."""
+        return self.exercise.name
+
+    @property
+    def points(self) -> int:
+        """The score in points (one per right array): :attr:`correct`."""
+        return self.correct
+
+    @property
+    def max_points(self) -> int:
+        """The most points there are: :attr:`total`."""
+        return self.total
+
+    def tests(self) -> list[TestEntry]:
+        """One entry per case, for the JSON and Gradescope outputs."""
+        return [_case_entry(n, case, self.violation) for n, case in enumerate(self.cases, 1)]
 
     @property
     def ok(self) -> bool:
-        """True when every case ran and no gradient is wrong."""
-        return all(c.error is None and c.report is not None and c.report.ok for c in self.cases)
+        """True when every case ran, no array is wrong and the guard saw nothing."""
+        return self.violation is None and all(case.ok for case in self.cases)
 
     @property
     def correct(self) -> int:
-        """Gradient arrays (gate blocks for fused matrices) that are right, over all cases."""
-        return sum(c.correct for c in self.cases)
+        """Arrays (gate blocks for fused matrices) that are right, over all cases."""
+        return 0 if self.violation else sum(c.correct for c in self.cases)
 
     @property
     def total(self) -> int:
-        """Gradient arrays checked (or that should have been) over all cases."""
+        """Arrays checked (or that should have been) over all cases."""
         return sum(c.expected for c in self.cases)
 
     @property
@@ -81,16 +120,33 @@ class ExerciseReport:
         """The messages of the cases whose code could not be checked."""
         return [f"{c.label}: {c.error}" for c in self.cases if c.error is not None]
 
+    @property
+    def diagnoses(self) -> list[tuple[str, str]]:
+        """The recognised mistakes over all cases, ``(id, message)``, once each."""
+        found: list[tuple[str, str]] = []
+        for case in self.cases:
+            for item in case.diagnoses:
+                if item[0] not in [known for known, _ in found]:
+                    found.append(item)
+        return found
+
     def verdict(self) -> str:
         """One line: PASS, or FAIL and what is wrong."""
+        name = self.exercise.name
+        if self.violation:
+            return f"FAIL (score 0): the submission {self.violation}."
         if self.ok:
-            return (f"PASS: every gradient of {self.exercise.name} matches finite differences "
-                    f"in all {len(self.cases)} cases.")
+            what = {"gradient": "gradient of {} matches finite differences",
+                    "output": "output of {} matches the reference"}.get(
+                self.exercise.kind, "check of {} passes")
+            return f"PASS: every {what.format(name)} in all {len(self.cases)} cases."
         if self.errors and not self.wrong:
-            return f"FAIL: {self.exercise.name} could not be checked (see the errors above)."
-        message = f"FAIL: wrong gradient{'s' if len(self.wrong) > 1 else ''}: "
-        message += ", ".join(self.wrong)
-        gates = sorted({n[n.index("[") + 1 : -1] for n in self.wrong if "[" in n},
+            first = next(c.error for c in self.cases if c.error is not None)
+            return f"FAIL: {name} could not be checked: {first.rstrip('.')}."
+        plural = "s" if len(self.wrong) > 1 else ""
+        message = f"FAIL: wrong {self._noun}{plural}: {', '.join(self.wrong)}"
+        gates = sorted({n[n.index("[") + 1: -1] for n in self.wrong if "[" in n
+                        and n[n.index("[") + 1: -1] in (self.exercise.gates or ())},
                        key=lambda g: (self.exercise.gates or ()).index(g))
         if gates:
             message += f" (gate{'s' if len(gates) > 1 else ''} {', '.join(gates)} of the fused " \
@@ -99,24 +155,33 @@ class ExerciseReport:
             message += "; some cases raised errors (see above)"
         return message + "."
 
+    @property
+    def _noun(self) -> str:
+        return {"gradient": "gradient", "output": "output"}.get(self.exercise.kind, "check")
+
     def score_line(self) -> str:
         """``score: 13/15 gradient arrays correct (87%)``."""
-        return (f"score: {self.correct}/{self.total} gradient arrays correct "
-                f"({100 * self.score:.0f}%)")
+        things = {"gradient": "gradient arrays", "output": "output arrays"}.get(
+            self.exercise.kind, "checks")
+        return f"score: {self.correct}/{self.total} {things} correct ({100 * self.score:.0f}%)"
+
+    def hints(self) -> list[str]:
+        """The diagnoses as sentences for the student."""
+        return [f"hint: {message}" for _, message in self.diagnoses]
 
     def __str__(self) -> str:
         parts = [f"exercise {self.exercise.name}"]
         previous = None
         for number, case in enumerate(self.cases, 1):
             if case.report is not None:
-                parts.append(str(case.report))
+                parts.append(str(case.report) + (f"\n{case.note}" if case.note else ""))
                 previous = None
                 continue
             # The same message case after case (NotImplementedError, say) is said once.
             error = case.error if case.error != previous else "the same error as above"
             parts.append(f"case {number}: {case.label}\nERROR: {error}")
             previous = case.error
-        parts.append(f"{self.score_line()}\n{self.verdict()}")
+        parts.append("\n".join([self.score_line(), self.verdict(), *self.hints()]))
         return "\n\n".join(parts)
 
     def __repr__(self) -> str:
@@ -132,49 +197,32 @@ class ExerciseReport:
                              f"<b style='color:#cf222e'>ERROR:</b> {html.escape(case.error or '')}"
                              "</p>")
         colour = "#1a7f37" if self.ok else "#cf222e"
+        hints = "".join(f"<br>{html.escape(hint)}" for hint in self.hints())
         parts.append(f"<p>{html.escape(self.score_line())}<br><b style='color:{colour}'>"
-                     f"{html.escape(self.verdict())}</b></p>")
+                     f"{html.escape(self.verdict())}</b>{hints}</p>")
         return "<div>" + "".join(parts) + "</div>"
 
 
-def _expected_rows(exercise: Exercise) -> int:
-    """Rows a case's report has: one per gradient, one per gate for a fused matrix."""
-    per_gate = len(exercise.gates) if exercise.gates else 1
-    return sum(per_gate if exercise.input_of(g) in GATED_PARAMS else 1 for g in exercise.returns)
-
-
-def check_case(student: Callable, exercise: Exercise, case: Case, number: int = 1) -> CaseResult:
-    """Check ``student`` on one case of ``exercise`` (float64 throughout)."""
-    inputs = case.inputs(np.random.default_rng(case.seed))
-
-    def backward(*douts_and_cache):
-        *douts, cache = douts_and_cache
-        return run_student(student, exercise, douts, cache, inputs)
-
-    title = f"case {number}: {case.label}"
-    try:
-        report = check_function(exercise.forward, backward, inputs, seed=case.seed,
-                                gates=exercise.gates, title=title)
-    except StudentError as error:
-        return CaseResult(case.label, None, str(error), _expected_rows(exercise))
-    return CaseResult(case.label, report, None, _expected_rows(exercise))
-
-
 def check(student: Callable, name: str | None = None) -> ExerciseReport:
-    """Check a student's backward pass on every case of an exercise.
+    """Check a function you wrote, in this process, on every case of an exercise.
 
     Parameters
     ----------
     student : callable
-        The function the student wrote, with the exercise's signature.
+        The function, with the exercise's signature.
     name : str, optional
         The exercise (see ``minirnn exercise list``); by default the function's own name.
 
     Returns
     -------
     ExerciseReport
-        Print it (or show it in Jupyter) for the per-case gradient-check tables, the score
-        and the verdict; ``report.ok`` says whether it passed.
+        Print it (or show it in Jupyter) for the per-case tables, the score, the verdict and
+        hints about recognised mistakes; ``report.ok`` says whether it passed.
+
+    Notes
+    -----
+    This runs ``student`` in your own Python process, which is right for checking your own
+    work. To grade someone else's file, use :func:`grade_file` (the sandbox).
 
     Examples
     --------
@@ -193,5 +241,76 @@ def check(student: Callable, name: str | None = None) -> ExerciseReport:
                 f"{', '.join(EXERCISES)}"
             )
     exercise = get_exercise(name)
-    results = [check_case(student, exercise, case, n) for n, case in enumerate(exercise.cases, 1)]
+    results = []
+    for number, case in enumerate(exercise.cases, 1):
+        plan = plan_case(exercise, case)
+        try:
+            outcome = call_student(student, exercise.name, materialise(plan.args),
+                                   materialise(plan.kwargs))
+        except CallFailedError as error:
+            outcome = StudentError(str(error))
+        results.append(judge_case(exercise, case, number, plan, outcome))
     return ExerciseReport(exercise, results)
+
+
+def defined_exercises(path: Path) -> list[str]:
+    """The exercise functions a ``.py`` file defines, read from its syntax tree (not run)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError as error:
+        raise StudentError(f"{path} has a syntax error at line {error.lineno}: {error.msg}"
+                           ) from None
+    defined = {node.name for node in tree.body
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return [name for name in EXERCISES if name in defined]
+
+
+def guess_exercise(path: Path) -> str:
+    """The one exercise whose function the file defines, or a StudentError."""
+    found = defined_exercises(path)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise StudentError(f"{path} defines none of the exercise functions "
+                           f"({', '.join(EXERCISES)})")
+    raise StudentError(f"{path} defines several exercise functions ({', '.join(found)}); "
+                       "name the one to check: minirnn exercise check FILE NAME")
+
+
+def grade_file(path: str | Path, name: str | None = None,
+               limits: Limits | None = None) -> ExerciseReport:
+    """Grade a student's ``.py`` file in the sandbox (never in this process).
+
+    The file is run in a child process under ``limits`` (default: :class:`Limits`) with the
+    import guard up; the grader builds every input and computes the reference answers here.
+    A submission that imports or reads the reference scores 0 and ``report.violation``
+    says what it did; one stopped at a limit gets that reason on every case.
+
+    Raises
+    ------
+    StudentError
+        If the file is missing, is not Python, or does not say which exercise it is.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StudentError(f"no such file: {path}")
+    if path.suffix != ".py":
+        raise StudentError(f"expected a Python file ending in .py, got {path}")
+    exercise = get_exercise(name or guess_exercise(path))
+    plans = [plan_case(exercise, case) for case in exercise.cases]
+    job = {"mode": "function", "submission": str(path.resolve()), "function": exercise.name,
+           "calls": len(plans)}
+    values = {f"call{n}": (plan.args, plan.kwargs) for n, plan in enumerate(plans)}
+    run = run_child(job, values, limits or Limits())
+    outcomes = run.document.get("outcomes", [])
+    failure = run.failure or run.document.get("error")
+    results = []
+    for number, (case, plan) in enumerate(zip(exercise.cases, plans, strict=True), 1):
+        if number <= len(outcomes) and not run.failure:
+            error = outcomes[number - 1]["error"]
+            outcome = StudentError(error) if error else run.values.get(f"out{number - 1}")
+        else:
+            outcome = StudentError(failure or "the submission returned nothing")
+        results.append(judge_case(exercise, case, number, plan, outcome))
+    violation = "; ".join(run.violations) if run.violations else None
+    return ExerciseReport(exercise, results, violation, str(path), run.seconds)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn.exercises.exercise import Case, Exercise
+from minirnn.exercises.exercise import Case, Exercise, Mistake
+from minirnn.exercises.solutions import steps
 from minirnn.functional.gru import gru_step_backward, gru_step_forward
 from minirnn.functional.lstm import lstm_step_backward, lstm_step_forward
 
@@ -90,6 +91,10 @@ with ``x`` (N, D), ``h_prev``, ``c_prev``, ``h``, ``c`` (N, H), ``Wx`` (D, 4H),
         Case("N=2, D=3, H=2, h_prev and c_prev all zeros", _lstm_inputs(2, 3, 2, True), seed=2),
     ),
     gates=("i", "f", "g", "o"),
+    difficulty="3 (involved): four gates and two paths into the cell state.",
+    mistakes=(Mistake("cell_path_missing", "the cell state's gradient misses its path through "
+                      "the hidden state: besides dc, c gets dh * o * (1 - tanh(c)^2).",
+                      steps.lstm_step_without_cell_path),),
 )
 
 GRU_STEP_BACKWARD = Exercise(
@@ -140,4 +145,8 @@ with ``x`` (N, D), ``h_prev``, ``h`` (N, H), ``Wx`` (D, 3H), ``Wh`` (H, 3H), ``b
         Case("N=2, D=3, H=2, h_prev all zeros", _gru_inputs(2, 3, 2, True), seed=2),
     ),
     gates=("r", "z", "n"),
+    difficulty="3 (involved): h_prev reaches h along four paths; the reset gate acts late.",
+    mistakes=(Mistake("reset_gate_wrong_product", "the reset gate's gradient used h_prev, but "
+                      "in this form r multiplies hn = h_prev @ Wh_n + b_hn: da_r = da_n * hn * "
+                      "r * (1 - r).", steps.gru_step_reset_gate_with_h_prev),),
 )

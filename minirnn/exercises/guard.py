@@ -1,104 +1,127 @@
-"""Run a student's backward pass and turn whatever goes wrong into one clear sentence.
+"""Turn whatever a student's function returned into named arrays, or one clear sentence.
 
-A student's function can raise, return too few arrays, return them transposed, in float32
-or full of NaN. The checker must say which of these happened and what was expected, and must
-not let the student's code change the arrays the finite differences are taken around.
+A student's function can return too few arrays, return them transposed, in float32, as a
+Python list or full of NaN. :func:`returned_arrays` says which of these happened and what was
+expected, measured against the reference answer's own structure.
 """
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from minirnn.exercises.exercise import Exercise
+from minirnn.errors import MinirnnError
+from minirnn.exercises.sandbox.wire import Unsupported
 
 
-class StudentError(Exception):
-    """The student's function could not be checked; the message says why."""
+class StudentError(MinirnnError):
+    """The student's function could not be checked; the message says why.
+
+    ``mistake`` names a recognised common mistake (see :mod:`minirnn.exercises.diagnoses`)
+    when the message is one, such as a transposed or an unsummed gradient.
+    """
+
+    def __init__(self, message: str, mistake: str | None = None) -> None:
+        super().__init__(message)
+        self.mistake = mistake
 
 
-def _private(value: object) -> object:
-    """A copy of arrays (also inside a tuple), so in-place edits stay with the student."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, tuple):
-        return tuple(_private(item) for item in value)
+def _type_name(value: object) -> str:
+    return value.type_name if isinstance(value, Unsupported) else type(value).__name__
+
+
+def _shape_hint(label: str, inputs: Mapping[str, object]) -> str:
+    """``" (the shape of Wx)"`` for a gradient ``dWx`` of an input, else ``""``."""
+    if label.startswith("d") and label[1:] in inputs:
+        return f" (the shape of {label[1:]})"
+    return ""
+
+
+def _checked(name: str, label: str, value: object, expected: np.ndarray,
+             inputs: Mapping[str, object]) -> np.ndarray:
+    """``value`` as an array if it is finite and has ``expected``'s shape and kind."""
+    what = f"{name} returned {label}"
+    shape, of = expected.shape, _shape_hint(label, inputs)
+    scalar = shape == () and isinstance(value, (float, int, np.floating, np.integer)) \
+        and not isinstance(value, bool)
+    if scalar:
+        value = np.asarray(value, dtype=expected.dtype)
+    if not isinstance(value, np.ndarray):
+        kind = "a float64 ndarray" if expected.dtype.kind == "f" else "an integer ndarray"
+        raise StudentError(f"{what} as {_type_name(value)}, expected {kind} of shape {shape}{of}")
+    if value.shape != shape:
+        _wrong_shape(what, value.shape, shape, of)
+    if expected.dtype.kind == "f" and value.dtype != np.float64:
+        raise StudentError(f"{what} with dtype {value.dtype}, expected float64")
+    if expected.dtype.kind in "iu" and value.dtype.kind not in "iu":
+        raise StudentError(f"{what} with dtype {value.dtype}, expected integers")
+    if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+        bad = "NaN" if np.isnan(value).any() else "inf"
+        raise StudentError(f"{what} containing {bad}; every entry must be a finite number")
     return value
 
 
-def _where(error: BaseException, student: Callable) -> str:
-    """``" (at file line N: code)"`` for the student's deepest frame, if any."""
-    filename = getattr(getattr(student, "__code__", None), "co_filename", None)
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == filename]
-    if not frames:
-        return ""
-    frame = frames[-1]
-    code = f": {frame.line.strip()}" if frame.line else ""
-    return f" (at {frame.filename} line {frame.lineno}{code})"
+def _wrong_shape(what: str, got: tuple, shape: tuple, of: str) -> None:
+    """Raise the StudentError for a shape mismatch, naming a transpose or a missing sum."""
+    if got == shape[::-1] and len(shape) > 1:
+        raise StudentError(f"{what} with shape {got}, expected {shape}{of} - transposed?",
+                           mistake="wrong_transpose")
+    if len(got) > len(shape) and got[len(got) - len(shape):] == shape and len(shape) == 1:
+        raise StudentError(
+            f"{what} with shape {got}, expected {shape}{of}: one value per example - a bias "
+            "is shared by the whole batch, so sum its gradient over the batch (and time) axes",
+            mistake="bias_not_summed")
+    raise StudentError(f"{what} with shape {got}, expected {shape}{of}")
 
 
-def run_student(
-    student: Callable,
-    exercise: Exercise,
-    douts: Sequence[np.ndarray],
-    cache: object,
-    inputs: Mapping[str, object],
-) -> dict[str, np.ndarray]:
-    """Call ``student`` on private copies and return its gradients by input name.
+def _match(name: str, label: str, value: object, expected: object,
+           inputs: Mapping[str, object], found: dict[str, np.ndarray]) -> None:
+    """Walk ``value`` alongside the reference ``expected``, collecting leaves by label."""
+    if isinstance(expected, Mapping):
+        if not isinstance(value, Mapping) or set(value) != set(expected):
+            keys = ", ".join(map(str, expected))
+            raise StudentError(f"{name} returned {label} as {_describe(value)}, expected a "
+                               f"dict with the keys {keys}")
+        for key in expected:
+            _match(name, f"{label}[{key!r}]", value[key], expected[key], inputs, found)
+        return
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(value, (tuple, list)) or len(value) != len(expected):
+            raise StudentError(f"{name} returned {label} as {_describe(value)}, expected "
+                               f"{len(expected)} values")
+        for number, (item, want) in enumerate(zip(value, expected, strict=True)):
+            _match(name, f"{label}[{number}]", item, want, inputs, found)
+        return
+    found[label] = _checked(name, label, value, np.asarray(expected), inputs)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, Mapping):
+        return f"a dict with the keys {', '.join(map(str, value))}"
+    if isinstance(value, (tuple, list)):
+        return f"{len(value)} values"
+    return _type_name(value)
+
+
+def returned_arrays(name: str, returns: Sequence[str], result: object, expected: object,
+                    inputs: Mapping[str, object]) -> dict[str, np.ndarray]:
+    """The student's ``result`` as arrays by name, shaped like the reference ``expected``.
 
     Raises
     ------
     StudentError
-        If it raised, or returned the wrong number, kind, shape or dtype of gradients, or
-        non-finite values.
+        If it has the wrong number, kind, shape or dtype of values, or non-finite ones.
     """
-    name = exercise.name
-    try:
-        result = exercise.call(student, [np.array(d, copy=True) for d in douts], _private(cache))
-    except NotImplementedError:
-        raise StudentError(
-            f"{name} is not written yet: it raised NotImplementedError. Replace the "
-            "`raise NotImplementedError` line with your code."
-        ) from None
-    except Exception as error:  # noqa: BLE001 - any bug in student code becomes a message
-        raise StudentError(
-            f"{name} raised {type(error).__name__}: {error}{_where(error, student)}"
-        ) from None
-    expected = exercise.returns
-    wanted = f"{len(expected)} array{'s' if len(expected) > 1 else ''} ({', '.join(expected)})"
-    if len(expected) == 1 and isinstance(result, np.ndarray):
-        result = (result,)
+    if len(returns) == 1:
+        result, expected = (result,), (expected,)
+    wanted = f"{len(returns)} value{'s' if len(returns) > 1 else ''} ({', '.join(returns)})"
     if not isinstance(result, (tuple, list)):
         raise StudentError(f"{name} must return {wanted}, but it returned "
-                           f"{type(result).__name__}")
-    if len(result) != len(expected):
+                           f"{_type_name(result)}")
+    if len(result) != len(returns):
         raise StudentError(f"{name} must return {wanted}, but it returned {len(result)} values")
-    grads = {}
-    for gradient, value in zip(expected, result, strict=True):
-        target = np.asarray(inputs[exercise.input_of(gradient)])
-        grads[exercise.input_of(gradient)] = _checked(name, gradient, value, target.shape)
-    return grads
-
-
-def _checked(name: str, gradient: str, value: object, shape: tuple[int, ...]) -> np.ndarray:
-    """``value`` if it is a finite float64 array of ``shape``, else a StudentError."""
-    what = f"{name} returned {gradient}"
-    if not isinstance(value, np.ndarray):
-        raise StudentError(
-            f"{what} as {type(value).__name__}, expected a float64 ndarray of shape {shape} "
-            f"(the shape of {gradient[1:]})"
-        )
-    if value.shape != shape:
-        hint = " - transposed?" if value.shape == shape[::-1] and len(shape) > 1 else ""
-        raise StudentError(
-            f"{what} with shape {value.shape}, expected {shape} (the shape of "
-            f"{gradient[1:]}){hint}"
-        )
-    if value.dtype != np.float64:
-        raise StudentError(f"{what} with dtype {value.dtype}, expected float64")
-    if not np.all(np.isfinite(value)):
-        bad = "NaN" if np.isnan(value).any() else "inf"
-        raise StudentError(f"{what} containing {bad}; every entry must be a finite number")
-    return value
+    found: dict[str, np.ndarray] = {}
+    for label, value, want in zip(returns, result, expected, strict=True):
+        _match(name, label, value, want, inputs, found)
+    return found

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn.exercises.exercise import Case, Exercise
+from minirnn.exercises.exercise import Case, Exercise, Mistake
+from minirnn.exercises.solutions import steps
 from minirnn.layers.embedding import Embedding
 from minirnn.losses import softmax_cross_entropy
 
@@ -92,7 +93,7 @@ when ``mask`` is None).
     results="dlogits : ndarray, shape (N, T, V)",
     cache=(
         "``(logits, targets, mask)``; ``mask`` is None or an (N, T) array of 0.0 and 1.0.\n"
-        "``minirnn.functional.activations.softmax`` computes :math:`p` stably."
+        "Subtract each row's maximum before ``np.exp`` to compute :math:`p` stably."
     ),
     unpack="logits, targets, mask = cache",
     cases=(
@@ -100,6 +101,10 @@ when ``mask`` is None).
         Case("N=2, T=1, V=3 (a single step)", _logits(2, 1, 3), seed=1),
         Case("N=3, T=4, V=6, padded (mask has zeros)", _logits(3, 4, 6, masked=True), seed=2),
     ),
+    difficulty="2 (standard): softmax minus one-hot, then the mask and the mean.",
+    mistakes=(Mistake("mask_ignored", "the mask was ignored: padded positions get no gradient, "
+                      "and the mean is over the real positions only (mask.sum()).",
+                      steps.softmax_mask_ignored),),
 )
 
 EMBEDDING_BACKWARD = Exercise(
@@ -133,4 +138,9 @@ with integer ``ids`` :math:`x` (N, T), ``W`` (V, E) and ``out`` (N, T, E).
         Case("N=1, T=1, V=4, E=2 (one lookup)", _lookups(1, 1, 4, 2), seed=1),
         Case("N=4, T=6, V=3, E=2 (every id many times)", _lookups(4, 6, 3, 2), seed=2),
     ),
+    difficulty="1 (warm-up): a scatter-add, if repeated ids are handled.",
+    mistakes=(Mistake("repeated_ids_overwritten", "dW[ids] += dout keeps only one "
+                      "contribution of an id that appears several times; use "
+                      "np.add.at(dW, ids, dout) to add them all.",
+                      steps.embedding_repeats_overwritten),),
 )

@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 from minirnn.exercises.exercise import Exercise
+from minirnn.exercises.forwards import (
+    GRU_STEP_FORWARD,
+    LSTM_STEP_FORWARD,
+    RNN_FORWARD,
+    RNN_STEP_FORWARD,
+)
 from minirnn.exercises.gated import GRU_STEP_BACKWARD, LSTM_STEP_BACKWARD
 from minirnn.exercises.outputs import EMBEDDING_BACKWARD, SOFTMAX_CROSS_ENTROPY_BACKWARD
 from minirnn.exercises.rnn import RNN_BACKWARD, RNN_STEP_BACKWARD
+from minirnn.exercises.sequences import GRU_BACKWARD, LSTM_BACKWARD
+from minirnn.exercises.training import CLIP_BY_GLOBAL_NORM, LOSS_FUN, SAMPLE_WITH_TEMPERATURE
 
-#: exercises in the order a course would set them
+#: exercises in the order a course would set them: forwards, backwards, sequences, training
 EXERCISES: dict[str, Exercise] = {
     exercise.name: exercise
     for exercise in (
+        RNN_STEP_FORWARD,
+        RNN_FORWARD,
+        LSTM_STEP_FORWARD,
+        GRU_STEP_FORWARD,
         RNN_STEP_BACKWARD,
         RNN_BACKWARD,
         LSTM_STEP_BACKWARD,
         GRU_STEP_BACKWARD,
+        LSTM_BACKWARD,
+        GRU_BACKWARD,
         SOFTMAX_CROSS_ENTROPY_BACKWARD,
         EMBEDDING_BACKWARD,
+        CLIP_BY_GLOBAL_NORM,
+        LOSS_FUN,
+        SAMPLE_WITH_TEMPERATURE,
     )
 }
 

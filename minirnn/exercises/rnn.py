@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn.exercises.exercise import Case, Exercise
+from minirnn.exercises.exercise import Case, Exercise, Mistake
+from minirnn.exercises.solutions import steps
 from minirnn.functional.fast.rnn import rnn_backward, rnn_forward
 from minirnn.functional.rnn import rnn_step_backward, rnn_step_forward
 
@@ -43,11 +44,6 @@ def rnn_forward_with_last(x, h0, Wx, Wh, b, nonlinearity="tanh"):
     """:func:`rnn_forward` that also returns the final state, so ``dh_last`` gets checked."""
     hs, cache = rnn_forward(x, h0, Wx, Wh, b, nonlinearity)
     return hs, hs[:, -1], cache
-
-
-def _call_with_dh_last(student, douts, cache):
-    dhs, dh_last = douts
-    return student(dhs, cache, dh_last=dh_last)
 
 
 _STEP_EQUATIONS = r"""
@@ -91,6 +87,14 @@ RNN_STEP_BACKWARD = Exercise(
         Case("N=3, D=4, H=5", _step_inputs(3, 4, 5), seed=0),
         Case("N=1, D=2, H=3 (one example)", _step_inputs(1, 2, 3), seed=1),
         Case("N=2, D=3, H=4, h_prev all zeros", _step_inputs(2, 3, 4, zero_state=True), seed=2),
+    ),
+    difficulty="2 (standard): the chain rule through tanh, then five products.",
+    mistakes=(
+        Mistake("tanh_derivative_missing", "the tanh was skipped: dL/da is dh * (1 - h^2), "
+                "not dh.", steps.rnn_step_no_tanh_derivative),
+        Mistake("tanh_derivative_of_output", "tanh's derivative was taken at the wrong point: "
+                "1 - tanh(h)^2 treats h as the pre-activation, but h is already tanh(a), so "
+                "the slope is 1 - h^2 (f_grad(h)).", steps.rnn_step_tanh_derivative_of_output),
     ),
 )
 
@@ -142,5 +146,15 @@ with ``x`` (N, T, D), ``h0`` (N, H), ``hs`` (N, T, H), ``Wx`` (D, H), ``Wh`` (H,
         Case("N=3, T=1, D=2, H=3 (a single step)", _sequence_inputs(3, 1, 2, 3), seed=1),
         Case("N=1, T=3, D=2, H=2, h0 all zeros", _sequence_inputs(1, 3, 2, 2, True), seed=2),
     ),
-    call=_call_with_dh_last,
+    keywords=("dh_last",),
+    difficulty="3 (involved): the gradient carried back through time, and shared weights.",
+    mistakes=(
+        Mistake("carried_gradient_forgotten", "the carried gradient is forgotten: each single "
+                "step's gradient is right, but h_t also gets the gradient flowing back from "
+                "step t+1 (dh_next @ Wh.T after the tanh); add it to dhs[:, t].",
+                steps.rnn_backward_without_carry),
+        Mistake("dh_last_ignored", "dh_last, the gradient reaching the final state from "
+                "outside the sequence, was ignored: start the backward walk with it as "
+                "dh_next.", steps.rnn_backward_dh_last_ignored),
+    ),
 )

@@ -11,6 +11,34 @@ def _indent(text: str, spaces: int) -> str:
     return textwrap.indent(text.strip("\n"), " " * spaces)
 
 
+def _how_judged(exercise: Exercise) -> str:
+    """A sentence on what the checker compares the student's function with."""
+    if exercise.kind == "gradient":
+        text = (f"It pairs with the forward pass {exercise.pairs_with}, which is the reference: "
+                "your gradients are compared with finite differences of it (in float64, on "
+                "several shapes including edge cases).")
+    elif exercise.kind == "sampling":
+        text = ("Your draws are counted: over many of them, each id must come up about as "
+                "often as its probability says (the generator is seeded, so a check gives the "
+                "same answer every time).")
+    else:
+        text = (f"It mirrors {exercise.pairs_with}; your outputs are compared with a reference "
+                "answer (in float64, on several shapes including edge cases).")
+    return textwrap.fill(text, width=88)
+
+
+def _summary(exercise: Exercise) -> str:
+    return {"gradient": "Your backward pass: the gradients of the forward pass in Notes.",
+            "sampling": "Your sampler: draws from the distribution in Notes."}.get(
+        exercise.kind, "Your function: compute what Notes describes.")
+
+
+def _cache_text(exercise: Exercise) -> str:
+    if not exercise.cache:
+        return ""
+    return f"\n    The cache is\n{_indent(exercise.cache, 4)}\n"
+
+
 def render_template(exercise: Exercise) -> str:
     """Return the text of a ``.py`` file in which a student writes ``exercise``.
 
@@ -23,9 +51,7 @@ def render_template(exercise: Exercise) -> str:
 
 {task}
 
-It pairs with the forward pass {exercise.pairs_with}, which
-is the reference: your gradients are compared with finite differences of it (in float64,
-on several shapes including edge cases). Check your work with
+{_how_judged(exercise)} Check your work with
 
     python {{filename}}
 
@@ -36,7 +62,7 @@ import numpy as np
 
 
 def {exercise.signature}:
-    r"""Your backward pass: the gradients of the forward pass in Notes.
+    r"""{_summary(exercise)}
 
     Parameters
     ----------
@@ -48,15 +74,12 @@ def {exercise.signature}:
 
     Notes
     -----
-    The forward pass:
+    {'The forward pass:' if exercise.kind == 'gradient' else 'The maths:'}
 
 {_indent(exercise.equations, 4)}
-
-    The cache is
-{_indent(exercise.cache, 4)}
-    """
+{_cache_text(exercise)}    """
     {exercise.unpack}
-    # Your code here: compute the gradients and return them in the order listed above.
+    # Your code here: return the values listed above, in that order.
     raise NotImplementedError
 
 

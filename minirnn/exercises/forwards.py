@@ -1,0 +1,137 @@
+"""Exercises on forward passes: one step of each cell, and a whole RNN sequence."""
+
+from __future__ import annotations
+
+from minirnn.exercises import inputs
+from minirnn.exercises.exercise import Case, Exercise, Mistake
+from minirnn.exercises.solutions import forward as solution
+
+_SHAPES = "with ``x`` (N, D), ``h_prev`` (N, H), "
+
+RNN_STEP_FORWARD = Exercise(
+    name="rnn_step_forward",
+    arguments=("x", "h_prev", "Wx", "Wh", "b"),
+    returns=("h",),
+    forward=None,
+    kind="output",
+    pairs_with="minirnn.functional.rnn.rnn_step_forward",
+    reference=solution.rnn_step_forward,
+    task=("Write one step of a tanh RNN: the new hidden state from the input and the previous "
+          "state. Shapes are batch first and the maths is row-vector (x @ Wx, not Wx @ x)."),
+    equations=r"""
+.. math:: h = \tanh(x W_x + h_{prev} W_h + b)
+
+""" + _SHAPES + "``Wx`` (D, H), ``Wh`` (H, H), ``b`` (H,).\n",
+    parameters="x, h_prev, Wx, Wh, b : ndarray\n    As in Notes.",
+    results="h : ndarray, shape (N, H)",
+    cache="",
+    unpack="N, H = h_prev.shape",
+    cases=(Case("N=3, D=4, H=5", inputs.step(3, 4, 5, "rnn"), seed=0),
+           Case("N=1, D=2, H=3 (one example)", inputs.step(1, 2, 3, "rnn"), seed=1),
+           Case("N=2, D=3, H=3, h_prev all zeros", inputs.step(2, 3, 3, "rnn", True), seed=2)),
+    difficulty="1 (warm-up): one line, but the row-vector convention and the broadcast bias "
+               "must be right.",
+)
+
+LSTM_STEP_FORWARD = Exercise(
+    name="lstm_step_forward",
+    arguments=("x", "h_prev", "c_prev", "Wx", "Wh", "b"),
+    returns=("h", "c"),
+    forward=None,
+    kind="output",
+    pairs_with="minirnn.functional.lstm.lstm_step_forward",
+    reference=solution.lstm_step_forward,
+    task=("Write one LSTM step. Compute all four gates with one product, split the result "
+          "into H-column blocks in the order i, f, g, o (PyTorch's order), and return the new "
+          "hidden and cell states."),
+    equations=r"""
+.. math::
+
+    a &= x W_x + h_{prev} W_h + b = [a^i, a^f, a^g, a^o] \\
+    i &= \sigma(a^i), \quad f = \sigma(a^f), \quad g = \tanh(a^g), \quad o = \sigma(a^o) \\
+    c &= f \odot c_{prev} + i \odot g, \qquad h = o \odot \tanh(c)
+
+""" + _SHAPES + "``c_prev`` (N, H), ``Wx`` (D, 4H), ``Wh`` (H, 4H), ``b`` (4H,).\n",
+    parameters="x, h_prev, c_prev, Wx, Wh, b : ndarray\n    As in Notes.",
+    results="h, c : ndarray, shape (N, H)",
+    cache="",
+    unpack="N, H = h_prev.shape",
+    cases=(Case("N=3, D=4, H=5", inputs.step(3, 4, 5, "lstm"), seed=0),
+           Case("N=1, D=2, H=3 (one example)", inputs.step(1, 2, 3, "lstm"), seed=1),
+           Case("N=2, D=3, H=2, zero states", inputs.step(2, 3, 2, "lstm", True), seed=2)),
+    difficulty="2 (standard): four gates from one product; the gate order is the trap.",
+    mistakes=(Mistake(
+        "gates_swapped",
+        "the gate blocks were read in the order i, f, o, g (CS231n's order); minirnn, like "
+        "PyTorch, fuses them as i, f, g, o: the g and o gates are swapped.",
+        solution.lstm_step_forward_cs231n_order),),
+)
+
+GRU_STEP_FORWARD = Exercise(
+    name="gru_step_forward",
+    arguments=("x", "h_prev", "Wx", "Wh", "b", "b_hn"),
+    returns=("h",),
+    forward=None,
+    kind="output",
+    pairs_with="minirnn.functional.gru.gru_step_forward (reset_after=True)",
+    reference=solution.gru_step_forward,
+    task=("Write one GRU step in PyTorch's form: the gate blocks are in the order r, z, n, and "
+          "the reset gate scales h_prev W_h^n + b_hn after the product."),
+    equations=r"""
+.. math::
+
+    r &= \sigma(x W_x^r + h_{prev} W_h^r + b^r), \quad
+    z = \sigma(x W_x^z + h_{prev} W_h^z + b^z) \\
+    n &= \tanh(x W_x^n + b^n + r \odot (h_{prev} W_h^n + b_{hn})), \qquad
+    h = (1 - z) \odot n + z \odot h_{prev}
+
+""" + _SHAPES + "``Wx`` (D, 3H), ``Wh`` (H, 3H), ``b`` (3H,), ``b_hn`` (H,).\n",
+    parameters="x, h_prev, Wx, Wh, b, b_hn : ndarray\n    As in Notes.",
+    results="h : ndarray, shape (N, H)",
+    cache="",
+    unpack="N, H = h_prev.shape",
+    cases=(Case("N=3, D=4, H=5", inputs.step(3, 4, 5, "gru"), seed=0),
+           Case("N=1, D=2, H=3 (one example)", inputs.step(1, 2, 3, "gru"), seed=1),
+           Case("N=2, D=3, H=2, h_prev all zeros", inputs.step(2, 3, 2, "gru", True), seed=2)),
+    difficulty="2 (standard): three gates; where the reset gate acts is the trap.",
+    mistakes=(
+        Mistake("gates_swapped", "the reset and update gates are swapped: the first H columns "
+                "are r, the next H are z.", solution.gru_step_forward_r_z_swapped),
+        Mistake("reset_before_product", "the reset gate was applied to h_prev before the "
+                "product (Cho et al.'s form); this exercise uses PyTorch's form, "
+                "r * (h_prev @ Wh_n + b_hn).", solution.gru_step_forward_reset_before),
+        Mistake("update_gate_flipped", "z and 1 - z are the other way round: here "
+                "h = (1 - z) * n + z * h_prev, so z = 1 keeps the old state.",
+                solution.gru_step_forward_z_flipped),
+    ),
+)
+
+RNN_FORWARD = Exercise(
+    name="rnn_forward",
+    arguments=("x", "h0", "Wx", "Wh", "b"),
+    returns=("hs",),
+    forward=None,
+    kind="output",
+    pairs_with="minirnn.functional.rnn.rnn_forward",
+    reference=solution.rnn_forward,
+    task=("Run a tanh RNN over a whole sequence: start from h0, apply one step per time step "
+          "and return every hidden state, batch first."),
+    equations=r"""
+.. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \qquad t = 1, \dots, T
+
+with ``x`` (N, T, D), ``h0`` (N, H), ``Wx`` (D, H), ``Wh`` (H, H), ``b`` (H,).
+""",
+    parameters="x, h0, Wx, Wh, b : ndarray\n    As in Notes.",
+    results="hs : ndarray, shape (N, T, H)\n    hs[:, t] is the state after step t + 1.",
+    cache="",
+    unpack="N, T, D = x.shape",
+    cases=(Case("N=2, T=4, D=3, H=5", inputs.sequence(2, 4, 3, 5, "rnn"), seed=0),
+           Case("N=3, T=1, D=2, H=3 (a single step)", inputs.sequence(3, 1, 2, 3, "rnn"),
+                seed=1),
+           Case("N=1, T=3, D=2, H=2, h0 all zeros", inputs.sequence(1, 3, 2, 2, "rnn", True),
+                seed=2)),
+    difficulty="1 (warm-up): a loop over the step; the state must be carried.",
+    mistakes=(Mistake("state_not_carried", "each step is computed right, but every step starts "
+                      "again from h0: pass each step's h on as the next step's h_prev.",
+                      solution.rnn_forward_state_not_carried),),
+)

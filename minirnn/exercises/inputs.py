@@ -1,0 +1,49 @@
+"""Seeded input builders shared by the exercises (each returns a function of a Generator)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def weights(rng: np.random.Generator, D: int, H: int, gates: int) -> dict:
+    """Fused ``Wx`` (D, gates*H), ``Wh`` (H, gates*H) and ``b``, small enough for tanh."""
+    return {"Wx": rng.standard_normal((D, gates * H)) * 0.5,
+            "Wh": rng.standard_normal((H, gates * H)) * 0.5,
+            "b": rng.standard_normal(gates * H) * 0.1}
+
+
+def state(rng: np.random.Generator, N: int, H: int, zero: bool) -> np.ndarray:
+    """A hidden (or cell) state: random, or exact zeros for the edge case."""
+    return np.zeros((N, H)) if zero else rng.standard_normal((N, H))
+
+
+def step(N: int, D: int, H: int, cell: str, zero_state: bool = False):
+    """``x, h_prev[, c_prev], Wx, Wh, b[, b_hn]`` for one step of ``cell``."""
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+
+    def build(rng: np.random.Generator) -> dict:
+        inputs = {"x": rng.standard_normal((N, D)), "h_prev": state(rng, N, H, zero_state)}
+        if cell == "lstm":
+            inputs["c_prev"] = state(rng, N, H, zero_state)
+        inputs.update(weights(rng, D, H, gates))
+        if cell == "gru":
+            inputs["b_hn"] = rng.standard_normal(H) * 0.1
+        return inputs
+
+    return build
+
+
+def sequence(N: int, T: int, D: int, H: int, cell: str, zero_state: bool = False):
+    """``x, h0[, c0], Wx, Wh, b[, b_hn]`` for a whole sequence of ``cell``."""
+    one = step(N, D, H, cell, zero_state)
+
+    def build(rng: np.random.Generator) -> dict:
+        inputs = one(rng)
+        x = rng.standard_normal((N, T, D))
+        renamed = {"x": x, "h0": inputs["h_prev"]}
+        if cell == "lstm":
+            renamed["c0"] = inputs["c_prev"]
+        renamed.update({k: v for k, v in inputs.items() if k not in ("x", "h_prev", "c_prev")})
+        return renamed
+
+    return build
