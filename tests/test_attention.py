@@ -147,3 +147,17 @@ def test_errors_name_the_argument():
         Attention("dot", 3, 4)
     with pytest.raises(RuntimeError, match="before forward"):
         Attention("dot", 4, 4).backward(np.ones((2, 4)))
+
+
+def test_exercise_names_the_keys_when_the_value_path_is_forgotten():
+    from minirnn.exercises import check
+
+    def only_the_score_path(dcontext, dweights, cache):
+        query, keys, weights, _ = cache
+        dweights_total = dcontext @ keys.transpose(0, 2, 1) + dweights
+        dscores = weights * (dweights_total - (weights * dweights_total).sum(-1, keepdims=True))
+        return dscores @ keys, dscores.transpose(0, 2, 1) @ query  # no weights^T @ dcontext
+
+    report = check(only_the_score_path, "dot_attention_backward")
+    assert report.wrong == ["keys"] and not report.ok
+    assert check(fa.dot_attention_backward, "dot_attention_backward").ok

@@ -38,3 +38,19 @@ def test_blas_threads_benchmark_runs(tmp_path):
         capture_output=True, text=True, timeout=300, check=False, env=env)
     assert done.returncode == 0, done.stderr
     assert "2 / 1" in done.stdout and out.exists()
+
+
+def test_attention_benchmark_runs(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    out = tmp_path / "reversal.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "seq2seq_attention.py"), "reversal", "--n", "300",
+         "--epochs", "1", "--hidden", "8", "--scores", "none,dot", "--max-length", "12",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "by source length" in done.stdout and " 5- 9 " in done.stdout
+    import json
+
+    assert [r["name"] for r in json.loads(out.read_text())["results"]] == ["none", "dot"]

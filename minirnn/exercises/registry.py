@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from minirnn.exercises.attention import DOT_ATTENTION_BACKWARD
 from minirnn.exercises.exercise import Exercise
 from minirnn.exercises.forwards import (
     GRU_STEP_FORWARD,
@@ -31,6 +32,7 @@ EXERCISES: dict[str, Exercise] = {
         GRU_BACKWARD,
         SOFTMAX_CROSS_ENTROPY_BACKWARD,
         EMBEDDING_BACKWARD,
+        DOT_ATTENTION_BACKWARD,
         CLIP_BY_GLOBAL_NORM,
         LOSS_FUN,
         SAMPLE_WITH_TEMPERATURE,

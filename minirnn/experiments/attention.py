@@ -41,14 +41,15 @@ def train_seq2seq(
     lr: float = 1e-3,
     clip_norm: float | None = 5.0,
     seed: int | np.random.Generator | None = 0,
-    on_epoch: Callable[[int, float], None] | None = None,
+    on_epoch: Callable[[int, float], bool | None] | None = None,
     verbose: bool = True,
     checkpoint_path=None,
 ):
     """Train ``model`` for ``epochs`` with Adam through :func:`minirnn.train.fit`.
 
     ``on_epoch(epoch, mean training loss in nats per token)`` runs after every epoch (for a
-    held-out accuracy, say). Returns fit's :class:`~minirnn.train.History`.
+    held-out accuracy, say); when it returns True, training stops there. Returns fit's
+    :class:`~minirnn.train.History`.
     """
     from minirnn.optim import Adam
     from minirnn.train import fit
@@ -60,7 +61,8 @@ def train_seq2seq(
     def after_iteration(info) -> None:
         losses.append(info.loss)
         if on_epoch is not None and info.iteration % per_epoch == 0:
-            on_epoch(info.iteration // per_epoch, float(np.mean(losses[-per_epoch:])))
+            info.stop = bool(on_epoch(info.iteration // per_epoch,
+                                      float(np.mean(losses[-per_epoch:]))))
 
     return fit(model, Adam(model, lr=lr), shuffled_batches(train, batch_size, rng),
                epochs=check_positive_int(epochs, "epochs"), clip_norm=clip_norm,
