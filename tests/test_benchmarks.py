@@ -46,7 +46,7 @@ def test_attention_benchmark_runs(tmp_path):
     out = tmp_path / "reversal.json"
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / "seq2seq_attention.py"), "reversal", "--n", "300",
-         "--epochs", "1", "--hidden", "8", "--scores", "none,dot", "--max-length", "12",
+         "--epochs", "1", "--hidden", "8", "--scores", "none,dot", "--max-length", "14",
          "--out", str(out)],
         capture_output=True, text=True, timeout=300, check=False, env=env)
     assert done.returncode == 0, done.stderr
