@@ -160,4 +160,5 @@ def test_exercise_names_the_keys_when_the_value_path_is_forgotten():
 
     report = check(only_the_score_path, "dot_attention_backward")
     assert report.wrong == ["keys"] and not report.ok
+    assert "weights^T @ dcontext" in str(report)
     assert check(fa.dot_attention_backward, "dot_attention_backward").ok

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn.exercises.exercise import Case, Exercise
+from minirnn.exercises.exercise import Case, Exercise, Mistake
 from minirnn.functional.attention import dot_attention_backward, dot_attention_forward
 
 
@@ -20,6 +20,14 @@ def _attention_inputs(N: int, T: int, S: int, H: int, padded: bool = False):
                 "mask": mask}
 
     return build
+
+
+def _value_path_forgotten(dcontext, dweights, cache):
+    """The mistake: keys get only the score path's gradient, not the values' A^T dC."""
+    query, keys, weights, _ = cache
+    dweights_total = dcontext @ keys.transpose(0, 2, 1) + dweights
+    dscores = weights * (dweights_total - (weights * dweights_total).sum(-1, keepdims=True))
+    return dscores @ keys, dscores.transpose(0, 2, 1) @ query
 
 
 DOT_ATTENTION_BACKWARD = Exercise(
@@ -72,4 +80,8 @@ per example, with ``query`` :math:`Q` (N, T, H), ``keys`` :math:`K` (N, S, H), t
              seed=1),
         Case("N=2, T=1, S=1, H=2 (one source position)", _attention_inputs(2, 1, 1, 2), seed=2),
     ),
+    difficulty="3 (involved): the keys are used twice, and the softmax Jacobian couples a row.",
+    mistakes=(Mistake("value_path_forgotten", "the keys are also the values that are "
+                      "averaged: add weights^T @ dcontext (per example) to dkeys.",
+                      _value_path_forgotten),),
 )
