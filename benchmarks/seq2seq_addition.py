@@ -26,6 +26,7 @@ import numpy as np
 from minirnn.experiments.seq2seq import time_one_epoch, train_epochs
 from minirnn.models.seq2seq import Seq2Seq
 from minirnn.tasks.seq2seq import addition_data, exact_match
+from minirnn.train import EpochInfo
 
 VARIANTS = {
     "plain": {"reverse": False, "peeky": False},
@@ -43,7 +44,8 @@ def run_variant(name: str, args: argparse.Namespace) -> dict:
     rows = []
     start = time.perf_counter()
 
-    def on_epoch(epoch: int, loss: float) -> None:
+    def on_epoch_end(info: EpochInfo) -> None:
+        epoch, loss = info.epoch + 1, info.loss
         accuracy = exact_match(model, test)
         elapsed = time.perf_counter() - start
         rows.append({"epoch": epoch, "loss": loss, "accuracy": accuracy, "seconds": elapsed})
@@ -51,7 +53,7 @@ def run_variant(name: str, args: argparse.Namespace) -> dict:
               f"{100 * accuracy:6.2f}%  ({elapsed:6.1f} s)", flush=True)
 
     train_epochs(model, train, args.epochs, batch_size=128, lr=1e-3, max_norm=5.0,
-                 seed=args.seed, on_epoch=on_epoch, decay_after=args.decay_after)
+                 seed=args.seed, on_epoch_end=on_epoch_end, decay_after=args.decay_after)
     return {"variant": name, **options, "epochs": rows}
 
 

@@ -93,7 +93,7 @@ def run_names(args: argparse.Namespace) -> int:
     model, accuracies = train_name_gender(
         data, cell=args.cell, bidirectional=args.bidirectional, hidden_size=args.hidden,
         embedding_dim=args.embed, epochs=args.epochs, seed=args.seed, dtype=np.float32,
-        num_layers=args.layers,
+        num_layers=args.layers, verbose=True,
     )
     kind = "bidirectional" if args.bidirectional else "unidirectional"
     for epoch, accuracy in enumerate(accuracies, 1):

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
                     seed=args.seed, dtype=dtype)
     start = time.perf_counter()
     if toy:
-        losses = train_toy(model, steps=epochs, lr=lr)
+        losses = train_toy(model, steps=epochs, lr=lr, verbose=True)
         print(f"trained {epochs} steps on {len(tasks.TOY_PAIRS)} pairs: loss {losses[0]:.4f} "
               f"-> {losses[-1]:.6f} ({time.perf_counter() - start:.1f} s)")
         for word, out in zip(args.translate, tasks.translate(model, args.translate, vocab),
@@ -102,17 +102,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"{word} -> {out}")
         return 0
 
-    def report(epoch: int, loss: float) -> None:
+    def report(info) -> None:
         accuracy = tasks.exact_match(model, test)
-        print(f"epoch {epoch:3d}  loss {loss:.4f}  held-out exact match {100 * accuracy:6.2f}%"
-              f"  ({time.perf_counter() - start:.0f} s)", flush=True)
+        print(f"epoch {info.epoch + 1:3d}  loss {info.loss:.4f}  held-out exact match "
+              f"{100 * accuracy:6.2f}%  ({time.perf_counter() - start:.0f} s)", flush=True)
 
     variant = "reversed" if args.reverse else "plain"
     variant += " + peeky" if args.peeky else ""
     print(f"addition ({variant}): {len(train.inputs)} training, {len(test.inputs)} held-out "
           f"problems; {cell}, hidden {hidden}, embedding {embed or 'one-hot'}")
     train_epochs(model, train, epochs, batch_size=128, lr=lr, max_norm=5.0,
-                 seed=args.seed, on_epoch=report, decay_after=15)
+                 seed=args.seed, on_epoch_end=report, decay_after=15, verbose=True)
     for row in test.inputs[:3]:
         question = vocab.decode(row[::-1] if args.reverse else row).replace("?", "")
         answer = vocab.decode(model.generate(row[None, :], max_length=5)[0])

@@ -8,6 +8,7 @@ state) can carry it unchanged, with a forget gate near 1.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 
@@ -15,7 +16,9 @@ import numpy as np
 
 from minirnn._checks import check_positive_int
 from minirnn.models.classifier import SequenceClassifier
+from minirnn.optim import Adam
 from minirnn.tasks.digit_sum import NUM_CLASSES, digit_sum_data
+from minirnn.train import fit
 
 #: initial bias added to the gate that keeps the state: LSTM forget gate f, GRU update gate z
 REMEMBER_BIAS = {"lstm": 3.0, "gru": 1.0}
@@ -48,26 +51,22 @@ def train_digit_sum(
     test_size: int = 1000,
     seed: int = 0,
     dtype: type = np.float32,
+    verbose: bool = False,
 ) -> tuple[SequenceClassifier, float]:
     """Train one classifier on fresh batches; return it and its held-out accuracy.
 
     Every step draws a new batch (the task has unlimited data), so the score measures
-    memory, not overfitting. Adam with global-norm clipping at 5; the gated cells start
-    with :func:`open_memory_gate`. float32 by default: this is a benchmark, not a check.
+    memory, not overfitting. :func:`~minirnn.train.fit` with Adam and global-norm clipping
+    at 5; the gated cells start with :func:`open_memory_gate`. float32 by default: this is
+    a benchmark, not a check. ``verbose`` shows fit's progress line.
     """
-    from minirnn.clip import clip_grad_norm
-    from minirnn.optim import Adam
-
     rng = np.random.default_rng(seed)
     model = SequenceClassifier(10, NUM_CLASSES, hidden_size=hidden_size, cell=cell, seed=rng,
                                dtype=dtype)
     open_memory_gate(model)
-    optimizer = Adam(model, lr=lr)
-    for _ in range(check_positive_int(steps, "steps")):
-        model.zero_grad()
-        model.forward_backward(digit_sum_data(batch_size, length, rng))
-        clip_grad_norm(model, 5.0)
-        optimizer.step()
+    stream = (digit_sum_data(batch_size, length, rng) for _ in itertools.count())
+    fit(model, Adam(model, lr=lr), stream, iterations=check_positive_int(steps, "steps"),
+        clip_norm=5.0, verbose=verbose)
     test = digit_sum_data(test_size, length, seed=10_000 + seed)  # never seen in training
     return model, model.accuracy(test.inputs, test.targets)
 
@@ -78,13 +77,16 @@ def digit_sum_experiment(
     verbose: bool = False,
     **train_options: object,
 ) -> dict[str, dict[int, float]]:
-    """Held-out accuracy for every cell and length: ``result[cell][length]``."""
+    """Held-out accuracy for every cell and length: ``result[cell][length]``.
+
+    ``verbose`` prints one line per run and shows the progress of each.
+    """
     result: dict[str, dict[int, float]] = {}
     for cell in cells:
         result[cell] = {}
         for length in lengths:
             start = time.perf_counter()
-            _, accuracy = train_digit_sum(cell, length, **train_options)
+            _, accuracy = train_digit_sum(cell, length, verbose=verbose, **train_options)
             result[cell][int(length)] = accuracy
             if verbose:
                 print(f"{cell:5s} length {length:3d}: accuracy {100 * accuracy:5.1f}% "

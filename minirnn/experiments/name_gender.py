@@ -20,7 +20,9 @@ from minirnn._checks import make_rng
 from minirnn.data import Vocab
 from minirnn.data.batching import pad_sequences, padded_batches
 from minirnn.models.classifier import SequenceClassifier, SequenceTagger
+from minirnn.optim import Adam
 from minirnn.tasks.name_gender import NameGenderData, frame_names
+from minirnn.train import fit
 
 
 def train_name_gender(
@@ -35,30 +37,30 @@ def train_name_gender(
     seed: int = 0,
     dtype: type = np.float64,
     num_layers: int = 1,
+    verbose: bool = False,
 ) -> tuple[SequenceClassifier, list[float]]:
-    """Train a classifier with Adam on padded batches; return it and the test accuracy per epoch."""
-    from minirnn.clip import clip_grad_norm
-    from minirnn.optim import Adam
+    """Train a classifier with Adam on padded batches; return it and the test accuracy per epoch.
 
+    Trained by :func:`~minirnn.train.fit` (global-norm clipping at 5); the held-out accuracy
+    is measured at the end of every epoch. ``verbose`` shows fit's progress line.
+    """
     rng = np.random.default_rng(seed)
     model = SequenceClassifier(len(data.vocab), 2, hidden_size=hidden_size, cell=cell,
                                bidirectional=bidirectional, embedding_dim=embedding_dim,
                                num_layers=num_layers, seed=rng, dtype=dtype)
-    optimizer = Adam(model, lr=lr)
     sequences = [data.vocab.encode(w) for w in data.train_names]
     test_ids, test_mask, test_labels = data.encode("test")
-    accuracies = []
-    for _ in range(epochs):
-        model.train()
-        for batch in padded_batches(sequences, data.train_labels, batch_size=batch_size,
-                                    pad_id=data.vocab.pad_id, rng=rng, bucket=True):
-            model.zero_grad()
-            model.forward_backward(batch)
-            clip_grad_norm(model, 5.0)
-            optimizer.step()
-        accuracies.append(model.accuracy(test_ids, test_labels, test_mask))
-    return model, accuracies
+    accuracies: list[float] = []
 
+    def epoch_batches():
+        return padded_batches(sequences, data.train_labels, batch_size=batch_size,
+                              pad_id=data.vocab.pad_id, rng=rng, bucket=True)
+
+    fit(model, Adam(model, lr=lr), epoch_batches, epochs=epochs, clip_norm=5.0,
+        on_epoch_end=lambda info: accuracies.append(
+            model.accuracy(test_ids, test_labels, test_mask)),
+        verbose=verbose)
+    return model, accuracies
 
 
 def train_next_char(
@@ -72,30 +74,25 @@ def train_next_char(
     batch_size: int = 32,
     lr: float = 5e-3,
     seed: int = 0,
+    verbose: bool = False,
 ) -> tuple[SequenceTagger, list[float]]:
     """Train a next-character tagger (``<bos> name`` -> ``name <eos>``); losses per epoch.
 
     The losses are teacher-forced training losses (nats per character), the number the
-    seed's bidirectional experiment watched.
+    seed's bidirectional experiment watched: the mean batch loss of each epoch of
+    :func:`~minirnn.train.fit` (``history.epoch_loss``).
     """
-    from minirnn.optim import Adam
-
     rng = np.random.default_rng(seed)
     model = SequenceTagger(len(vocab), len(vocab), hidden_size=hidden_size, cell=cell,
                            bidirectional=bidirectional, embedding_dim=embedding_dim, seed=rng)
-    optimizer = Adam(model, lr=lr)
     sequences = frame_names(words, vocab)
-    losses = []
-    for _ in range(epochs):
-        total, count = 0.0, 0
-        for batch in padded_batches(sequences, batch_size=batch_size, pad_id=vocab.pad_id,
-                                    rng=rng, bucket=True):
-            model.zero_grad()
-            total += model.forward_backward(batch)
-            count += 1
-            optimizer.step()
-        losses.append(total / count)
-    return model, losses
+
+    def epoch_batches():
+        return padded_batches(sequences, batch_size=batch_size, pad_id=vocab.pad_id, rng=rng,
+                              bucket=True)
+
+    history = fit(model, Adam(model, lr=lr), epoch_batches, epochs=epochs, verbose=verbose)
+    return model, history.epoch_loss.tolist()
 
 
 def teacher_forced_loss(model: SequenceTagger, words: list[str], vocab: Vocab) -> float:

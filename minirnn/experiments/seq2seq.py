@@ -1,14 +1,18 @@
-"""Training the encoder-decoder on its two tasks (:mod:`minirnn.tasks.seq2seq`)."""
+"""Training the encoder-decoder on its two tasks (:mod:`minirnn.tasks.seq2seq`), through
+:func:`~minirnn.train.fit`."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 
 import numpy as np
 
 from minirnn._checks import check_positive_int, make_rng
+from minirnn.optim import Adam
 from minirnn.tasks.seq2seq import Seq2SeqBatch, toy_data
+from minirnn.train import EpochInfo, fit
+from minirnn.train.events import Callbacks, as_callback_list
 
 
 def train_toy(
@@ -16,19 +20,21 @@ def train_toy(
     steps: int = 300,
     lr: float = 0.01,
     seed: int | None = 0,
+    verbose: bool = False,
 ) -> list[float]:
     """Train on the six pairs, full batch, Adam; return the loss of every step."""
-    from minirnn.optim import Adam
+    steps = check_positive_int(steps, "steps")
+    history = fit(model, Adam(model, lr=lr), [toy_data()], epochs=steps, verbose=verbose)
+    return history.loss.tolist()
 
-    batch = toy_data()
-    optimizer = Adam(model, lr=lr)
-    losses = []
-    for _ in range(check_positive_int(steps, "steps")):
-        model.zero_grad()
-        losses.append(model.forward_backward(batch))
-        optimizer.step()
-    return losses
 
+def shuffled_batches(data: Seq2SeqBatch, batch_size: int,
+                     rng: np.random.Generator) -> Iterator[Seq2SeqBatch]:
+    """One epoch of ``data`` in a fresh random order, ``batch_size`` rows at a time."""
+    order = rng.permutation(len(data.inputs))
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        yield Seq2SeqBatch(data.inputs[rows], data.targets[rows], data.mask[rows])
 
 
 def train_epochs(
@@ -39,42 +45,30 @@ def train_epochs(
     lr: float = 1e-3,
     max_norm: float | None = 5.0,
     seed: int | np.random.Generator | None = 0,
-    on_epoch: Callable[[int, float], None] | None = None,
+    on_epoch_end: Callbacks = (),
     decay_after: int | None = None,
     decay: float = 0.8,
+    verbose: bool = False,
 ) -> list[float]:
     """Shuffled minibatch epochs with Adam and global-norm clipping; mean loss per epoch.
 
-    ``on_epoch(epoch, mean_loss)`` is called after every epoch (for held-out accuracy).
-    After epoch ``decay_after`` (if given) the learning rate is multiplied by ``decay``
-    every epoch: with a constant rate, Adam's occasional large steps near zero loss knock
-    the exact-match accuracy down by several points for an epoch (seen: 99.0% -> 93.4%).
+    Trained by :func:`~minirnn.train.fit`; ``on_epoch_end`` callbacks get its
+    :class:`~minirnn.train.EpochInfo` after every epoch (for held-out accuracy). After
+    epoch ``decay_after`` (if given, counted from 1) the learning rate is multiplied by
+    ``decay`` every epoch: with a constant rate, Adam's occasional large steps near zero loss
+    knock the exact-match accuracy down by several points for an epoch (seen: 99.0% -> 93.4%).
     """
-    from minirnn.clip import clip_grad_norm
-    from minirnn.optim import Adam
-
     rng = make_rng(seed)
     optimizer = Adam(model, lr=lr)
-    N = len(train.inputs)
-    history = []
-    for epoch in range(1, check_positive_int(epochs, "epochs") + 1):
-        order = rng.permutation(N)
-        total, count = 0.0, 0
-        for start in range(0, N, batch_size):
-            rows = order[start : start + batch_size]
-            batch = Seq2SeqBatch(train.inputs[rows], train.targets[rows], train.mask[rows])
-            model.zero_grad()
-            total += model.forward_backward(batch)
-            count += 1
-            if max_norm is not None:
-                clip_grad_norm(model, max_norm)
-            optimizer.step()
-        history.append(total / count)
-        if decay_after is not None and epoch >= decay_after:
+
+    def decay_rate(info: EpochInfo) -> None:
+        if decay_after is not None and info.epoch + 1 >= decay_after:
             optimizer.lr *= decay
-        if on_epoch is not None:
-            on_epoch(epoch, history[-1])
-    return history
+
+    history = fit(model, optimizer, lambda: shuffled_batches(train, batch_size, rng),
+                  epochs=check_positive_int(epochs, "epochs"), clip_norm=max_norm,
+                  on_epoch_end=[decay_rate, *as_callback_list(on_epoch_end)], verbose=verbose)
+    return history.epoch_loss.tolist()
 
 
 def time_one_epoch(model, train: Seq2SeqBatch, batch_size: int = 128, batches: int = 20) -> float:

@@ -7,13 +7,24 @@ small protocol described in :mod:`minirnn.train.loop`. The package sits above th
 Modules
 -------
 :mod:`~minirnn.train.loop`
-    :func:`fit` and :func:`evaluate`.
+    :func:`fit`: the core loop, one update at a time.
+:mod:`~minirnn.train.events`
+    Validation, sampling and checkpoints when due; what callbacks receive.
+:mod:`~minirnn.train.progress`
+    The progress line.
+:mod:`~minirnn.train.safety`
+    The NaN/inf stop and the Ctrl-C guard.
+:mod:`~minirnn.train.resume`
+    Where a run stands, and saving and restoring it bit-identically.
+:mod:`~minirnn.train.batches`
+    The forms ``batches`` may take, and :func:`evaluate`.
 :mod:`~minirnn.train.history`
     :class:`History`, the record of a run.
 :mod:`~minirnn.train.checkpoint`
     :func:`save_checkpoint` and :func:`load_checkpoint`: one ``.npz`` file, no pickle.
 """
 
+from minirnn.train.batches import evaluate
 from minirnn.train.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -21,12 +32,15 @@ from minirnn.train.checkpoint import (
     load_params_into,
     save_checkpoint,
 )
+from minirnn.train.events import EpochInfo, TrainInfo
 from minirnn.train.history import History
-from minirnn.train.loop import TrainInfo, TrainingDiverged, evaluate, fit
+from minirnn.train.loop import fit
+from minirnn.train.safety import TrainingDiverged
 
 __all__ = [
     "Checkpoint",
     "CheckpointError",
+    "EpochInfo",
     "History",
     "TrainInfo",
     "TrainingDiverged",

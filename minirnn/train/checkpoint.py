@@ -112,28 +112,31 @@ class Checkpoint:
 
 
 # -- JSON helpers -------------------------------------------------------------------------
-def _to_json(value: Any) -> Any:
-    """Turn NumPy scalars and small arrays (as in RNG states) into JSON-able values."""
+def to_json(value: Any) -> Any:
+    """Turn NumPy scalars and small arrays (as in RNG states) into JSON-able values.
+
+    Arrays become ``{"__ndarray__": list, "dtype": str}``; :func:`from_json` turns them back.
+    """
     if isinstance(value, np.ndarray):
         # MT19937 keeps its key as a uint32 array; a tagged list restores dtype and shape.
         return {"__ndarray__": value.tolist(), "dtype": str(value.dtype)}
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, Mapping):
-        return {str(k): _to_json(v) for k, v in value.items()}
+        return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_to_json(v) for v in value]
+        return [to_json(v) for v in value]
     return value
 
 
-def _from_json(value: Any) -> Any:
-    """Inverse of :func:`_to_json` for the tagged arrays."""
+def from_json(value: Any) -> Any:
+    """Inverse of :func:`to_json` for the tagged arrays."""
     if isinstance(value, dict):
         if set(value) == {"__ndarray__", "dtype"}:
             return np.asarray(value["__ndarray__"], dtype=value["dtype"])
-        return {k: _from_json(v) for k, v in value.items()}
+        return {k: from_json(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_from_json(v) for v in value]
+        return [from_json(v) for v in value]
     return value
 
 
@@ -144,7 +147,7 @@ def generator_from_state(state: Mapping[str, Any]) -> np.random.Generator:
     if bit_generator_class is None or not isinstance(bit_generator_class, type):
         raise CheckpointError(f"unknown bit generator {name!r} in saved RNG state")
     bit_generator = bit_generator_class()
-    bit_generator.state = _from_json(dict(state))
+    bit_generator.state = from_json(dict(state))
     return np.random.Generator(bit_generator)
 
 
@@ -190,7 +193,7 @@ def _rng_states(rng: Any) -> dict[str, dict]:
             raise TypeError(
                 f"rng[{name!r}] must be a np.random.Generator, got {type(gen).__name__}"
             )
-        states[str(name)] = _to_json(gen.bit_generator.state)
+        states[str(name)] = to_json(gen.bit_generator.state)
     return states
 
 
@@ -252,63 +255,64 @@ def save_checkpoint(
     path = Path(path)
     if isinstance(iteration, bool) or not isinstance(iteration, (int, np.integer)) or iteration < 0:
         raise ValueError(f"iteration must be a non-negative integer, got {iteration!r}")
-    entries: dict[str, np.ndarray] = {}
-    param_info = []
-    for name, value, _ in model.named_parameters():
-        entries[_PARAM + name] = np.asarray(value)
-        param_info.append([name, list(value.shape), str(value.dtype)])
-
-    optimizer_meta = None
-    if optimizer is not None:
-        scalars: dict[str, Any] = {}
-        array_keys = []
-        for key, value in optimizer.state_dict().items():
-            if isinstance(value, np.ndarray) and value.ndim > 0:
-                entries[_OPTIM + key] = value
-                array_keys.append(key)
-            else:
-                scalars[key] = _to_json(value)
-        optimizer_meta = {
-            "class": type(optimizer).__name__,
-            "scalars": scalars,
-            "arrays": array_keys,
-        }
-
-    for key, value in (arrays or {}).items():
-        entries[_EXTRA + key] = np.asarray(value)
     if carried_state is None:
         carried_state = carried_state_of(model)
-    for key, value in carried_state.items():
-        entries[_CARRIED + key] = np.asarray(value)
+    entries, param_info = _param_entries(model)
+    optimizer_meta = _add_optimizer_entries(entries, optimizer)
+    entries.update({_EXTRA + key: np.asarray(v) for key, v in (arrays or {}).items()})
+    entries.update({_CARRIED + key: np.asarray(v) for key, v in carried_state.items()})
     for key, value in entries.items():
         if value.dtype.hasobject:
             raise TypeError(f"cannot save {key!r}: object arrays would need pickle")
-
     metadata = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "minirnn_version": __version__,
         "iteration": int(iteration),
-        "config": _to_json(dict(config or {})),
+        "config": to_json(dict(config or {})),
         "vocab": _vocab_to_json(vocab),
         "rng_states": _rng_states(rng),
         # The legacy global stream is saved on request only, for classic reproductions.
         "legacy_rng_state": (
-            _to_json(np.random.get_state(legacy=False)) if legacy_rng else None  # noqa: NPY002
+            to_json(np.random.get_state(legacy=False)) if legacy_rng else None  # noqa: NPY002
         ),
         "params": param_info,
         "optimizer": optimizer_meta,
-        "trainer_state": _to_json(dict(trainer_state or {})),
+        "trainer_state": to_json(dict(trainer_state or {})),
         "extra": sorted(arrays or {}),
         "carried_state": sorted(carried_state),
     }
     text = json.dumps(metadata, ensure_ascii=False, sort_keys=True)
     entries[_METADATA_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as handle:  # a crash leaves the old checkpoint, never half a new one
         np.savez(handle, **entries)
     return path
+
+
+def _param_entries(model: Any) -> tuple[dict[str, np.ndarray], list]:
+    """One ``param/<name>`` entry per parameter, and ``[name, shape, dtype]`` for each."""
+    entries: dict[str, np.ndarray] = {}
+    param_info = []
+    for name, value, _ in model.named_parameters():
+        entries[_PARAM + name] = np.asarray(value)
+        param_info.append([name, list(value.shape), str(value.dtype)])
+    return entries, param_info
+
+
+def _add_optimizer_entries(entries: dict[str, np.ndarray], optimizer: Any) -> dict | None:
+    """Put the optimizer's arrays into ``entries``; return its class and scalars for the JSON."""
+    if optimizer is None:
+        return None
+    scalars: dict[str, Any] = {}
+    array_keys = []
+    for key, value in optimizer.state_dict().items():
+        if isinstance(value, np.ndarray) and value.ndim > 0:
+            entries[_OPTIM + key] = value
+            array_keys.append(key)
+        else:
+            scalars[key] = to_json(value)
+    return {"class": type(optimizer).__name__, "scalars": scalars, "arrays": array_keys}
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -427,26 +431,25 @@ def load_checkpoint(
     path = Path(path)
     entries = _read_entries(path)
     metadata = _parse_metadata(path, entries)
+    checkpoint = _build_checkpoint(path, entries, metadata)
+    generators = _check_restorable(checkpoint, model, optimizer, rng, legacy_rng)
+    _restore(checkpoint, model, optimizer, generators, legacy_rng)
+    return checkpoint
 
-    params = {}
-    for item in metadata["params"]:
-        name = item[0]
-        params[name] = _entry(path, entries, _PARAM + name)
 
-    optimizer_state = None
-    optimizer_class = None
+def _build_checkpoint(
+    path: Path, entries: Mapping[str, np.ndarray], metadata: Mapping[str, Any]
+) -> Checkpoint:
+    """Gather the arrays the metadata lists into a :class:`Checkpoint`."""
+    params = {item[0]: _entry(path, entries, _PARAM + item[0]) for item in metadata["params"]}
+    optimizer_state = optimizer_class = None
     optimizer_meta = metadata.get("optimizer")
     if optimizer_meta is not None:
         optimizer_class = optimizer_meta["class"]
-        optimizer_state = {k: _from_json(v) for k, v in optimizer_meta["scalars"].items()}
+        optimizer_state = {k: from_json(v) for k, v in optimizer_meta["scalars"].items()}
         for key in optimizer_meta["arrays"]:
             optimizer_state[key] = _entry(path, entries, _OPTIM + key)
-
-    arrays = {key: _entry(path, entries, _EXTRA + key) for key in metadata.get("extra", [])}
-    carried = {
-        key: _entry(path, entries, _CARRIED + key) for key in metadata.get("carried_state", [])
-    }
-    checkpoint = Checkpoint(
+    return Checkpoint(
         path=path,
         params=params,
         optimizer_state=optimizer_state,
@@ -456,42 +459,61 @@ def load_checkpoint(
         legacy_rng_state=metadata.get("legacy_rng_state"),
         iteration=int(metadata["iteration"]),
         config=metadata["config"],
-        trainer_state=_from_json(metadata.get("trainer_state", {})),
-        arrays=arrays,
-        carried_state=carried,
-        metadata=metadata,
+        trainer_state=from_json(metadata.get("trainer_state", {})),
+        arrays={key: _entry(path, entries, _EXTRA + key) for key in metadata.get("extra", [])},
+        carried_state={
+            key: _entry(path, entries, _CARRIED + key)
+            for key in metadata.get("carried_state", [])
+        },
+        metadata=dict(metadata),
     )
 
-    # Check everything before changing anything, so a failed load leaves the objects intact.
+
+def _check_restorable(
+    checkpoint: Checkpoint, model: Any, optimizer: Any, rng: Any, legacy_rng: bool
+) -> dict[str, np.random.Generator]:
+    """Check everything before changing anything, so a failed load leaves the objects intact.
+
+    Returns the generators to restore, by saved name.
+    """
+    path = checkpoint.path
     if optimizer is not None:
-        if optimizer_state is None:
+        if checkpoint.optimizer_state is None:
             raise CheckpointError(f"{path} holds no optimizer state")
-        if optimizer_class != type(optimizer).__name__:
+        if checkpoint.optimizer_class != type(optimizer).__name__:
             raise CheckpointError(
-                f"{path} holds state of a {optimizer_class} optimizer, "
+                f"{path} holds state of a {checkpoint.optimizer_class} optimizer, "
                 f"not {type(optimizer).__name__}"
             )
     generators = _match_generators(checkpoint, rng)
     if legacy_rng and checkpoint.legacy_rng_state is None:
         raise CheckpointError(f"{path} holds no legacy np.random state (saved without legacy_rng)")
-    load_carried = getattr(model, "load_carried_state", None)
-    if model is not None and carried and not callable(load_carried):
+    carried = checkpoint.carried_state
+    if model is not None and carried and not callable(getattr(model, "load_carried_state", None)):
         raise CheckpointError(
             f"{path} holds a carried state {sorted(carried)}, but {type(model).__name__} "
             "has no load_carried_state() to take it"
         )
+    return generators
+
+
+def _restore(
+    checkpoint: Checkpoint, model: Any, optimizer: Any,
+    generators: Mapping[str, np.random.Generator], legacy_rng: bool,
+) -> None:
+    """Put the checked checkpoint into the live objects."""
     if model is not None:
-        load_params_into(model, params, source=str(path))
+        load_params_into(model, checkpoint.params, source=str(checkpoint.path))
+        load_carried = getattr(model, "load_carried_state", None)
         if callable(load_carried):
             # An empty dict (an older file, or nothing carried yet) means "start from zeros".
-            load_carried(carried)
+            load_carried(checkpoint.carried_state)
     if optimizer is not None:
-        optimizer.load_state_dict(optimizer_state)
+        optimizer.load_state_dict(checkpoint.optimizer_state)
     for name, gen in generators.items():
-        gen.bit_generator.state = _from_json(checkpoint.rng_states[name])
+        gen.bit_generator.state = from_json(checkpoint.rng_states[name])
     if legacy_rng:
-        np.random.set_state(_from_json(checkpoint.legacy_rng_state))  # noqa: NPY002
-    return checkpoint
+        np.random.set_state(from_json(checkpoint.legacy_rng_state))  # noqa: NPY002
 
 
 def _match_generators(checkpoint: Checkpoint, rng: Any) -> dict[str, np.random.Generator]:

@@ -29,7 +29,13 @@ VAL_FIELDS = {
     "val_loss": np.float64,
     "val_perplexity": np.float64,
 }
+#: per-epoch fields and their dtypes
+EPOCH_FIELDS = {
+    "epoch_iteration": np.int64,
+    "epoch_loss": np.float64,
+}
 _SAMPLE_FIELDS = ("sample_iteration", "sample_text")
+_RECORD_FIELDS = {**STEP_FIELDS, **VAL_FIELDS, **EPOCH_FIELDS}
 
 
 class History:
@@ -54,6 +60,9 @@ class History:
     val_iteration, val_loss, val_perplexity : int64, float64, float64
         One entry per validation: when it ran, the mean validation loss and
         :math:`\\exp` of it.
+    epoch_iteration, epoch_loss : int64, float64
+        One entry per completed epoch: the iteration it ended at and the mean of its batch
+        losses.
     sample_iteration, sample_text : int64, str
         Samples drawn during training and when.
 
@@ -62,7 +71,7 @@ class History:
     """
 
     def __init__(self) -> None:
-        self._lists: dict[str, list] = {name: [] for name in (*STEP_FIELDS, *VAL_FIELDS)}
+        self._lists: dict[str, list] = {name: [] for name in _RECORD_FIELDS}
         self._samples: list[tuple[int, str]] = []
         self.stop_reason: str | None = None
 
@@ -89,6 +98,11 @@ class History:
         with np.errstate(over="ignore"):
             self._lists["val_perplexity"].append(float(np.exp(loss)))
 
+    def record_epoch(self, iteration: int, loss: float) -> None:
+        """Append the end of an epoch: its last iteration and the mean of its batch losses."""
+        self._lists["epoch_iteration"].append(iteration)
+        self._lists["epoch_loss"].append(loss)
+
     def record_sample(self, iteration: int, text: str) -> None:
         """Keep a generated sample."""
         self._samples.append((int(iteration), str(text)))
@@ -97,14 +111,18 @@ class History:
     def __getattr__(self, name: str) -> np.ndarray:
         # Only called for attributes not found normally: the recorded fields.
         lists = self.__dict__.get("_lists", {})
-        dtypes = {**STEP_FIELDS, **VAL_FIELDS}
-        if name in dtypes:
-            return np.asarray(lists[name], dtype=dtypes[name])
+        if name in _RECORD_FIELDS:
+            return np.asarray(lists[name], dtype=_RECORD_FIELDS[name])
         if name == "sample_iteration":
             return np.asarray([i for i, _ in self._samples], dtype=np.int64)
         if name == "sample_text":
             return np.asarray([t for _, t in self._samples], dtype=str)
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def last_losses(self, count: int) -> list[float]:
+        """The losses of the last ``count`` updates, oldest first (a list, not a copy of all)."""
+        losses = self._lists["loss"]
+        return losses[max(len(losses) - count, 0):]
 
     @property
     def samples(self) -> list[tuple[int, str]]:
@@ -116,7 +134,7 @@ class History:
 
     def as_arrays(self) -> dict[str, np.ndarray]:
         """Every field as a NumPy array, by name."""
-        names = (*STEP_FIELDS, *VAL_FIELDS, *_SAMPLE_FIELDS)
+        names = (*_RECORD_FIELDS, *_SAMPLE_FIELDS)
         return {name: getattr(self, name) for name in names}
 
     # -- saving -------------------------------------------------------------------------
@@ -131,13 +149,12 @@ class History:
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> History:
         """Rebuild a history from :meth:`as_arrays` output (missing fields stay empty)."""
         history = cls()
-        for name in (*STEP_FIELDS, *VAL_FIELDS):
+        for name in _RECORD_FIELDS:
             if name in arrays:
                 history._lists[name] = np.asarray(arrays[name]).tolist()
-        lengths = {len(history._lists[name]) for name in STEP_FIELDS}
-        lengths_val = {len(history._lists[name]) for name in VAL_FIELDS}
-        if len(lengths) > 1 or len(lengths_val) > 1:
-            raise ValueError("history arrays have inconsistent lengths")
+        for group in (STEP_FIELDS, VAL_FIELDS, EPOCH_FIELDS):
+            if len({len(history._lists[name]) for name in group}) > 1:
+                raise ValueError("history arrays have inconsistent lengths")
         if "sample_iteration" in arrays and "sample_text" in arrays:
             history._samples = [
                 (int(i), str(t))

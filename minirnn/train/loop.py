@@ -32,328 +32,42 @@ moments, so it is meaningful from the first iteration:
 
 from __future__ import annotations
 
-import math
-import signal
-import sys
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
 from minirnn.clip import clip_grad_norm, clip_grad_value
-from minirnn.train.checkpoint import (
-    Checkpoint,
-    _from_json,
-    carried_state_of,
-    generator_from_state,
-    load_checkpoint,
-    save_checkpoint,
+from minirnn.train.batches import Batches, fresh_iterator
+from minirnn.train.checkpoint import Checkpoint, carried_state_of
+from minirnn.train.events import (
+    Callbacks,
+    EpochInfo,
+    ScheduledEvents,
+    TrainInfo,
+    as_callback_list,
+    check_count,
 )
 from minirnn.train.history import History
+from minirnn.train.progress import ProgressLine
+from minirnn.train.resume import (
+    LoopState,
+    RunObjects,
+    generator_states,
+    restore_run,
+    save_run,
+    set_generator_states,
+    tracked_generators,
+)
+from minirnn.train.safety import InterruptGuard, check_finite, global_grad_norm
 
-__all__ = ["fit", "evaluate", "History", "TrainInfo", "TrainingDiverged"]
+__all__ = ["fit"]
 
-#: one epoch of batches: a re-iterable, or a callable returning a fresh iterator
-# Union rather than "|": this line runs at import time, and setup.cfg allows Python 3.9.
-Batches = Union[Iterable[Any], Callable[[], Iterable[Any]]]  # noqa: UP007
-
-
-class TrainingDiverged(FloatingPointError):  # noqa: N818 - the name the docs use
-    """The loss or a gradient became NaN or infinite.
-
-    Attributes
-    ----------
-    iteration : int
-        The iteration (1-based) whose forward/backward produced the bad value; its update was
-        not applied, so the model holds the weights of iteration ``iteration - 1``.
-    parameter : str or None
-        Dotted name of the first parameter with a non-finite gradient (None if the loss itself
-        was non-finite).
-    loss : float
-        The loss of that iteration.
-    history : History
-        Everything recorded up to the previous iteration.
-    """
-
-    def __init__(
-        self, message: str, iteration: int, parameter: str | None, loss: float, history: History
-    ) -> None:
-        super().__init__(message)
-        self.iteration = iteration
-        self.parameter = parameter
-        self.loss = loss
-        self.history = history
+#: what ``next`` returns when an epoch's iterator is exhausted
+_END = object()
 
 
-@dataclass
-class TrainInfo:
-    """What a callback receives after every iteration.
-
-    Set ``info.stop = True`` in a callback to end training after this iteration (a final
-    checkpoint is still written if ``checkpoint_path`` was given).
-    """
-
-    iteration: int
-    epoch: int
-    loss: float
-    smooth_loss: float
-    grad_norm: float
-    clipped: bool
-    lr: float
-    elapsed: float
-    total_iterations: int | None
-    val_loss: float | None
-    val_perplexity: float | None
-    sample: str | None
-    model: Any = field(repr=False)
-    optimizer: Any = field(repr=False)
-    history: History = field(repr=False)
-    stop: bool = False
-
-
-# -- small helpers --------------------------------------------------------------------------
-def _check_count(value: object, name: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
-    return int(value)
-
-
-def _fresh_iterator(batches: Batches) -> Iterator[Any]:
-    """A new pass over the data: call a factory, or iterate an iterable again."""
-    if callable(batches) and not hasattr(batches, "__iter__"):
-        return iter(batches())
-    return iter(batches)
-
-
-#: name under which the global legacy stream (np.random.seed) is tracked
-LEGACY = "np.random (legacy)"
-
-
-class _LegacyStream:
-    """Looks like a Generator to the bookkeeping: ``.bit_generator.state`` reads and sets
-    NumPy's global legacy stream, which classic scripts (min-char-rnn) draw from."""
-
-    @property
-    def bit_generator(self) -> _LegacyStream:
-        return self
-
-    @property
-    def state(self) -> dict:
-        return np.random.get_state(legacy=False)  # noqa: NPY002 - the legacy stream on purpose
-
-    @state.setter
-    def state(self, value: dict) -> None:
-        np.random.set_state(value)  # noqa: NPY002
-
-
-def _as_generators(rng: Any, legacy_rng: bool = False) -> dict[str, Any]:
-    if rng is None:
-        generators = {}
-    elif isinstance(rng, np.random.Generator):
-        generators = {"rng": rng}
-    elif isinstance(rng, Mapping) and all(
-        isinstance(g, np.random.Generator) for g in rng.values()
-    ):
-        generators = dict(rng)
-    else:
-        raise TypeError(
-            f"rng must be a np.random.Generator or a dict of them, got {type(rng).__name__}"
-        )
-    if legacy_rng:
-        generators[LEGACY] = _LegacyStream()
-    return generators
-
-
-def _states(generators: Mapping[str, np.random.Generator]) -> dict[str, dict]:
-    return {name: gen.bit_generator.state for name, gen in generators.items()}
-
-
-def _set_states(generators: Mapping[str, np.random.Generator], states: Mapping) -> None:
-    for name, gen in generators.items():
-        gen.bit_generator.state = states[name]
-
-
-def _batch_weight(batch: Any) -> float:
-    """How many targets a batch's mean loss averages over (1 if unknown)."""
-    targets = getattr(batch, "targets", None)
-    if targets is None:
-        return 1.0
-    mask = getattr(batch, "mask", None)
-    # A mask shaped like the targets says which of them count; a classifier's mask marks
-    # input steps instead, and then every label counts.
-    if mask is not None and np.shape(mask) == np.shape(targets):
-        return float(np.sum(mask))
-    return float(np.size(targets))
-
-
-def evaluate(model: Any, batches: Batches) -> float:
-    """Mean loss of ``model.evaluate`` over ``batches``, in evaluation mode.
-
-    Each batch's mean loss is weighted by its number of targets (``mask.sum()`` when the
-    batch has a mask shaped like its targets, else ``targets.size``, else 1), so the result
-    is the mean loss per target over the whole set, whatever the batch sizes.
-    """
-    was_training = getattr(model, "training", True)
-    model.eval()
-    total = weight = 0.0
-    try:
-        for batch in _fresh_iterator(batches):
-            w = _batch_weight(batch)
-            total += w * float(model.evaluate(batch))
-            weight += w
-    finally:
-        model.train(was_training)
-    if weight == 0:
-        raise ValueError("validation batches are empty")
-    return total / weight
-
-
-def _global_norm(model: Any) -> float:
-    total = 0.0
-    for _, _, grad in model.named_parameters():
-        flat = grad.ravel()
-        total += float(np.dot(flat, flat))  # BLAS dot: no temporary array, no warning on inf
-    return math.sqrt(total) if total >= 0 else float("nan")
-
-
-def _first_non_finite(model: Any) -> str | None:
-    for name, _, grad in model.named_parameters():
-        if not np.isfinite(grad).all():
-            return name
-    return None
-
-
-class _InterruptGuard:
-    """Hold Ctrl-C while an update is being applied, so it is never half done.
-
-    One handler is installed for the whole of :func:`fit` (installing one per iteration
-    costs more than a small model's update). Outside ``holding`` blocks a SIGINT goes to the
-    previous handler as usual; inside, it is remembered and raised as ``KeyboardInterrupt``
-    when the block ends. Only the main thread may install signal handlers; elsewhere this
-    does nothing.
-    """
-
-    def __init__(self) -> None:
-        self.holding = False
-        self.pending = False
-        self.active = threading.current_thread() is threading.main_thread()
-
-    def install(self) -> None:
-        if self.active:
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-
-    def uninstall(self) -> None:
-        if self.active:
-            signal.signal(signal.SIGINT, self.previous)
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.holding:
-            self.pending = True
-        elif callable(self.previous):
-            self.previous(signum, frame)
-        elif self.previous != signal.SIG_IGN:
-            raise KeyboardInterrupt
-
-    def release(self) -> None:
-        """End a held block: raise the Ctrl-C that arrived during it, if any."""
-        self.holding = False
-        if self.pending:
-            self.pending = False
-            raise KeyboardInterrupt
-
-
-def _format_seconds(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "?"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-class _Progress:
-    """The one-line progress report on stderr, rewritten in place with ``\\r``."""
-
-    def __init__(self, verbose: bool, every: float) -> None:
-        self.verbose = verbose
-        self.every = every
-        self.last_print = -math.inf
-        self.width = 0
-        self.open_line = False
-        self.latest: tuple | None = None
-        self.printed: tuple | None = None
-
-    def line(self, it: int, total: int | None, epoch: int, loss: float, smooth: float,
-             rate: float, clip_rate: float | None) -> str:
-        parts = [f"iter {it}" + (f"/{total}" if total else ""), f"epoch {epoch + 1}",
-                 f"loss {loss:.4f}", f"smooth {smooth:.4f}", f"{rate:.1f} it/s"]
-        if total:
-            remaining = (total - it) / rate if rate > 0 else math.inf
-            parts.append(f"ETA {_format_seconds(remaining)}")
-        if clip_rate is not None:
-            parts.append(f"clip {clip_rate:.0%}")
-        return " | ".join(parts)
-
-    def update(self, now: float, numbers: tuple, force: bool = False) -> None:
-        """Rewrite the line from ``numbers`` (the arguments of :meth:`line`) when it is due.
-
-        The text is only formatted when it is printed: formatting every iteration would cost
-        a small model a noticeable share of its time.
-        """
-        self.latest = numbers
-        if not self.verbose or (not force and now - self.last_print < self.every):
-            return
-        self.last_print = now
-        text = self.line(*numbers)
-        # Pad with spaces so a shorter line fully covers the previous one.
-        sys.stderr.write("\r" + text.ljust(self.width))
-        sys.stderr.flush()
-        self.printed = numbers
-        self.width = len(text)
-        self.open_line = True
-
-    def message(self, text: str, always: bool = False) -> None:
-        """Print a full line (validation, samples) below the progress line."""
-        if not (self.verbose or always):
-            return
-        if self.open_line:
-            sys.stderr.write("\n")
-            self.open_line = False
-            self.width = 0
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
-    def finish(self) -> None:
-        """Show the latest numbers, then end the line."""
-        if self.latest is not None and self.latest is not self.printed:
-            self.update(math.inf, self.latest, force=True)
-        self.close()
-
-    def close(self) -> None:
-        if self.open_line:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-            self.open_line = False
-
-
-@dataclass
-class _LoopState:
-    iteration: int = 0
-    epoch: int = 0
-    batch_in_epoch: int = 0
-    ema: float = 0.0
-    ema_count: int = 0
-    epoch_start_states: dict = field(default_factory=dict)
-    batches_per_epoch: int | None = None
-
-
-# -- the loop -------------------------------------------------------------------------------
 def fit(
     model: Any,
     optimizer: Any,
@@ -366,7 +80,8 @@ def fit(
     clip_value: float | None = None,
     clip_norm: float | None = None,
     scheduler: Any = None,
-    callbacks: Callable[[TrainInfo], Any] | Sequence[Callable[[TrainInfo], Any]] = (),
+    callbacks: Callbacks = (),
+    on_epoch_end: Callbacks = (),
     sample_fn: Callable[[Any], str] | None = None,
     sample_every: int | None = None,
     checkpoint_path: str | Path | None = None,
@@ -416,6 +131,11 @@ def fit(
     callbacks : callable or list of callables
         Each is called after every iteration with a :class:`TrainInfo`; setting
         ``info.stop = True`` ends training. A notebook user can drive ``tqdm`` from here.
+    on_epoch_end : callable or list of callables
+        Each is called when an epoch's batches have run out (after that epoch's validation)
+        with an :class:`~minirnn.train.events.EpochInfo`: the epoch, the mean of its batch
+        losses (also recorded as ``history.epoch_loss``) and the validation loss. Use it for
+        per-epoch metrics such as accuracy; ``info.stop = True`` ends training.
     sample_fn, sample_every : optional
         Every ``sample_every`` iterations call ``sample_fn(model)`` (in eval mode) and print
         and record the returned text.
@@ -472,336 +192,288 @@ def fit(
     A model that keeps such a state without these methods restarts it from zeros after a
     resume, and the resumed run differs from an uninterrupted one.
     """
-    epochs = _check_count(epochs, "epochs")
-    iterations = _check_count(iterations, "iterations")
-    val_every = _check_count(val_every, "val_every")
-    sample_every = _check_count(sample_every, "sample_every")
-    checkpoint_every = _check_count(checkpoint_every, "checkpoint_every")
-    if epochs is None and iterations is None:
-        epochs = 1
-    if clip_value is not None and clip_norm is not None:
-        raise ValueError("give clip_value or clip_norm, not both")
-    if not 0.0 <= smoothing < 1.0:
-        raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
-    if checkpoint_every is not None and checkpoint_path is None:
-        raise ValueError("checkpoint_every needs a checkpoint_path")
-    if (sample_every is None) != (sample_fn is None):
-        raise ValueError("give sample_fn and sample_every together")
-    if val_every is not None and val_batches is None:
-        raise ValueError("val_every needs val_batches")
+    run = _Run(
+        RunObjects(model, optimizer, scheduler, tracked_generators(rng, legacy_rng), History(),
+                   vocab, config),
+        batches, _Limits(epochs, iterations, batches),
+        ScheduledEvents(val_batches, val_every, sample_fn, sample_every, checkpoint_path,
+                        checkpoint_every),
+        clip_value=clip_value, clip_norm=clip_norm, smoothing=smoothing,
+        callbacks=as_callback_list(callbacks), epoch_callbacks=as_callback_list(on_epoch_end),
+    )
+    if resume is not None:
+        run.restore(resume)
+    run.progress = ProgressLine(verbose, progress_every, run.state.iteration,
+                                clipping=run.clip is not None)
+    return run.train()
+
+
+def _check_trainable(model: Any) -> None:
     for name in ("forward_backward", "evaluate", "zero_grad", "named_parameters"):
         if not callable(getattr(model, name, None)):
             raise TypeError(
                 f"model must be a trainable Layer with {name}(); {type(model).__name__} has none"
             )
-    # A generator object (an Iterator) is used up after one pass; a list or LMBatches is not.
-    one_shot = isinstance(batches, Iterator)
-    if one_shot and (epochs or 0) > 1:
-        raise TypeError(
-            "batches is a one-shot iterator, which can be traversed only once; pass a list, "
-            "or a callable returning a fresh iterator per epoch, to train for several epochs"
+
+
+class _Limits:
+    """When to stop: after ``epochs`` passes or ``iterations`` updates (one epoch if neither)."""
+
+    def __init__(self, epochs: int | None, iterations: int | None, batches: Batches) -> None:
+        self.epochs = check_count(epochs, "epochs")
+        self.iterations = check_count(iterations, "iterations")
+        if self.epochs is None and self.iterations is None:
+            self.epochs = 1
+        # A generator object (an Iterator) is used up after one pass; a list is not.
+        self.one_shot = isinstance(batches, Iterator)
+        if self.one_shot and (self.epochs or 0) > 1:
+            raise TypeError(
+                "batches is a one-shot iterator, which can be traversed only once; pass a "
+                "list, or a callable returning a fresh iterator per epoch, to train for "
+                "several epochs"
+            )
+
+    def reached(self, state: LoopState) -> bool:
+        """True once either limit is reached."""
+        return (self.iterations is not None and state.iteration >= self.iterations) or (
+            self.epochs is not None and state.epoch >= self.epochs
         )
-    if callable(callbacks):
-        callbacks = [callbacks]
-    callbacks = list(callbacks)
-    generators = _as_generators(rng, legacy_rng)
-    checkpoint_path = Path(checkpoint_path) if checkpoint_path is not None else None
 
-    history = History()
-    state = _LoopState()
-    resuming = False
-    if resume is not None:
-        history, state = _restore(resume, model, optimizer, scheduler, generators)
-        resuming = True
-        resume_states = _states(generators)
-    progress = _Progress(verbose, progress_every)
-    start_iteration = state.iteration
-    start_time = time.perf_counter()
-    recent_clips: list[bool] = []
-
-    def total_iterations() -> int | None:
+    def total(self, state: LoopState) -> int | None:
+        """The number of iterations the run will have, once it is known."""
         by_epochs = (
-            epochs * state.batches_per_epoch
-            if epochs is not None and state.batches_per_epoch is not None
+            self.epochs * state.batches_per_epoch
+            if self.epochs is not None and state.batches_per_epoch is not None
             else None
         )
-        known = [n for n in (iterations, by_epochs) if n is not None]
+        known = [n for n in (self.iterations, by_epochs) if n is not None]
         return min(known) if known else None
 
-    def trainer_state(rng_states: Mapping) -> dict:
-        out = {
-            "epoch": state.epoch,
-            "batch_in_epoch": state.batch_in_epoch,
-            "ema": state.ema,
-            "ema_count": state.ema_count,
-            "epoch_start_states": state.epoch_start_states,
-            "rng_states": rng_states,
-            "batches_per_epoch": state.batches_per_epoch,
-        }
-        if scheduler is not None and hasattr(scheduler, "state_dict"):
-            out["scheduler"] = scheduler.state_dict()
-        return out
+    def reason(self, state: LoopState) -> str:
+        """Which limit ended the run."""
+        if self.iterations is not None and state.iteration >= self.iterations:
+            return "iterations"
+        return "epochs"
 
-    def save(rng_states: Mapping, carried: Mapping[str, np.ndarray]) -> Path:
-        # Generators rebuilt from the given states, so a checkpoint taken in the middle of an
-        # iteration records the states as they were at its start.
-        # The legacy stream's state travels in the trainer state only.
-        gens = {
-            name: generator_from_state(s) for name, s in rng_states.items() if name != LEGACY
-        }
-        arrays = {f"history.{k}": v for k, v in history.as_arrays().items()}
-        return save_checkpoint(
-            checkpoint_path, model, optimizer, vocab=vocab, rng=gens,
-            iteration=state.iteration, config=config,
-            trainer_state=trainer_state(rng_states), arrays=arrays, carried_state=carried,
+
+class _Run:
+    """One call of :func:`fit`: the live objects, where the run stands, and its steps."""
+
+    def __init__(self, objects: RunObjects, batches: Batches, limits: _Limits,
+                 events: ScheduledEvents, *, clip_value: float | None, clip_norm: float | None,
+                 smoothing: float, callbacks: list, epoch_callbacks: list) -> None:
+        _check_trainable(objects.model)
+        if clip_value is not None and clip_norm is not None:
+            raise ValueError("give clip_value or clip_norm, not both")
+        if not 0.0 <= smoothing < 1.0:
+            raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
+        self.objects, self.model, self.optimizer = objects, objects.model, objects.optimizer
+        self.history, self.generators = objects.history, objects.generators
+        self.batches, self.limits, self.events = batches, limits, events
+        self.clip = (
+            (lambda: clip_grad_value(self.model, clip_value)) if clip_value is not None
+            else (lambda: clip_grad_norm(self.model, clip_norm)[1]) if clip_norm is not None
+            else None
         )
+        self.smoothing = smoothing
+        self.callbacks, self.epoch_callbacks = callbacks, epoch_callbacks
+        self.state = LoopState()
+        self.resuming = False
+        self.stop_reason: str | None = None
+        self.guard = InterruptGuard()
+        # Only a model that carries a state between batches pays for a copy per iteration.
+        self.has_carried = callable(getattr(self.model, "carried_state", None))
+        self.progress = ProgressLine(False, 0.0)
 
-    def done() -> bool:
-        return (iterations is not None and state.iteration >= iterations) or (
-            epochs is not None and state.epoch >= epochs
-        )
-
-    last_validated = history.val_iteration[-1] if len(history.val_iteration) else -1
-    boundary_states = _states(generators)
-    # Only a model that carries a state between batches pays for this per-iteration copy.
-    has_carried = callable(getattr(model, "carried_state", None))
-    boundary_carried = carried_state_of(model)
-    updated = True
-    stop_reason = None
-    guard = _InterruptGuard()
-    guard.install()
-    try:
-        while not done() and stop_reason is None:
-            # -- start (or re-enter) an epoch --------------------------------------------
-            if resuming:
-                _set_states(generators, state.epoch_start_states)
-                batch_iter = _fresh_iterator(batches)
-                for _ in range(state.batch_in_epoch):
-                    next(batch_iter, None)
-                _set_states(generators, resume_states)
-                resuming = False
-            else:
-                state.batch_in_epoch = 0
-                state.epoch_start_states = _states(generators)
-                batch_iter = _fresh_iterator(batches)
-            produced = state.batch_in_epoch
-            while not done():
-                boundary_states = _states(generators)
-                if has_carried:
-                    boundary_carried = carried_state_of(model)
-                updated = False
-                batch = next(batch_iter, _END)
-                if batch is _END:
-                    break
-                produced += 1
-                model.zero_grad()
-                loss = float(model.forward_backward(batch))
-                it = state.iteration + 1
-                norm = _global_norm(model)
-                if not (math.isfinite(loss) and math.isfinite(norm)):
-                    bad = _first_non_finite(model)
-                    if bad is not None or not math.isfinite(loss):
-                        what = f"gradient of {bad!r}" if bad else "the loss"
-                        raise TrainingDiverged(
-                            f"training diverged at iteration {it}: {what} is not finite "
-                            f"(loss {loss!r}); the update was not applied",
-                            iteration=it, parameter=bad, loss=loss, history=history,
-                        )
-                # the rate this update uses (a scheduler changes it after the step)
-                lr = float(getattr(optimizer, "lr", float("nan")))
-                guard.holding = True
-                # the update: a Ctrl-C arriving now waits until release() below
-                clipped = False
-                if clip_value is not None:
-                    clipped = clip_grad_value(model, clip_value)
-                elif clip_norm is not None:
-                    clipped = clip_grad_norm(model, clip_norm)[1]
-                optimizer.step()
-                if scheduler is not None:
-                    scheduler.step()
-                state.iteration = it
-                state.batch_in_epoch += 1
-                state.ema = smoothing * state.ema + (1.0 - smoothing) * loss
-                state.ema_count += 1
-                smooth = state.ema / (1.0 - smoothing**state.ema_count)
-                history.record_step(it, loss, smooth, norm, clipped, lr)
-                updated = True
-                guard.release()
-                recent_clips.append(clipped)
-                del recent_clips[:-100]
-
-                # -- things due at this iteration -------------------------------------
-                val_loss = val_ppl = sample = None
-                # (validation at the end of an epoch, the default, runs below once the
-                # iterator is exhausted: epochs may differ in length by a batch)
-                if val_batches is not None and (
-                    (val_every is not None and it % val_every == 0) or done()
-                ):
-                    val_loss, val_ppl = _validate(model, val_batches, history, it, progress)
-                    last_validated = it
-                if sample_fn is not None and it % sample_every == 0:
-                    sample = _sample(model, sample_fn, history, it, progress)
-                if checkpoint_every is not None and it % checkpoint_every == 0:
-                    save(_states(generators), carried_state_of(model))
-
-                now = time.perf_counter()
-                elapsed = now - start_time
-                rate = (it - start_iteration) / elapsed if elapsed > 0 else 0.0
-                clip_rate = (
-                    sum(recent_clips) / len(recent_clips)
-                    if clip_value is not None or clip_norm is not None
-                    else None
-                )
-                total = total_iterations()
-                progress.update(
-                    now, (it, total, state.epoch, loss, smooth, rate, clip_rate),
-                    force=it == start_iteration + 1 or done(),
-                )
-                if callbacks:
-                    info = TrainInfo(
-                        iteration=it, epoch=state.epoch, loss=loss, smooth_loss=smooth,
-                        grad_norm=norm, clipped=clipped, lr=lr, elapsed=elapsed,
-                        total_iterations=total, val_loss=val_loss, val_perplexity=val_ppl,
-                        sample=sample, model=model, optimizer=optimizer, history=history,
-                    )
-                    for callback in callbacks:
-                        callback(info)
-                    if info.stop:
-                        stop_reason = "callback"
+    # -- the core loop ----------------------------------------------------------------------
+    def train(self) -> History:
+        """Epochs of batches until a limit, the data, a callback or Ctrl-C ends the run."""
+        self.mark_iteration_start()
+        self.guard.install()
+        try:
+            while not self.done() and self.stop_reason is None:
+                batch_iter = self.start_epoch()
+                produced = self.state.batch_in_epoch
+                batch = None
+                while not self.done():
+                    self.mark_iteration_start()
+                    batch = next(batch_iter, _END)
+                    if batch is _END:
                         break
-            if stop_reason is None and batch is _END:
-                # the epoch is over
-                if produced == 0:
-                    if one_shot or state.epoch > 0:
-                        stop_reason = "data exhausted"
+                    produced += 1
+                    info = self.step(batch)
+                    if info is not None and info.stop:
+                        self.stop_reason = "callback"
                         break
-                    raise ValueError("batches produced no batch in the first epoch")
-                state.batches_per_epoch = produced
-                if (
-                    val_batches is not None and val_every is None
-                    and last_validated != state.iteration
-                ):
-                    _validate(model, val_batches, history, state.iteration, progress)
-                    last_validated = state.iteration
-                state.epoch += 1
-                state.batch_in_epoch = 0
-                if one_shot and not done():
-                    stop_reason = "data exhausted"
-    except KeyboardInterrupt:
-        progress.close()
-        history.stop_reason = "interrupted"
-        where = f"interrupted at iteration {state.iteration}"
-        if checkpoint_path is not None:
-            # An iteration cut short left the weights untouched: save the generators as they
-            # were when it began, so a resumed run replays it exactly.
-            path = (
-                save(_states(generators), carried_state_of(model)) if updated
-                else save(boundary_states, boundary_carried)
-            )
-            hint = f"continue with fit(..., resume={str(path)!r})"
-            progress.message(f"{where}; checkpoint saved to {path} ({hint})", always=True)
-        else:
-            progress.message(f"{where}; no checkpoint_path given, nothing saved", always=True)
-        return history
-    finally:
-        guard.uninstall()
-        progress.close()
+                if self.stop_reason is None and batch is _END:
+                    self.end_epoch(produced)
+        except KeyboardInterrupt:
+            self.save_interrupted()
+            return self.history
+        finally:
+            self.guard.uninstall()
+            self.progress.close()
+        return self.finish()
 
-    progress.finish()
-    if history.stop_reason is None:
-        if stop_reason is None:
-            stop_reason = (
-                "iterations" if iterations is not None and state.iteration >= iterations
-                else "epochs"
-            )
-        history.stop_reason = stop_reason
-    if val_batches is not None and last_validated != state.iteration and state.iteration > 0:
-        _validate(model, val_batches, history, state.iteration, progress)
-    if checkpoint_path is not None:
-        path = save(_states(generators), carried_state_of(model))
-        progress.message(f"checkpoint saved to {path}")
-    return history
+    def step(self, batch: Any) -> TrainInfo | None:
+        """One update: loss and gradients, the NaN check, clipping, the optimizer's step."""
+        model, state = self.model, self.state
+        model.zero_grad()
+        loss = float(model.forward_backward(batch))
+        iteration = state.iteration + 1
+        norm = global_grad_norm(model)
+        check_finite(model, loss, norm, iteration, self.history)
+        # the rate this update uses (a scheduler changes it after the step)
+        lr = float(getattr(self.optimizer, "lr", float("nan")))
+        self.guard.hold()  # a Ctrl-C arriving during the update waits until release()
+        clipped = bool(self.clip()) if self.clip is not None else False
+        self.optimizer.step()
+        if self.objects.scheduler is not None:
+            self.objects.scheduler.step()
+        state.iteration = iteration
+        state.batch_in_epoch += 1
+        smooth = state.smooth(loss, self.smoothing)
+        self.history.record_step(iteration, loss, smooth, norm, clipped, lr)
+        self.updated = True
+        self.guard.release()
+        self.progress.record_clip(clipped)
+        return self.after_step(loss, smooth, norm, clipped, lr)
 
+    # -- around the updates -----------------------------------------------------------------
+    def done(self) -> bool:
+        return self.limits.reached(self.state)
 
-_END = object()
+    def mark_iteration_start(self) -> None:
+        """Remember the generators (and carried state) as an iteration begins, for Ctrl-C."""
+        self.boundary_states = generator_states(self.generators)
+        if self.has_carried or not hasattr(self, "boundary_carried"):
+            self.boundary_carried = carried_state_of(self.model)
+        self.updated = False
 
+    def start_epoch(self) -> Iterator[Any]:
+        """A fresh iterator for the epoch; after a resume, re-entered at the saved batch."""
+        state = self.state
+        if not self.resuming:
+            state.batch_in_epoch = 0
+            state.epoch_start_states = generator_states(self.generators)
+            return fresh_iterator(self.batches)
+        resume_states = generator_states(self.generators)
+        set_generator_states(self.generators, state.epoch_start_states)
+        batch_iter = fresh_iterator(self.batches)
+        for _ in range(state.batch_in_epoch):
+            next(batch_iter, None)
+        set_generator_states(self.generators, resume_states)
+        self.resuming = False
+        return batch_iter
 
-def _validate(
-    model: Any, val_batches: Batches, history: History, iteration: int, progress: _Progress
-) -> tuple[float, float]:
-    loss = evaluate(model, val_batches)
-    history.record_validation(iteration, loss)
-    ppl = float(history.val_perplexity[-1])
-    progress.message(f"validation at iteration {iteration}: loss {loss:.4f}, perplexity {ppl:.3f}")
-    return loss, ppl
-
-
-def _sample(
-    model: Any, sample_fn: Callable[[Any], str], history: History, iteration: int,
-    progress: _Progress,
-) -> str:
-    was_training = getattr(model, "training", True)
-    model.eval()
-    try:
-        text = str(sample_fn(model))
-    finally:
-        model.train(was_training)
-    history.record_sample(iteration, text)
-    progress.message(f"--- sample at iteration {iteration} ---\n{text}\n---")
-    return text
-
-
-def _restore(
-    resume: str | Path | Checkpoint,
-    model: Any,
-    optimizer: Any,
-    scheduler: Any,
-    generators: Mapping[str, np.random.Generator],
-) -> tuple[History, _LoopState]:
-    """Load a checkpoint written by :func:`fit` into the live objects."""
-    path = resume.path if isinstance(resume, Checkpoint) else Path(resume)
-    real = {name: gen for name, gen in generators.items() if name != LEGACY}
-    ckpt = load_checkpoint(path, model, optimizer, rng=real or None)
-    saved = ckpt.trainer_state
-    if not saved:
-        raise ValueError(f"{path} was not written by fit (no trainer state); cannot resume")
-    missing = set(saved["rng_states"]) - set(generators)
-    if missing:
-        raise ValueError(
-            f"{path} holds RNG states {sorted(missing)} that were not passed in rng= "
-            "(or legacy_rng=True); pass the same generators as in the saved run"
+    def after_step(self, loss: float, smooth: float, norm: float, clipped: bool,
+                   lr: float) -> TrainInfo | None:
+        """The events due at this iteration, the progress line and the callbacks."""
+        it, events, done = self.state.iteration, self.events, self.done()
+        val_loss = val_ppl = sample = None
+        if events.validation_due(it, done):
+            val_loss, val_ppl = events.validate(self.model, self.history, it, self.progress)
+        if events.sample_due(it):
+            sample = events.sample(self.model, self.history, it, self.progress)
+        if events.checkpoint_due(it):
+            self.save()
+        total = self.limits.total(self.state)
+        elapsed = self.progress.step(it, total, self.state.epoch, loss, smooth,
+                                     force=it == self.progress.start_iteration + 1 or done)
+        if not self.callbacks:
+            return None
+        info = TrainInfo(
+            iteration=it, epoch=self.state.epoch, loss=loss, smooth_loss=smooth,
+            grad_norm=norm, clipped=clipped, lr=lr, elapsed=elapsed, total_iterations=total,
+            val_loss=val_loss, val_perplexity=val_ppl, sample=sample, model=self.model,
+            optimizer=self.optimizer, history=self.history,
         )
-    if LEGACY in generators:
-        if LEGACY not in saved["rng_states"]:
-            raise ValueError(f"{path} was saved without legacy_rng=True")
-        generators[LEGACY].state = _json_state(saved["rng_states"][LEGACY], legacy=True)
-    if scheduler is not None and "scheduler" in saved:
-        scheduler.load_state_dict(saved["scheduler"])
-    arrays = {
-        key[len("history."):]: value
-        for key, value in ckpt.arrays.items()
-        if key.startswith("history.")
-    }
-    history = History.from_arrays(arrays)
-    state = _LoopState(
-        iteration=ckpt.iteration,
-        epoch=int(saved["epoch"]),
-        batch_in_epoch=int(saved["batch_in_epoch"]),
-        ema=float(saved["ema"]),
-        ema_count=int(saved["ema_count"]),
-        epoch_start_states={
-            name: _json_state(s, legacy=name == LEGACY)
-            for name, s in saved["epoch_start_states"].items()
-        },
-        batches_per_epoch=saved.get("batches_per_epoch"),
-    )
-    return history, state
+        for callback in self.callbacks:
+            callback(info)
+        return info
 
+    def end_epoch(self, produced: int) -> None:
+        """The epoch's iterator is exhausted: validate, record, call back, count the epoch."""
+        state = self.state
+        if produced == 0:
+            if self.limits.one_shot or state.epoch > 0:
+                self.stop_reason = "data exhausted"
+                return
+            raise ValueError("batches produced no batch in the first epoch")
+        state.batches_per_epoch = produced
+        val_loss = None
+        if self.events.val_every is None:
+            val_loss = self.events.validate_unless_done(
+                self.model, self.history, state.iteration, self.progress)
+        # the mean of the epoch's batch losses, added in order as a hand-written loop would
+        total = 0.0
+        for loss in self.history.last_losses(state.batch_in_epoch):
+            total += loss
+        epoch_loss = total / state.batch_in_epoch
+        self.history.record_epoch(state.iteration, epoch_loss)
+        self.call_epoch_callbacks(epoch_loss, val_loss)
+        state.epoch += 1
+        state.batch_in_epoch = 0
+        if self.limits.one_shot and not self.done():
+            self.stop_reason = "data exhausted"
 
-def _json_state(state: Mapping, legacy: bool = False) -> dict:
-    """An RNG state read from JSON, usable as ``bit_generator.state`` (or the legacy one)."""
-    if legacy:
-        restored = _from_json(dict(state))
-        restored["state"]["key"] = np.asarray(restored["state"]["key"], dtype=np.uint32)
-        return restored
-    return generator_from_state(state).bit_generator.state
+    def call_epoch_callbacks(self, epoch_loss: float, val_loss: float | None) -> None:
+        if not self.epoch_callbacks:
+            return
+        # Leave the epoch's last progress line on screen: a callback may print a report.
+        self.progress.finish()
+        info = EpochInfo(epoch=self.state.epoch, iteration=self.state.iteration,
+                         loss=epoch_loss, val_loss=val_loss, model=self.model,
+                         optimizer=self.optimizer, history=self.history)
+        for callback in self.epoch_callbacks:
+            callback(info)
+        if info.stop and self.stop_reason is None:
+            self.stop_reason = "callback"
+
+    # -- saving, resuming, ending -----------------------------------------------------------
+    def save(self, rng_states: Mapping | None = None,
+             carried: Mapping[str, np.ndarray] | None = None) -> Path:
+        """A checkpoint of the run now (or with the given generator and carried states)."""
+        if rng_states is None:
+            rng_states = generator_states(self.generators)
+        if carried is None:
+            carried = carried_state_of(self.model)
+        return save_run(self.events.checkpoint_path, self.objects, self.state, rng_states,
+                        carried)
+
+    def restore(self, resume: str | Path | Checkpoint) -> None:
+        """Continue a run saved by ``fit``: objects, history, position, generators."""
+        history, self.state = restore_run(resume, self.objects)
+        self.history = self.objects.history = history
+        if len(history.val_iteration):
+            self.events.last_validated = int(history.val_iteration[-1])
+        self.resuming = True
+
+    def save_interrupted(self) -> None:
+        """Ctrl-C: save a checkpoint a resumed run can continue from exactly, and say where."""
+        self.progress.close()
+        self.history.stop_reason = "interrupted"
+        where = f"interrupted at iteration {self.state.iteration}"
+        if self.events.checkpoint_path is None:
+            self.progress.message(f"{where}; no checkpoint_path given, nothing saved",
+                                  always=True)
+            return
+        # An iteration cut short left the weights untouched: save the generators as they
+        # were when it began, so a resumed run replays it exactly.
+        path = self.save() if self.updated else self.save(self.boundary_states,
+                                                           self.boundary_carried)
+        hint = f"continue with fit(..., resume={str(path)!r})"
+        self.progress.message(f"{where}; checkpoint saved to {path} ({hint})", always=True)
+
+    def finish(self) -> History:
+        """The run ended normally: final progress, validation and checkpoint."""
+        self.progress.finish()
+        if self.history.stop_reason is None:
+            self.history.stop_reason = self.stop_reason or self.limits.reason(self.state)
+        if self.state.iteration > 0:
+            self.events.validate_unless_done(self.model, self.history, self.state.iteration,
+                                             self.progress)
+        if self.events.checkpoint_path is not None:
+            path = self.save()
+            self.progress.message(f"checkpoint saved to {path}")
+        return self.history
