@@ -224,7 +224,7 @@ def test_load_text(tmp_path):
     (tmp_path / "u.txt").write_text("李白 ok", encoding="utf-8")
     assert load_text(tmp_path / "u.txt") == "李白 ok"
     (tmp_path / "l.txt").write_bytes("café".encode("latin-1"))
-    with pytest.raises(ValueError, match="not UTF-8"):
+    with pytest.raises(ValueError, match="not valid utf-8 text: cannot decode byte offset 3"):
         load_text(tmp_path / "l.txt")
     with pytest.raises(FileNotFoundError, match="no text file"):
         load_text(tmp_path / "missing.txt")

@@ -1,10 +1,13 @@
 """``minirnn lm train|generate``: a recurrent language model on any text, saved and reloaded.
 
-``train`` reads a UTF-8 text file (or the built-in offline corpus), builds a character or word
-vocabulary, holds out the last part as validation text, trains a (stacked) LSTM/GRU/RNN
-language model with Adam and global-norm clipping, reports validation loss and perplexity,
+``train`` reads a text file (UTF-8, or ``--encoding gb18030`` and the like; by default the
+built-in offline corpus), builds a vocabulary of characters, whitespace words or jieba's
+Chinese words (``--tokenizer``), holds out the last part as validation text, trains a
+(stacked) LSTM/GRU/RNN language model with Adam and global-norm clipping, reports validation loss and perplexity,
 and writes a checkpoint (weights, optimizer, vocabulary, configuration). ``generate`` loads a
-checkpoint and continues a prefix (greedy, temperature, top-k).
+checkpoint and continues a prefix (greedy, temperature, top-k), split and joined the way the
+training text was. ``--prefixes`` prints d2l's per-epoch log: the training perplexity and a
+continuation of each prefix.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from minirnn.data.tokenizers import TOKENIZERS
+from minirnn.errors import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +36,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="UTF-8 text file (default: minirnn.data.builtin_corpus())")
     train.add_argument("--level", choices=("char", "word"), default="char",
                        help="tokens are characters (default) or whitespace-separated words")
+    train.add_argument("--tokenizer", choices=TOKENIZERS,
+                       help="how text becomes tokens: char, whitespace (words) or jieba "
+                       "(Chinese words; needs pip install \"minirnn[zh]\"); overrides --level")
+    train.add_argument("--encoding", default="utf-8",
+                       help="encoding of --data, e.g. gbk or gb18030 (utf-8)")
+    train.add_argument("--prefixes",
+                       help="comma-separated prefixes; once per epoch print the training "
+                       "perplexity and a greedy continuation of each, as d2l's log does "
+                       "(e.g. \"分开,不分开\")")
+    train.add_argument("--prefix-length", type=int, default=50,
+                       help="tokens generated after each of --prefixes (50)")
     train.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="lstm",
                        help="recurrent cell (lstm)")
     train.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (1)")
@@ -94,6 +111,12 @@ def _val_batches(val_ids: np.ndarray, batch_size: int, seq_len: int):
     return LMBatches(val_ids, rows, seq_len, scheme="sequential", seed=0)
 
 
+def _tokenizer_name(args: argparse.Namespace) -> str:
+    if args.tokenizer is not None:
+        return args.tokenizer
+    return "char" if args.level == "char" else "whitespace"
+
+
 def run_train(args: argparse.Namespace) -> int:
     from minirnn.data import LMBatches, Vocab, builtin_corpus, load_text
     from minirnn.models.language_model import LanguageModel, generate_text
@@ -102,11 +125,13 @@ def run_train(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     try:
-        text = builtin_corpus() if args.data is None else load_text(args.data)
+        text = builtin_corpus() if args.data is None else load_text(args.data, args.encoding)
         source = "the built-in corpus" if args.data is None else str(args.data)
         if not 0.0 < args.val_fraction < 1.0:
             raise ValueError(f"--val-fraction must be in (0, 1), got {args.val_fraction}")
-        vocab = Vocab.from_text(text, level=args.level)
+        tokenizer = _tokenizer_name(args)
+        unit = "char" if tokenizer == "char" else "word"
+        vocab = Vocab.from_text(text, tokenizer=tokenizer)
         if len(vocab) < 2:
             raise ValueError(f"{source} has {len(vocab)} distinct token(s); need at least 2")
         ids = vocab.encode(text)
@@ -121,7 +146,7 @@ def run_train(args: argparse.Namespace) -> int:
                               seed=args.seed, dtype=dtype)
     except (ValueError, OSError) as error:
         return _fail(str(error))
-    print(f"{source}: {len(ids)} {args.level}s, {len(vocab)} distinct; training on "
+    print(f"{source}: {len(ids)} {unit}s ({tokenizer}), {len(vocab)} distinct; training on "
           f"{len(train_ids)}, validating on {len(val_ids)}; {model.num_parameters()} parameters")
     optimizer = Adam(model, lr=args.lr)
 
@@ -135,13 +160,36 @@ def run_train(args: argparse.Namespace) -> int:
         sample_fn=sample if args.sample_every else None, sample_every=args.sample_every,
         checkpoint_path=args.out, resume=args.resume,
         rng={"data": data.rng, "dropout": model.drop.rng}, vocab=vocab,
-        config={"model": model.config(), "level": args.level}, verbose=not args.quiet,
+        config={"model": model.config(), "level": unit, "tokenizer": tokenizer},
+        verbose=not args.quiet, callbacks=_epoch_log(args, vocab, data),
     )
     val_loss = float(history.val_loss[-1])
-    print(f"validation loss {val_loss:.4f} nats/{args.level}, perplexity {np.exp(val_loss):.3f}"
+    print(f"validation loss {val_loss:.4f} nats/{unit}, perplexity {np.exp(val_loss):.3f}"
           f" after {int(history.iteration[-1])} updates ({history.stop_reason})")
     print(f"saved checkpoint {args.out}; done in {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def _epoch_log(args: argparse.Namespace, vocab, data) -> list:
+    """The d2l-style per-epoch log as a fit callback, when --prefixes asks for it."""
+    if not args.prefixes:
+        return []
+    from minirnn.models.language_model import generate_text
+    from minirnn.train.reports import EpochLog
+
+    prefixes = [p for p in (piece.strip() for piece in args.prefixes.split(",")) if p]
+    if not prefixes:
+        raise UsageError(f"--prefixes has no prefix in it: {args.prefixes!r}")
+    if args.prefix_length < 1:
+        raise UsageError(f"--prefix-length must be a positive integer, got {args.prefix_length}")
+    for prefix in prefixes:
+        vocab.encode(prefix)  # an unknown character fails now, not after the first epoch
+
+    def continuations(model) -> list[str]:
+        return [generate_text(model, vocab, prefix, args.prefix_length, greedy=True)
+                for prefix in prefixes]
+
+    return [EpochLog(len(data), continuations)]
 
 
 def load_language_model(path: Path):

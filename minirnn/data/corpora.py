@@ -21,6 +21,7 @@ English prose.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import os
@@ -83,17 +84,38 @@ class ChecksumError(ValueError):
     """A downloaded or cached file does not have the expected SHA-256 digest."""
 
 
-def load_text(path: str | os.PathLike) -> str:
-    """Read a whole text file as UTF-8 (a clear error if it is not UTF-8)."""
+def load_text(path: str | os.PathLike, encoding: str = "utf-8") -> str:
+    """Read a whole text file, decoded with ``encoding`` (UTF-8 by default).
+
+    Chinese corpora are often GBK or GB18030 (the seed's lyrics are); pass
+    ``encoding="gb18030"`` for them (GB18030 decodes every GBK file too).
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no file at ``path``.
+    ValueError
+        When ``encoding`` is not a known codec, or the bytes are not valid in it; the message
+        names the encoding tried, the byte offset and the bytes found there.
+    """
     path = Path(path)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(
+            f"unknown text encoding {encoding!r}; try utf-8, gbk or gb18030"
+        ) from None
     if not path.is_file():
         raise FileNotFoundError(f"no text file at {path}")
+    data = path.read_bytes()
     try:
-        return path.read_text(encoding="utf-8")
+        return data.decode(encoding)
     except UnicodeDecodeError as err:
+        found = data[err.start : err.start + 4].hex(" ")
         raise ValueError(
-            f"{path} is not UTF-8 text (byte {err.start}: {err.reason}); "
-            "convert it, e.g. with iconv -t utf-8"
+            f"{path} is not valid {encoding} text: cannot decode byte offset {err.start} "
+            f"(bytes {found}: {err.reason}); give the file's encoding (e.g. gb18030 for "
+            "Chinese text) or convert it, e.g. with iconv -t utf-8"
         ) from None
 
 

@@ -6,7 +6,9 @@ machine, which is what makes a saved model usable with a rebuilt vocabulary.
 
 Characters are Python ``str`` elements, i.e. Unicode code points, so each Chinese character is
 one token at character level. Word level splits on whitespace unless another tokenizer is
-given; for Chinese pass a segmenter (any callable ``str -> list[str]``).
+given: a name from :mod:`minirnn.data.tokenizers` (``"jieba"`` segments Chinese into words),
+or any callable ``str -> list[str]``. The vocabulary file records the tokenizer's name, so a
+reloaded vocabulary splits and joins text the way the one that was saved did.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 
 from minirnn._checks import check_choice
 from minirnn._files import atomic_write
+from minirnn.data.tokenizers import TOKENIZERS, get_tokenizer, joiner
 
 __all__ = ["Vocab", "SPECIAL_TOKENS", "BOS", "EOS", "PAD", "UNK"]
 
@@ -38,6 +41,32 @@ def _whitespace_split(text: str) -> list[str]:
     return text.split()
 
 
+def _resolve_tokenizer(
+    level: str, tokenizer: str | Tokenizer | None
+) -> tuple[str, Tokenizer | None, str]:
+    """``(level, function or None, name)`` from a level and a tokenizer name or function.
+
+    A tokenizer *name* decides the level itself (``"char"`` is character level, the others
+    word level); a *function* needs ``level="word"`` and is recorded as ``"custom"``.
+    """
+    if isinstance(tokenizer, str):
+        check_choice(tokenizer, TOKENIZERS, "tokenizer")
+        if tokenizer == "char":
+            return "char", None, "char"
+        function = None if tokenizer == "whitespace" else get_tokenizer(tokenizer)
+        return "word", function, tokenizer
+    check_choice(level, ("char", "word"), "level")
+    if tokenizer is None:
+        return level, None, "char" if level == "char" else "whitespace"
+    if not callable(tokenizer):
+        raise TypeError(
+            f"tokenizer must be one of {TOKENIZERS} or a callable, got {type(tokenizer).__name__}"
+        )
+    if level == "char":
+        raise ValueError("a tokenizer function only applies to level='word'")
+    return level, tokenizer, "custom"
+
+
 class Vocab:
     """Token <-> index mapping for character- or word-level models.
 
@@ -50,11 +79,15 @@ class Vocab:
         means all of ``<pad>, <bos>, <eos>, <unk>``.
     level : {"char", "word"}
         How :meth:`tokenize` splits text, and how :meth:`decode` joins tokens.
-    tokenizer : callable, optional
-        ``str -> list[str]`` used at word level instead of the whitespace split.
+    tokenizer : {"char", "whitespace", "jieba"} or callable, optional
+        A name sets the level too (``"char"``: characters; ``"whitespace"``: words split on
+        whitespace; ``"jieba"``: Chinese words, needs ``pip install "minirnn[zh]"`` when text
+        is first split). A callable ``str -> list[str]`` is used at word level instead of
+        the whitespace split. Available as :attr:`tokenizer_name` (``"custom"`` for a
+        callable).
     sep : str, optional
-        Joiner for :meth:`decode`; ``""`` at character level and ``" "`` at word level by
-        default (pass ``""`` for Chinese words).
+        Joiner for :meth:`decode`; by default ``""`` for characters and jieba's words and
+        ``" "`` for other words.
     min_freq : int
         Tokens seen fewer times are left out (and encode to ``<unk>`` if it is present).
 
@@ -74,15 +107,11 @@ class Vocab:
         tokens: Iterable[str] = (),
         specials: Sequence[str] | bool = (),
         level: str = "char",
-        tokenizer: Tokenizer | None = None,
+        tokenizer: str | Tokenizer | None = None,
         sep: str | None = None,
         min_freq: int = 1,
     ) -> None:
-        check_choice(level, ("char", "word"), "level")
-        if tokenizer is not None and not callable(tokenizer):
-            raise TypeError(f"tokenizer must be callable, got {type(tokenizer).__name__}")
-        if tokenizer is not None and level == "char":
-            raise ValueError("a tokenizer only applies to level='word'")
+        level, tokenizer, name = _resolve_tokenizer(level, tokenizer)
         if isinstance(tokens, str):
             raise TypeError(
                 "tokens must be an iterable of tokens, got a str; "
@@ -93,7 +122,10 @@ class Vocab:
             raise ValueError(f"specials must be distinct, got {specials}")
         self.level = level
         self.tokenizer = tokenizer
-        self.sep = ("" if level == "char" else " ") if sep is None else sep
+        self.tokenizer_name = name
+        if sep is None:
+            sep = " " if name == "custom" else joiner(name)
+        self.sep = sep
         self.specials = specials
         counts = Counter(tokens)
         for token in counts:
@@ -114,11 +146,15 @@ class Vocab:
         text: str,
         level: str = "char",
         specials: Sequence[str] | bool = (),
-        tokenizer: Tokenizer | None = None,
+        tokenizer: str | Tokenizer | None = None,
         sep: str | None = None,
         min_freq: int = 1,
     ) -> Vocab:
-        """Build the vocabulary of ``text`` (a str, or a list of str such as names)."""
+        """Build the vocabulary of ``text`` (a str, or a list of str such as names).
+
+        ``tokenizer`` is a name (``"char"``, ``"whitespace"``, ``"jieba"``) or a callable;
+        see the class parameters.
+        """
         probe = cls(level=level, tokenizer=tokenizer, sep=sep)
         texts = [text] if isinstance(text, str) else list(text)
         tokens = [token for piece in texts for token in probe.tokenize(piece)]
@@ -224,13 +260,19 @@ class Vocab:
             "level": self.level,
             "sep": self.sep,
             "specials": self.specials,
-            "custom_tokenizer": self.tokenizer is not None,
+            "tokenizer": self.tokenizer_name,
+            "custom_tokenizer": self.tokenizer_name == "custom",
             "itos": self.itos,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, object], tokenizer: Tokenizer | None = None) -> Vocab:
-        """Inverse of :meth:`to_dict`; pass ``tokenizer`` again if one was used."""
+        """Inverse of :meth:`to_dict`.
+
+        A named tokenizer (``"jieba"``) is restored from the recorded name; a custom one
+        must be passed again as ``tokenizer``. Files written before the name was recorded
+        read as ``"char"`` or ``"whitespace"`` from their level.
+        """
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             raise ValueError(f"not a minirnn vocabulary (expected format {_FORMAT!r})")
         if data.get("version") != _VERSION:
@@ -238,6 +280,9 @@ class Vocab:
                 f"vocabulary format version {data.get('version')!r} is not supported "
                 f"(this minirnn reads version {_VERSION})"
             )
+        name = data.get("tokenizer")
+        if tokenizer is None and name in TOKENIZERS:
+            tokenizer = str(name)
         vocab = cls(
             level=str(data["level"]),
             specials=list(data["specials"]),
@@ -265,11 +310,12 @@ class Vocab:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Vocab):
             return NotImplemented
-        return (self.itos, self.level, self.sep, self.specials) == (
+        return (self.itos, self.level, self.sep, self.specials, self.tokenizer_name) == (
             other.itos,
             other.level,
             other.sep,
             other.specials,
+            other.tokenizer_name,
         )
 
     __hash__ = None  # mutable-ish and compared by content
@@ -277,4 +323,5 @@ class Vocab:
     def __repr__(self) -> str:
         head = ", ".join(repr(t) for t in self.itos[:8])
         more = ", ..." if len(self) > 8 else ""
-        return f"Vocab(level={self.level!r}, size={len(self)}, tokens=[{head}{more}])"
+        return (f"Vocab(tokenizer={self.tokenizer_name!r}, size={len(self)}, "
+                f"tokens=[{head}{more}])")
