@@ -3,9 +3,9 @@
 ``train`` reads a text file (UTF-8, or ``--encoding gb18030`` and the like; by default the
 built-in offline corpus), builds a vocabulary of characters, whitespace words or jieba's
 Chinese words (``--tokenizer``), holds out the last part as validation text, trains a
-(stacked) LSTM/GRU/RNN language model with Adam and global-norm clipping, reports validation loss and perplexity,
-and writes a checkpoint (weights, optimizer, vocabulary, configuration). ``generate`` loads a
-checkpoint and continues a prefix (greedy, temperature, top-k), split and joined the way the
+(stacked) LSTM/GRU/RNN language model with Adam and global-norm clipping, reports validation
+loss and perplexity, and writes a checkpoint (weights, optimizer, vocabulary, configuration).
+``generate`` loads a checkpoint and continues a prefix (greedy, temperature, top-k), split and joined the way the
 training text was. ``--prefixes`` prints d2l's per-epoch log: the training perplexity and a
 continuation of each prefix.
 """
