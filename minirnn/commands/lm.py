@@ -5,9 +5,9 @@ built-in offline corpus), builds a vocabulary of characters, whitespace words or
 Chinese words (``--tokenizer``), holds out the last part as validation text, trains a
 (stacked) LSTM/GRU/RNN language model with Adam and global-norm clipping, reports validation
 loss and perplexity, and writes a checkpoint (weights, optimizer, vocabulary, configuration).
-``generate`` loads a checkpoint and continues a prefix (greedy, temperature, top-k), split and joined the way the
-training text was. ``--prefixes`` prints d2l's per-epoch log: the training perplexity and a
-continuation of each prefix.
+``generate`` loads a checkpoint and continues a prefix (greedy, temperature, top-k), split and
+joined the way the training text was. ``--prefixes`` prints d2l's per-epoch log: the training
+perplexity and a continuation of each prefix.
 """
 
 from __future__ import annotations
