@@ -24,6 +24,9 @@ MISTAKES = [
      "dh_next = np.zeros_like(h0)", "dh_last_ignored"),
     ("lstm_backward", "dh = dhs[:, t] + dh_next",
      "dh = dhs[:, t] + (dh_next if t == T - 1 else 0)", "carried_gradient_forgotten"),
+    ("lstm_backward", "dc = dc_next + dh * o[:, t] * (1 - tanh_c ** 2)",
+     "dc = (dc_next if t == T - 1 else 0) + dh * o[:, t] * (1 - tanh_c ** 2)",
+     "carried_gradient_forgotten"),
     ("gru_backward", "dh = dhs[:, t] + dh_next",
      "dh = dhs[:, t] + (dh_next if t == T - 1 else 0)", "carried_gradient_forgotten"),
     ("lossFun", "dh = Why.T @ dy + dhnext", "dh = Why.T @ dy", "carried_gradient_forgotten"),
@@ -65,6 +68,12 @@ MISTAKES = [
     ("lossFun", "return float(loss), dWxh, dWhh, dWhy, dbh, dby, hs[len(inputs) - 1]",
      "T = len(inputs)\n    return float(loss) / T, dWxh / T, dWhh / T, dWhy / T, dbh / T, "
      "dby / T, hs[T - 1]", "loss_averaged"),
+    ("dot_attention_backward", "dkeys = weights.transpose(0, 2, 1) @ dcontext + "
+     "dscores.transpose(0, 2, 1) @ query", "dkeys = dscores.transpose(0, 2, 1) @ query",
+     "value_path_forgotten"),
+    ("dot_attention_backward",
+     "dscores = weights * (dw - (dw * weights).sum(axis=-1, keepdims=True))", "dscores = dw",
+     "softmax_jacobian_missing"),
     ("sample_with_temperature", "z = logits / temperature", "z = logits * temperature",
      "temperature_multiplied"),
     ("sample_with_temperature", "return rng.choice(len(p), size=num_samples, p=p)",

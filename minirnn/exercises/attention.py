@@ -30,6 +30,15 @@ def _value_path_forgotten(dcontext, dweights, cache):
     return dscores @ keys, dscores.transpose(0, 2, 1) @ query
 
 
+def _softmax_jacobian_skipped(dcontext, dweights, cache):
+    """The mistake: the weights' gradient passed on as the scores', as if there were no
+    softmax between them."""
+    query, keys, weights, _ = cache
+    dscores = dcontext @ keys.transpose(0, 2, 1) + dweights
+    return dscores @ keys, dscores.transpose(0, 2, 1) @ query + weights.transpose(0, 2, 1) \
+        @ dcontext
+
+
 DOT_ATTENTION_BACKWARD = Exercise(
     name="dot_attention_backward",
     arguments=("dcontext", "dweights", "cache"),
@@ -83,5 +92,9 @@ per example, with ``query`` :math:`Q` (N, T, H), ``keys`` :math:`K` (N, S, H), t
     difficulty="3 (involved): the keys are used twice, and the softmax Jacobian couples a row.",
     mistakes=(Mistake("value_path_forgotten", "the keys are also the values that are "
                       "averaged: add weights^T @ dcontext (per example) to dkeys.",
-                      _value_path_forgotten),),
+                      _value_path_forgotten),
+               Mistake("softmax_jacobian_missing", "the gradient of the weights was used as "
+                       "that of the scores: the softmax between them needs its Jacobian, "
+                       "dscores = a * (dw - sum(dw * a)) along each row.",
+                       _softmax_jacobian_skipped)),
 )

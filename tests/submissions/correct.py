@@ -186,3 +186,14 @@ def sample_with_temperature(logits, temperature, num_samples, rng):
     p = np.exp(z - z.max())
     p /= p.sum()
     return rng.choice(len(p), size=num_samples, p=p)
+
+
+def dot_attention_backward(dcontext, dweights, cache):
+    query, keys, weights, one_step = cache
+    if one_step:
+        dcontext, dweights = dcontext[:, None], dweights[:, None]
+    dw = dweights + dcontext @ keys.transpose(0, 2, 1)
+    dscores = weights * (dw - (dw * weights).sum(axis=-1, keepdims=True))
+    dquery = dscores @ keys
+    dkeys = weights.transpose(0, 2, 1) @ dcontext + dscores.transpose(0, 2, 1) @ query
+    return (dquery[:, 0] if one_step else dquery), dkeys

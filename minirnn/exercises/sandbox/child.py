@@ -92,8 +92,8 @@ def run_notebook(job: dict, workdir: Path) -> None:
     os.chdir(job["folder"])
     sys.path.insert(0, job["folder"])
     with open(log_path, "a", encoding="utf-8") as log:
-        for number, source in enumerate(job["cells"]):
-            filename = f"<cell {number + 1}>"
+        for number, (source, label) in enumerate(zip(job["cells"], job["labels"], strict=True)):
+            filename = f"<{label}>"
             text = _MAGIC.sub(r"\1pass  # \2", source)
             # so that a traceback (and the report) can quote the failing line
             linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
@@ -102,9 +102,17 @@ def run_notebook(job: dict, workdir: Path) -> None:
                 code = compile(text, filename, "exec")
                 exec(code, namespace)  # noqa: S102 - running the notebook is the point
             except BaseException as failure:  # noqa: BLE001 - SystemExit in a cell too
-                error = calls.describe(failure, f"cell {number + 1}", filename)
+                error = _cell_error(failure, label, filename)
             log.write(json.dumps({"cell": number, "error": error}) + "\n")
             log.flush()
+
+
+def _cell_error(failure: BaseException, label: str, filename: str) -> str:
+    """What a notebook cell's exception means for the student."""
+    if isinstance(failure, NotImplementedError):
+        return (f"{label} stopped at NotImplementedError: code it runs is not written yet"
+                f"{calls.where(failure, filename)}")
+    return calls.describe(failure, label, filename)
 
 
 def main(workdir: str) -> None:
