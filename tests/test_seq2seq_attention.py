@@ -175,3 +175,18 @@ def test_reversal_pairs():
     assert train.inputs.shape == (90, 12) and test.targets.shape == (10, 13)
     with pytest.raises(ValueError, match="max_length must be"):
         reversal_pairs(5, 6, 3)
+
+
+def test_short_seeded_dates_run_reaches_70_percent():
+    """4,000 date pairs, six epochs of dot attention: at least 70% held-out exact match.
+
+    Measured 83.8% (seed 0, float32); the margin covers BLAS rounding on other machines.
+    """
+    from minirnn.experiments.attention import train_seq2seq
+    from minirnn.tasks.seq2seq import exact_match
+
+    train, test, vocab = dates_data(4000, seed=0)
+    model = Seq2Seq(len(vocab), 64, 16, "lstm", start_id=0, end_id=1, pad_id=2, seed=0,
+                    dtype=np.float32, attention="dot")
+    train_seq2seq(model, train, 6, batch_size=64, lr=3e-3, seed=0, verbose=False)
+    assert exact_match(model, test) >= 0.70
