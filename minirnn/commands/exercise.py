@@ -37,6 +37,9 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
                         default=DEFAULT_MEMORY_LIMIT,
                         help=f"address space per submission in MiB (default "
                              f"{DEFAULT_MEMORY_LIMIT}; at least 200)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="move the test cases' seeds (0: the published cases); a course "
+                             "can keep its seed private so inputs cannot be looked up")
     parser.add_argument("--autograder", metavar="NOTEBOOK",
                         help="for .ipynb submissions: the autograder version of the notebook "
                              "(from `minirnn exercise notebook`)")
@@ -129,7 +132,7 @@ def _grade_one(path: Path, name: str | None, args: argparse.Namespace):
         return grade_notebook(path, args.autograder, _limits(args, notebook=True))
     if name is not None and name not in EXERCISES:
         raise UsageError(f"no exercise named {name!r}; the exercises are: {', '.join(EXERCISES)}")
-    return grade_file(path, name, _limits(args, notebook=False))
+    return grade_file(path, name, _limits(args, notebook=False), seed=args.seed)
 
 
 def _check(args: argparse.Namespace) -> int:

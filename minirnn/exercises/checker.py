@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from minirnn.exercises.exercise import Exercise
@@ -277,14 +277,16 @@ def guess_exercise(path: Path) -> str:
                        "name the one to check: minirnn exercise check FILE NAME")
 
 
-def grade_file(path: str | Path, name: str | None = None,
-               limits: Limits | None = None) -> ExerciseReport:
+def grade_file(path: str | Path, name: str | None = None, limits: Limits | None = None,
+               seed: int = 0) -> ExerciseReport:
     """Grade a student's ``.py`` file in the sandbox (never in this process).
 
     The file is run in a child process under ``limits`` (default: :class:`Limits`) with the
     import guard up; the grader builds every input and computes the reference answers here.
     A submission that imports or reads the reference scores 0 and ``report.violation``
-    says what it did; one stopped at a limit gets that reason on every case.
+    says what it did; one stopped at a limit gets that reason on every case. ``seed``
+    other than 0 moves every case's seed, so the inputs differ from the published ones
+    and answers worked out in advance for them are useless (shapes and edge cases stay).
 
     Raises
     ------
@@ -297,7 +299,8 @@ def grade_file(path: str | Path, name: str | None = None,
     if path.suffix != ".py":
         raise StudentError(f"expected a Python file ending in .py, got {path}")
     exercise = get_exercise(name or guess_exercise(path))
-    plans = [plan_case(exercise, case) for case in exercise.cases]
+    cases = [replace(case, seed=case.seed + 7919 * seed) for case in exercise.cases]
+    plans = [plan_case(exercise, case) for case in cases]
     job = {"mode": "function", "submission": str(path.resolve()), "function": exercise.name,
            "calls": len(plans)}
     values = {f"call{n}": (plan.args, plan.kwargs) for n, plan in enumerate(plans)}
@@ -305,7 +308,7 @@ def grade_file(path: str | Path, name: str | None = None,
     outcomes = run.document.get("outcomes", [])
     failure = run.failure or run.document.get("error")
     results = []
-    for number, (case, plan) in enumerate(zip(exercise.cases, plans, strict=True), 1):
+    for number, (case, plan) in enumerate(zip(cases, plans, strict=True), 1):
         if number <= len(outcomes) and not run.failure:
             error = outcomes[number - 1]["error"]
             outcome = StudentError(error) if error else run.values.get(f"out{number - 1}")

@@ -208,10 +208,13 @@ def _failures(doc: dict) -> list[str]:
     found = [d["id"] for d in doc["diagnoses"]]
     if not found and not doc["passed"]:
         messages = [t["message"] for t in doc["tests"] if t["verdict"] != "pass"]
-        found = [_short(messages[0])] if messages else ["failed"]
+        found = [_short(messages[0], doc["submission"])] if messages else ["failed"]
     return found
 
 
-def _short(message: str) -> str:
+def _short(message: str, submission: str | None) -> str:
     """The start of a message, without the file and line (which differ per student)."""
+    if submission:
+        message = message.replace(submission, "the file")
+        message = message.replace(Path(submission).name, "the file")
     return message.split(" (at ")[0][:100]
