@@ -51,6 +51,7 @@ COMMANDS: list[str] = [
     "seq2seq",
     "classify",
     "learn2carry",
+    "poems",
     "exercise",
 ]
 

@@ -1,0 +1,147 @@
+"""``minirnn poems train|generate``: seed 004's Tang poem generator (2-layer LSTM, embedding).
+
+``train`` fits a character language model on Tang poems from the repository's ``datasets/``
+(by default a small subset: 2,000 five-character quatrains, about a minute on 2 cores; the
+whole collection with ``--full``), prints the validation loss in nats per character and a few
+poems, and writes a checkpoint. ``generate`` writes poems from a start character, stopping
+after ``--lines`` lines (the seed's ``max_sentences``), or acrostic poems (藏头诗) with
+``--acrostic``, optionally in a fixed form of 5 or 7 characters per line (``--form``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from minirnn.commands.arguments import output_path, positive_float, positive_int, readable_file
+from minirnn.errors import UsageError
+
+#: (characters per line, lines) of the default subset and of --full (None: any)
+DEFAULT_SUBSET = {"form": 5, "lines": 4, "poems": 2000, "epochs": 3, "hidden": 128}
+FULL = {"form": None, "lines": None, "poems": None, "epochs": 10, "hidden": 256}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "poems", help="Tang poems: train a 2-layer LSTM, write poems and acrostics (seed 004)",
+        description=__doc__.splitlines()[0],
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+
+    train = actions.add_parser("train", help="train on the Tang poems of datasets/")
+    train.add_argument("--full", action="store_true",
+                       help="all 36,916 poems, 10 epochs, 256 hidden units (hours on 2 cores)")
+    train.add_argument("--form", type=int, choices=(5, 7),
+                       help="only poems with this many characters per line (5; all with --full)")
+    train.add_argument("--lines", type=int, choices=(4, 8),
+                       help="only quatrains (4) or regulated verse (8) (4; all with --full)")
+    train.add_argument("--poems", type=positive_int,
+                       help="use the first this many poems (2000; all with --full)")
+    train.add_argument("--epochs", type=positive_int, help="passes over the poems (3)")
+    train.add_argument("--hidden", type=positive_int, help="hidden units per layer (128)")
+    train.add_argument("--embed", type=positive_int, default=64, help="embedding size (64)")
+    train.add_argument("--layers", type=positive_int, default=2, help="LSTM layers (2)")
+    train.add_argument("--lr", type=positive_float, default=5e-3,
+                       help="Adam learning rate (0.005)")
+    train.add_argument("--min-freq", type=positive_int, default=2,
+                       help="rarer characters become <unk> (2)")
+    train.add_argument("--data", type=readable_file,
+                       help="another file of poems, one per line (default: the shipped ones)")
+    train.add_argument("--seed", type=int, default=0, help="seed of split, weights, order (0)")
+    train.add_argument("--out", type=output_path, default=Path("poems.npz"),
+                       help="checkpoint to write (poems.npz)")
+    train.add_argument("--quiet", action="store_true", help="no progress line")
+    train.set_defaults(func=run_train)
+
+    gen = actions.add_parser("generate", help="write poems with a trained model")
+    gen.add_argument("checkpoint", type=readable_file, help="file written by `poems train`")
+    gen.add_argument("--start", default="春",
+                     help="start of the poem; one poem per character with --each (春)")
+    gen.add_argument("--each", action="store_true",
+                     help="one poem for each character of --start (the seed's loop)")
+    gen.add_argument("--acrostic", help="an acrostic poem: line i starts with character i")
+    gen.add_argument("--lines", type=positive_int, default=4,
+                     help="stop after this many lines, the seed's max_sentences (4)")
+    gen.add_argument("--form", type=int, choices=(5, 7),
+                     help="fixed form: this many characters per line, punctuation enforced")
+    gen.add_argument("--temperature", type=positive_float, default=0.8,
+                     help="<1 more conservative, >1 more surprising (0.8)")
+    gen.add_argument("--top-k", type=positive_int, help="sample among the k likeliest only")
+    gen.add_argument("--seed", type=int, default=0, help="seed of the sampling (0)")
+    gen.set_defaults(func=run_generate)
+
+
+def _settings(args: argparse.Namespace) -> dict:
+    """The defaults of the subset or of --full, overridden by what was given."""
+    settings = dict(FULL if args.full else DEFAULT_SUBSET)
+    for name in settings:
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
+    return settings
+
+
+def _load_poems(args: argparse.Namespace, settings: dict) -> list[str]:
+    from minirnn.data.corpora import tang_poems
+
+    poems = tang_poems(settings["form"], settings["lines"], path=args.data)
+    if settings["poems"] is not None:
+        poems = poems[: settings["poems"]]
+    if len(poems) < 10:
+        raise UsageError(f"only {len(poems)} poems match --form {settings['form']} --lines "
+                         f"{settings['lines']}; need at least 10")
+    return poems
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from minirnn.experiments.poems import train_poem_model
+    from minirnn.models.poem_writer import PoemWriter
+    from minirnn.tasks.poems import form_share, poem_vocab, split_poems
+
+    settings = _settings(args)
+    start = time.perf_counter()
+    split = split_poems(_load_poems(args, settings), val_fraction=0.1, seed=args.seed)
+    vocab = poem_vocab(split.train, min_freq=args.min_freq)
+    print(f"{len(split.train)} training and {len(split.val)} validation poems; "
+          f"{len(vocab)} characters and specials (seen at least {args.min_freq} times); "
+          f"{args.layers}-layer LSTM, {settings['hidden']} hidden, embedding {args.embed}")
+    model, history = train_poem_model(
+        split, vocab, hidden_size=settings["hidden"], embed_dim=args.embed,
+        num_layers=args.layers, epochs=settings["epochs"], lr=args.lr, seed=args.seed,
+        checkpoint_path=args.out, verbose=not args.quiet)
+    print(f"validation loss {float(history.val_loss[-1]):.4f} nats/char "
+          f"(perplexity {float(history.val_perplexity[-1]):.1f}) after "
+          f"{int(history.iteration[-1])} updates")
+    writer = PoemWriter(model, vocab)
+    chars = settings["form"] or 5
+    samples = [writer.poem(ch, 4, seed=i) for i, ch in enumerate("春日山月") if ch in vocab]
+    for poem in samples:
+        print("  " + poem)
+    share, count = form_share(samples, chars)
+    print(f"free generation: {100 * share:.0f}% of {count} lines have {chars} characters and "
+          "the right closing mark")
+    print(f"saved checkpoint {args.out}; done in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from minirnn.commands.lm import load_language_model
+    from minirnn.models.poem_writer import PoemWriter
+
+    model, vocab = load_language_model(args.checkpoint)
+    if vocab.bos_id is None or vocab.eos_id is None:
+        raise UsageError(f"{args.checkpoint} was not trained on poems (no <bos>/<eos>); "
+                         "use a checkpoint written by `minirnn poems train`")
+    writer = PoemWriter(model, vocab)
+    sampling = {"temperature": args.temperature, "top_k": args.top_k}
+    if args.acrostic:
+        print(writer.acrostic(args.acrostic, args.form, seed=args.seed, **sampling))
+        return 0
+    starts = list(args.start) if args.each else [args.start]
+    for i, start in enumerate(starts):
+        if args.each:
+            print(f"({start})")
+        print(writer.poem(start, args.lines, args.form, seed=args.seed + i, **sampling))
+    return 0
+
