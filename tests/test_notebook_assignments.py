@@ -152,3 +152,20 @@ def test_broken_markers_are_reported(tmp_path, text, message):
     path.write_text(json.dumps(notebook))
     with pytest.raises(MinirnnError, match=message):
         release(path, tmp_path / "out")
+
+
+WALKTHROUGHS = [path for path in sorted(MASTERS[0].parents[1].glob("*.ipynb"))
+                if BEGIN_SOLUTION in path.read_text(encoding="utf-8")]
+
+
+def test_walkthrough_notebooks_have_optional_tasks_that_split(tmp_path):
+    assert len(WALKTHROUGHS) >= 2
+    for path in WALKTHROUGHS:
+        student, autograder = release(path, tmp_path / path.stem)
+        student_text = student.read_text(encoding="utf-8")
+        assert "raise NotImplementedError" in student_text and BEGIN_SOLUTION not in student_text
+        checks = {version: [source(cell) for cell in read_notebook(version)["cells"]
+                            if cell["id"].endswith("_check")] for version in (student, autograder)}
+        assert checks[student] and all("assert" not in text for text in checks[student])
+        assert all("assert report.ok" in text for text in checks[autograder])
+        nbformat.validate(nbformat.read(student, as_version=4))
