@@ -20,11 +20,20 @@ import numpy as np
 
 from minirnn._checks import check_number
 
-__all__ = ["clip_grad_value", "clip_grad_norm", "grad_norm"]
+__all__ = ["clip_grad_value", "clip_grad_norm", "grad_norm", "gradient_arrays"]
 
 
-def _gradients(target: object) -> list[np.ndarray]:
-    """The gradient arrays of a Layer, a dict name -> gradient, or an iterable of arrays."""
+def gradient_arrays(target: object) -> list[np.ndarray]:
+    """The gradient arrays of a Layer, a dict name -> gradient, or an iterable of arrays.
+
+    A model that keeps all its gradients in one flat array (``flat_arrays()``, as
+    :class:`~minirnn.models.CharRNN`) gives that one array: element-wise clipping and norms
+    are then one call each instead of one per parameter, with the same result.
+    """
+    flat = getattr(target, "flat_arrays", None)
+    arrays = flat() if callable(flat) else None
+    if arrays is not None:
+        return [arrays[1]]
     if callable(getattr(target, "named_parameters", None)):
         return [grad for _, _, grad in target.named_parameters()]
     if isinstance(target, Mapping):
@@ -63,7 +72,7 @@ def clip_grad_value(model: object, limit: float) -> bool:
     """
     limit = _check_limit(limit, "limit")
     fired = False
-    for grad in _gradients(model):
+    for grad in gradient_arrays(model):
         if grad.size == 0:
             continue
         # Two reductions decide whether anything is out of bounds (np.clip's wrapper and a
@@ -81,7 +90,7 @@ def clip_grad_value(model: object, limit: float) -> bool:
 def grad_norm(model: object) -> float:
     r"""Global L2 norm :math:`\sqrt{\sum_k \|g_k\|^2}` of all gradients (no change made)."""
     total = 0.0
-    for grad in _gradients(model):
+    for grad in gradient_arrays(model):
         total += float(np.sum(grad * grad))
     return float(np.sqrt(total))
 
@@ -110,7 +119,7 @@ def clip_grad_norm(model: object, max_norm: float) -> tuple[float, bool]:
     ``(norm, False)``: scaling would only spread the NaN, and the trainer reports it.
     """
     max_norm = _check_limit(max_norm, "max_norm")
-    grads = _gradients(model)
+    grads = gradient_arrays(model)
     total_norm = grad_norm(grads)
     if not np.isfinite(total_norm) or total_norm <= max_norm:
         return total_norm, False

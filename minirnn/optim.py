@@ -97,6 +97,10 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter in place from its gradient."""
         self.t += 1
+        flat = self._flat_arrays()
+        if flat is not None:  # all parameters in one array: one update call (see below)
+            self.update(flat[0], flat[1], **flat[2])
+            return
         for name, param, grad in self._named_parameters():
             if param.shape != grad.shape:
                 raise ValueError(
@@ -113,6 +117,48 @@ class Optimizer:
     def update(self, param: np.ndarray, grad: np.ndarray, **slots: np.ndarray) -> None:
         """Update one parameter in place; ``slots`` are its state arrays by slot name."""
         raise NotImplementedError
+
+    def _flat_arrays(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None:
+        """``(parameters, gradients, {slot: state})`` as flat arrays, if the model has them.
+
+        A model whose parameters and gradients are views into one flat array each says so
+        with ``flat_arrays()`` (:class:`~minirnn.models.CharRNN` does). Every update rule is
+        element-wise, so one call over the flat arrays gives the numbers of one call per
+        parameter, without the per-call overhead that dominates a small model's step. The
+        state is kept flat too, and the named state arrays are views into it, so
+        :meth:`state_dict` and checkpoints are unchanged; after :meth:`load_state_dict`
+        replaced them, their values are copied into a new flat state.
+        """
+        get = getattr(self.model, "flat_arrays", None)
+        flat = get() if callable(get) else None
+        if flat is None:
+            return None
+        params, grads = flat
+        cached = getattr(self, "_flat_cache", None)
+        if cached is not None and cached[0] is params and all(
+            self.state[slot].get(name) is view
+            for slot, views in cached[2].items() for name, view in views.items()
+        ):
+            return params, grads, cached[1]
+        layout, start = [], 0
+        for name, param, _ in self._named_parameters():
+            offset = param.__array_interface__["data"][0] - params.__array_interface__["data"][0]
+            if offset != start * params.itemsize or not param.flags.c_contiguous:
+                return None  # not laid out as one flat array after all: the general path
+            layout.append((name, param.shape, start, start + param.size))
+            start += param.size
+        if start != params.size:
+            return None
+        states, views = {}, {}
+        for slot in self.slots:
+            states[slot], views[slot] = np.zeros_like(params), {}
+            for name, shape, begin, end in layout:
+                view = states[slot][begin:end].reshape(shape)
+                if name in self.state[slot]:
+                    view[...] = self.state[slot][name]
+                self.state[slot][name] = views[slot][name] = view
+        self._flat_cache = (params, states, views)
+        return params, grads, states
 
     # -- saving -----------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray | float | int]:

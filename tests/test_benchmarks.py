@@ -22,7 +22,8 @@ def test_char_rnn_benchmark_runs_and_the_exact_mode_matches_the_classic_loop(tmp
     out = done.stdout
     assert "builtin_corpus()" in out
     assert "bit for bit: True" in out
-    for name in ("classic loop (np.dot)", "CharRNN exact", "CharRNN fast"):
+    for name in ("classic loop (np.dot)", "CharRNN exact", "CharRNN exact (fit)",
+                 "CharRNN fast (fit)"):
         assert name in out
     bounds = [line for line in out.splitlines() if "-> at most x" in line]
     assert len(bounds) == 2, out

@@ -6,8 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from minirnn.data import Batch
 from minirnn.gradcheck import numerical_gradient
-from minirnn.models.binary_adder import BinaryAdder, addition_batch, bits_to_int, int_to_bits
+from minirnn.models.binary_adder import BinaryAdder
+from minirnn.optim import Adam
+from minirnn.tasks.binary_addition import (
+    addition_batch,
+    addition_batches,
+    bits_to_int,
+    int_to_bits,
+)
+from minirnn.train import fit
+from minirnn.train.classics import binary_adder_classic
 
 
 def reference_binary_addition(iterations: int = 10000, every: int = 1000) -> list[str]:
@@ -72,7 +82,7 @@ def reference_lines() -> list[str]:
 @pytest.fixture(scope="module")
 def classic_records():
     model = BinaryAdder(classic=True, seed=0)
-    return model.train_classic(iterations=10000, echo=None)
+    return binary_adder_classic(model, iterations=10000, echo=None)
 
 
 def test_reference_loop_gives_the_published_numbers(reference_lines):
@@ -96,7 +106,7 @@ def test_classic_errors_agree_numerically(reference_lines, classic_records):
 
 
 def test_classic_echo_prints_the_classic_format(capsys):
-    BinaryAdder(classic=True, seed=0).train_classic(iterations=1, print_every=1000)
+    binary_adder_classic(BinaryAdder(classic=True, seed=0), iterations=1, print_every=1000)
     out = capsys.readouterr().out.splitlines()
     assert out == ["Error:[[3.45638663]]", "Pred:[0 0 0 0 0 0 0 1]",
                    "True:[0 1 0 0 0 1 0 1]", "9 + 60 = 1", "------------"]
@@ -175,7 +185,7 @@ def test_modern_gradient_matches_finite_differences():
 
     def loss(_=None) -> float:
         model.zero_grad()
-        return model.forward_backward(x, y)
+        return model.forward_backward(Batch(x, y))
 
     loss()
     analytic = {k: g.copy() for k, g in model.gradients().items()}
@@ -186,9 +196,21 @@ def test_modern_gradient_matches_finite_differences():
 
 def test_modern_mode_learns_and_generalises_to_longer_sums():
     model = BinaryAdder(bits=8, hidden_size=16, seed=0)
-    history = model.fit(iterations=1500, batch_size=32, lr=0.01, eval_every=500)
-    assert history.accuracy[0] < history.accuracy[-1]
-    assert history.accuracy[-1] == 1.0
+    held_x, held_y = addition_batch(500, 8, np.random.default_rng(1))
+    accuracy = []
+
+    def record(info) -> None:
+        if info.iteration % 500 == 0:
+            accuracy.append((model.predict(held_x) == held_y[:, :, 0]).all(axis=1).mean())
+
+    rng = np.random.default_rng(0)
+    history = fit(model, Adam(model, lr=0.01), lambda: addition_batches(32, 8, rng),
+                  iterations=1500, val_batches=[Batch(held_x, held_y)], val_every=500,
+                  callbacks=record, verbose=False)
+    assert accuracy[0] < accuracy[-1]
+    assert accuracy[-1] == 1.0
+    assert history.val_loss[-1] < history.val_loss[0]
+    assert model.evaluate(Batch(held_x, held_y)) == pytest.approx(history.val_loss[-1])
     for bits in (16, 32, 64):
         full, _ = model.accuracy(bits, n=200)
         assert full > 0.95, (bits, full)

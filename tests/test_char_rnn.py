@@ -6,9 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from minirnn.data import Batch, CharChunks
 from minirnn.gradcheck import numerical_gradient
 from minirnn.models.char_rnn import CharRNN
-from minirnn.models.char_rnn_trainer import CharRNNTrainer
+from minirnn.optim import Adagrad
+from minirnn.train import fit
+from minirnn.train.classics import min_char_rnn
 
 
 def reference_min_char_rnn(
@@ -103,14 +106,13 @@ def test_classic_char_rnn_matches_the_reference_loop(tinyshakespeare_path, seed)
     expected, expected_samples = reference_min_char_rnn(text, seed, iterations=1001)
     chars, ids = encode(text)
     model = CharRNN(len(chars), 100, seed=seed)
-    trainer = CharRNNTrainer(model, ids, echo=None,
-                             decode=lambda out: "".join(chars[i] for i in out))
-    trainer.run(1001)
-    got = {n: trainer.smooth_losses[n] for n in range(0, 1001, 100)}
+    run = min_char_rnn(model, ids, 1001, echo=None,
+                       decode=lambda out: "".join(chars[i] for i in out))
+    got = {n: run.smooth_losses[n] for n in range(0, 1001, 100)}
     assert sorted(got) == sorted(expected)
     for n in expected:
         assert got[n] == pytest.approx(expected[n], rel=1e-9, abs=0), n
-    assert [text for _, text in trainer.samples] == expected_samples
+    assert [text for _, text in run.samples] == expected_samples
     assert got[1000] < got[0]  # it learns
 
 
@@ -121,38 +123,54 @@ def test_short_run_matches_reference_on_the_builtin_corpus():
     expected, _ = reference_min_char_rnn(text, 3, iterations=201, hidden=30, every=100)
     chars, ids = encode(text)
     model = CharRNN(len(chars), 30, seed=3)
-    trainer = CharRNNTrainer(model, ids, echo=None)
-    trainer.run(201)
+    run = min_char_rnn(model, ids, 201, echo=None)
     for n, value in expected.items():
-        assert trainer.smooth_losses[n] == pytest.approx(value, rel=1e-9, abs=0)
+        assert run.smooth_losses[n] == pytest.approx(value, rel=1e-9, abs=0)
+
+
+def test_fit_computes_the_original_weights_bit_for_bit():
+    """Exact mode through fit (chunks, reset rule, clip, Adagrad) = the classic loop's weights."""
+    from minirnn.data import builtin_corpus
+
+    text = builtin_corpus()[:3000]  # short: the reset at the end of the text happens twice
+    chars, ids = encode(text)
+    classic = CharRNN(len(chars), 30, seed=3)
+    run = min_char_rnn(classic, ids, 260, echo=None, sample_every=0)
+    model = CharRNN(len(chars), 30, seed=3)
+    history = fit(model, Adagrad(model, lr=0.1, eps=1e-8), CharChunks(ids, 25),
+                  iterations=260, clip_value=5.0, verbose=False)
+    assert np.array_equal(history.loss, np.array(run.losses) / 25)  # nats per character
+    for name, value in classic.params.items():
+        assert np.array_equal(model.params[name], value), name
 
 
 def test_progress_lines_and_samples_have_the_original_format():
     text = "hello world, hello minirnn. " * 20
     chars, ids = encode(text)
     lines: list[str] = []
-    trainer = CharRNNTrainer(CharRNN(len(chars), 8, seed=0), ids, sample_every=2,
-                             sample_length=5, print_every=2, echo=lines.append,
-                             decode=lambda out: "".join(chars[i] for i in out))
-    trainer.run(3)
+    run = min_char_rnn(CharRNN(len(chars), 8, seed=0), ids, 3, sample_every=2,
+                       sample_length=5, print_every=2, echo=lines.append,
+                       decode=lambda out: "".join(chars[i] for i in out))
     assert lines[0].startswith("----\n ") and lines[0].endswith(" \n----")
     assert len(lines[0]) == len("----\n ") + 5 + len(" \n----")
-    assert lines[1] == f"iter 0, loss: {trainer.smooth_losses[0]:f}"
-    assert lines[3] == f"iter 2, loss: {trainer.smooth_losses[2]:f}"
+    for line, n in ((lines[1], 0), (lines[3], 2)):  # the original's line, its unit labelled
+        smooth = run.smooth_losses[n]
+        assert line == (f"iter {n}, loss: {smooth:f} (summed over the 25-character chunk; "
+                        f"{smooth / 25:.4f} nats/char)")
 
 
 def test_initial_smooth_loss_and_reset_rule():
     text = "abcdefghij" * 3  # 30 characters
     chars, ids = encode(text)
-    model = CharRNN(len(chars), 4, seed=0)
-    trainer = CharRNNTrainer(model, ids, seq_length=10, echo=None, sample_every=0)
-    assert trainer.smooth_loss == pytest.approx(-np.log(1 / 10) * 10)
-    trainer.step()  # p 0 -> 10
-    assert trainer.p == 10
-    trainer.step()  # 10 + 10 + 1 >= 30 is false: reads 10..20, p -> 20
-    assert trainer.p == 20
-    trainer.step()  # 20 + 11 >= 30: reset to 0 with a zero state, then p -> 10
-    assert trainer.p == 10
+    run = min_char_rnn(CharRNN(len(chars), 4, seed=0), ids, 1, seq_length=10, echo=None,
+                       sample_every=0)
+    first_loss = run.losses[0]
+    assert run.smooth_losses[0] == pytest.approx(
+        0.999 * -np.log(1 / 10) * 10 + 0.001 * first_loss, rel=1e-15)
+    # chunks start at 0, 10 (10 + 10 + 1 >= 30 is false), then 20 + 11 >= 30: back to 0
+    starts = [int(batch.inputs[0]) for batch in CharChunks(np.arange(30), 10)] * 2
+    assert starts == [0, 10, 0, 10]
+    assert [b.reset_state for b in CharChunks(np.arange(30), 10)] == [True, False]
 
 
 def small_model(exact: bool = True, seed: int = 0) -> CharRNN:
@@ -300,24 +318,54 @@ def test_sampling_temperature_top_k_and_priming():
     np.testing.assert_array_equal(primed[:, 0], manual)
 
 
-def test_evaluate_is_mean_nats_per_token():
-    model = small_model(seed=7)
+@pytest.mark.parametrize("exact", [True, False])
+def test_evaluate_is_mean_nats_per_token(exact):
+    model = small_model(exact, seed=7)
     ids = np.random.default_rng(8).integers(0, 7, 53)
     total, h = 0.0, None
     for start in range(0, 52, 10):
         stop = min(start + 10, 52)
         loss, h = model.forward(ids[start:stop], ids[start + 1:stop + 1], h)
         total += loss
-    assert model.evaluate(ids, seq_length=10) == pytest.approx(total / 52, rel=1e-12)
+    batch = Batch(ids[:-1], ids[1:], reset_state=True)
+    assert model.evaluate(batch) == pytest.approx(total / 52, rel=1e-12)
+    assert model.evaluate(batch, piece=7) == pytest.approx(total / 52, rel=1e-12)
     uniform = CharRNN(7, 6, seed=0)
-    assert uniform.evaluate(ids) == pytest.approx(np.log(7), rel=1e-3)
+    assert uniform.evaluate(batch) == pytest.approx(np.log(7), rel=1e-3)
 
 
-@pytest.mark.parametrize("corpus", [[], [0], list(range(10))])
+def test_forward_backward_carries_the_state_and_resets_it():
+    """The fit protocol: mean nats per character, grads added, state carried or reset."""
+    model = small_model(False, seed=9)
+    ids = np.random.default_rng(10).integers(0, 7, 40)
+    first, second = Batch(ids[:10], ids[1:11], True), Batch(ids[10:20], ids[11:21])
+    want1, _, h1 = model.loss_and_grads(first.inputs, first.targets)
+    want2, grads, _ = model.loss_and_grads(second.inputs, second.targets, h1)
+    want_grads = {k: v.copy() for k, v in grads.items()}
+    model.zero_grad()
+    assert model.carried_state() == {}
+    assert model.forward_backward(first) == pytest.approx(want1 / 10, rel=1e-15)
+    np.testing.assert_array_equal(model.carried_state()["h"], h1)
+    model.zero_grad()
+    model.grads["Whh"] += 1.0  # forward_backward adds into the gradients
+    assert model.forward_backward(second) == pytest.approx(want2 / 10, rel=1e-15)
+    np.testing.assert_allclose(model.grads["Whh"], want_grads["Whh"] + 1.0, rtol=1e-12)
+    assert model.last_token == int(second.targets[-1])
+    saved = model.carried_state()
+    model.forward_backward(first)  # reset_state: starts from zeros again
+    model.load_carried_state(saved)
+    np.testing.assert_array_equal(model.h, saved["h"])
+    model.load_carried_state({})
+    assert model.h is None
+
+
+@pytest.mark.parametrize("corpus", [[0], list(range(10))])
 def test_too_short_corpus_is_a_clear_error(corpus):
     model = CharRNN(10, 4, seed=0)
     with pytest.raises(ValueError, match=r"at least seq_length \+ 1 = 26 tokens"):
-        CharRNNTrainer(model, np.array(corpus, dtype=np.int64), seq_length=25)
+        CharChunks(np.array(corpus, dtype=np.int64), seq_length=25)
+    with pytest.raises(ValueError, match=r"at least seq_length \+ 1 = 26 tokens"):
+        min_char_rnn(model, np.array(corpus, dtype=np.int64), 5, echo=None)
 
 
 def test_bad_ids_and_states_are_clear_errors():
@@ -337,7 +385,7 @@ def test_bad_ids_and_states_are_clear_errors():
 
 
 def test_fast_legacy_draw_equals_numpy_choice_and_keeps_the_stream():
-    from minirnn.models.char_rnn import _legacy_choice
+    from minirnn.models.char_rnn_exact import legacy_choice
 
     dists = np.random.default_rng(11).dirichlet(np.full(65, 0.3), size=500)
     dists[0] = np.eye(65)[7]  # a certain outcome, and one with many exact zeros
@@ -345,11 +393,11 @@ def test_fast_legacy_draw_equals_numpy_choice_and_keeps_the_stream():
     want = [int(np.random.choice(range(65), p=q)) for q in dists]
     after = np.random.get_state()[1].copy()
     np.random.seed(5)
-    got = [_legacy_choice(q) for q in dists]
+    got = [legacy_choice(q) for q in dists]
     assert got == want
     assert np.array_equal(np.random.get_state()[1], after)
     with pytest.raises(ValueError, match="NaN"):  # bad probabilities: numpy's own error
-        _legacy_choice(np.full(65, np.nan))
+        legacy_choice(np.full(65, np.nan))
 
 
 def test_fast_mode_is_the_same_maths_as_exact_mode_at_full_size():
@@ -405,9 +453,9 @@ def test_fast_sampling_draws_like_exact_sampling_from_the_global_stream():
         fast.sample(h, 3, 5)
 
 
-def test_fast_clip_adagrad_is_clip_then_adagrad_bit_for_bit():
+def test_fused_clip_adagrad_is_clip_then_adagrad_bit_for_bit():
     from minirnn.clip import clip_grad_value
-    from minirnn.models.char_rnn_fast import fast_clip_adagrad
+    from minirnn.models.char_rnn_exact import fused_clip_adagrad
     from minirnn.optim import Adagrad
 
     rng = np.random.default_rng(21)
@@ -421,24 +469,28 @@ def test_fast_clip_adagrad_is_clip_then_adagrad_bit_for_bit():
         clip_grad_value([want_grads], 5.0)
         optimizer = Adagrad(CharRNN(3, 2, seed=0), lr=0.1, eps=1e-8)
         optimizer.update(want_params, want_grads, want_memory)
-        fast_clip_adagrad(params, grads, memory, np.empty((2, n)), 0.1, 1e-8, 5.0)
+        fused_clip_adagrad(params, grads, memory, np.empty((2, n)), 0.1, 1e-8, 5.0)
         assert np.array_equal(params, want_params)
         assert np.array_equal(memory, want_memory)
         assert np.array_equal(grads, want_grads)  # left clipped, as clip_grad_value leaves it
         assert (np.abs(grads).max() == 5.0) == (scale > 1)
 
 
-def test_fast_trainer_steps_like_clip_grad_value_and_adagrad_step():
-    """The fast trainer's fused update and reused workspace give the plain loop's numbers."""
+@pytest.mark.parametrize("loop", ["classic", "fit"])
+def test_fast_training_steps_like_clip_grad_value_and_adagrad_step(loop):
+    """Both loops' updates (fused; flat arrays through fit) give the plain per-array numbers."""
     from minirnn.clip import clip_grad_value
-    from minirnn.optim import Adagrad
 
     rng = np.random.default_rng(22)
     data = rng.integers(0, 9, 600)
     trained = CharRNN(9, 16, seed=6, exact=False)
-    trainer = CharRNNTrainer(trained, data, seq_length=25, sample_every=0, echo=None)
-    trainer.run(20)
-    plain = CharRNN(9, 16, seed=6, exact=False)
+    if loop == "classic":
+        min_char_rnn(trained, data, 20, sample_every=0, echo=None)
+    else:
+        fit(trained, Adagrad(trained, lr=0.1, eps=1e-8), CharChunks(data, 25), iterations=20,
+            clip_value=5.0, verbose=False)
+    plain = CharRNN(9, 16, seed=6, exact=False).astype(np.float64)  # unpacked: array by array
+    assert plain.flat_arrays() is None and trained.flat_arrays() is not None
     optimizer = Adagrad(plain, lr=0.1, eps=1e-8)
     h = None
     for p in range(0, 500, 25):

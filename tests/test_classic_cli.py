@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from minirnn.cli import main
+from minirnn.commands.char_rnn import load_char_rnn
 from minirnn.data import Vocab
+from minirnn.errors import UsageError
 from minirnn.models.char_rnn import CharRNN
-from minirnn.models.char_rnn_trainer import CharRNNTrainer, load_char_rnn
-from minirnn.train.checkpoint import load_checkpoint
+from minirnn.train import load_checkpoint
+from minirnn.train.classics import min_char_rnn
 
 TEXT = (
     "It is a truth universally acknowledged, that a single man in possession of a good "
@@ -55,36 +57,40 @@ def train_args(corpus, out, *extra: str) -> list[str]:
             *extra]
 
 
-def test_char_rnn_train_matches_the_library_loop_and_saves(corpus, tmp_path, capsys):
+def test_char_rnn_train_exact_computes_the_original_weights_and_saves(corpus, tmp_path,
+                                                                        capsys):
     out = tmp_path / "run.npz"
     assert main(train_args(corpus, out, "--iters", "201", "--val-fraction", "0",
-                           "--seed", "4")) == 0
-    printed = capsys.readouterr().out
-    vocab = Vocab.from_text(TEXT)
-    trainer = CharRNNTrainer(CharRNN(len(vocab), 16, seed=4), vocab.encode(TEXT), echo=None)
-    trainer.run(201)
-    assert f"iter 200, loss: {trainer.smooth_losses[200]:f}" in printed
-    assert printed.count("\n----\n") >= 3  # samples at 0, 100, 200
+                           "--seed", "4", "--exact")) == 0
+    captured = capsys.readouterr()
+    assert "losses in nats per char" in captured.out
+    assert captured.err.count("--- sample at iteration") == 2  # at 100 and 200
     assert out.exists() and (tmp_path / "run_loss.png").stat().st_size > 1000
+    vocab = Vocab.from_text(TEXT)
+    classic = CharRNN(len(vocab), 16, seed=4)
+    min_char_rnn(classic, vocab.encode(TEXT), 201, echo=None, sample_every=0)
     model, saved_vocab, checkpoint = load_char_rnn(out)
-    assert saved_vocab == vocab and checkpoint.iteration == 201
-    for name, value in trainer.model.params.items():
+    assert saved_vocab == vocab and checkpoint.iteration == 201 and model.exact
+    for name, value in classic.params.items():  # bit for bit: the original's weights
         np.testing.assert_array_equal(model.params[name], value)
 
 
 def test_char_rnn_resume_continues_bit_for_bit(corpus, tmp_path, capsys):
     whole, half = tmp_path / "whole.npz", tmp_path / "half.npz"
-    common = ("--val-fraction", "0", "--sample-every", "50", "--no-plot")
+    common = ("--val-fraction", "0.2", "--eval-every", "30", "--sample-every", "50",
+              "--no-plot")
     assert main(train_args(corpus, whole, "--iters", "120", *common)) == 0
     assert main(train_args(corpus, half, "--iters", "60", *common)) == 0
-    assert main(train_args(corpus, half, "--iters", "60", "--resume", str(half), *common)) == 0
+    assert main(train_args(corpus, half, "--iters", "120", "--resume", str(half), *common)) == 0
     capsys.readouterr()
     a, b = load_checkpoint(whole), load_checkpoint(half)
     assert a.iteration == b.iteration == 120
     for name in a.params:
         np.testing.assert_array_equal(a.params[name], b.params[name])
-    np.testing.assert_array_equal(a.arrays["smooth_losses"], b.arrays["smooth_losses"])
-    assert a.legacy_rng_state == b.legacy_rng_state  # the samples drew the same numbers
+    for key in ("history.loss", "history.val_loss", "history.sample_text"):
+        np.testing.assert_array_equal(a.arrays[key], b.arrays[key])
+    np.testing.assert_array_equal(a.carried_state["h"], b.carried_state["h"])
+    assert a.trainer_state["rng_states"] == b.trainer_state["rng_states"]  # same samples
 
 
 def test_char_rnn_validation_loss_and_word_level(corpus, tmp_path, capsys):
@@ -92,11 +98,13 @@ def test_char_rnn_validation_loss_and_word_level(corpus, tmp_path, capsys):
     assert main(train_args(corpus, out, "--level", "word", "--iters", "60",
                            "--seq-length", "10", "--eval-every", "30", "--val-fraction",
                            "0.2", "--sample-every", "0")) == 0
-    printed = capsys.readouterr().out
-    assert "iter 30, validation loss:" in printed and "iter 60, validation loss:" in printed
+    captured = capsys.readouterr()
+    assert "validation at iteration 30: loss" in captured.err
+    assert "validation at iteration 60: loss" in captured.err
+    assert "held-out loss" in captured.out and "nats/word" in captured.out
     _, vocab, checkpoint = load_char_rnn(out)
     assert vocab.level == "word" and "truth" in vocab.stoi
-    assert checkpoint.arrays["val_losses"].shape == (2,)
+    assert checkpoint.arrays["history.val_loss"].shape == (2,)
 
 
 def test_char_rnn_sample_is_seeded_and_primed(corpus, tmp_path, capsys):
@@ -130,7 +138,7 @@ def test_char_rnn_resume_with_another_vocabulary_is_a_clear_error(corpus, tmp_pa
     assert main(train_args(other, tmp_path / "b.npz", "--iters", "5",
                            "--resume", str(out))) == 2
     assert "trained on another vocabulary" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="another vocabulary"):
+    with pytest.raises(UsageError, match="another vocabulary"):
         load_char_rnn(out, Vocab.from_text("0123456789 "))
 
 

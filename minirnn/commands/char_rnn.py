@@ -1,19 +1,23 @@
-"""``minirnn char-rnn train|sample``: Karpathy's min-char-rnn, exact, fast, and saved.
+"""``minirnn char-rnn train|sample``: Karpathy's min-char-rnn, trained with fit, and sampled.
 
-``train`` runs the original loop (progress line and 200-token samples every 100 iterations)
-on a text file, or on the built-in offline corpus when no ``--data`` is given, measures a
-held-out loss the original does not have, and saves a checkpoint and a loss plot.
-``sample`` loads a checkpoint and writes text, optionally primed, with temperature and top-k.
+``train`` trains min-char-rnn (H=100, chunks of 25, Adagrad 0.1, clipping at 5) with
+:func:`minirnn.train.fit` on a text file, or on the built-in offline corpus when no
+``--data`` is given: a progress line every half second and a 200-token sample every 100
+iterations, a held-out loss the original does not have, all in nats per character, then a
+checkpoint (resumable with ``--resume``) and a loss plot. ``--exact`` computes the original's
+weights bit for bit. ``sample`` loads a checkpoint and writes text, optionally primed, with
+temperature and top-k.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from minirnn.errors import UsageError
 
 DEFAULT_ITERS = 50000
 
@@ -36,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--seq-length", type=int, default=25, help="chunk length (25)")
     train.add_argument("--lr", type=float, default=0.1, help="Adagrad learning rate (0.1)")
     train.add_argument("--iters", type=int, default=DEFAULT_ITERS,
-                       help=f"iterations (updates) to run ({DEFAULT_ITERS})")
+                       help=f"iterations (updates) of the whole run ({DEFAULT_ITERS})")
     train.add_argument("--seed", type=int, default=0, help="np.random.seed of the run (0)")
     train.add_argument("--out", type=Path, default=Path("char_rnn.npz"),
                        help="checkpoint file to write (char_rnn.npz)")
@@ -46,8 +50,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--sample-every", type=int, default=100,
                        help="sample every this many iterations, 0 for never (100)")
     train.add_argument("--sample-length", type=int, default=200, help="tokens per sample (200)")
-    train.add_argument("--print-every", type=int, default=100,
-                       help="progress line every this many iterations (100)")
     train.add_argument("--val-fraction", type=float, default=0.1,
                        help="hold out this final fraction of the text for a validation loss "
                        "(0.1; 0 trains on everything, as the original)")
@@ -55,11 +57,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="validation loss every this many iterations (1000)")
     train.add_argument("--val-tokens", type=int, default=20000,
                        help="evaluate on at most this many held-out tokens (20000)")
-    train.add_argument("--fast", action="store_true",
-                       help="whole-sequence matrix products (faster; not bit-exact with the "
-                       "original)")
+    train.add_argument("--exact", action="store_true",
+                       help="the original's floating-point operations in the original's "
+                       "order: its weights bit for bit, about 1.6 times slower")
     train.add_argument("--resume", type=Path,
-                       help="continue the run saved in this checkpoint (same data)")
+                       help="continue the run saved in this checkpoint (same data; --iters "
+                       "counts from the run's start)")
     train.set_defaults(func=run_train)
 
     sample = actions.add_parser("sample", help="generate text from a checkpoint")
@@ -73,11 +76,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sample.set_defaults(func=run_sample)
 
 
-def _fail(message: str) -> int:
-    print(f"minirnn char-rnn: error: {message}", file=sys.stderr)
-    return 2
-
-
 def _load_text(path: Path | None) -> tuple[str, str]:
     from minirnn.data import builtin_corpus, load_text
 
@@ -86,75 +84,126 @@ def _load_text(path: Path | None) -> tuple[str, str]:
     return load_text(path), str(path)
 
 
-def run_train(args: argparse.Namespace) -> int:
+def _split(args: argparse.Namespace) -> tuple[object, np.ndarray, np.ndarray, str]:
+    """The vocabulary, the training ids and the held-out ids of the text, with a report."""
     from minirnn.data import Vocab
+
+    text, source = _load_text(args.data)
+    if not 0.0 <= args.val_fraction < 1.0:
+        raise UsageError(f"--val-fraction must be in [0, 1), got {args.val_fraction}")
+    vocab = Vocab.from_text(text, level=args.level)
+    ids = vocab.encode(text)
+    if len(vocab) < 2:
+        raise UsageError(f"{source} has {len(vocab)} distinct {args.level} token(s); a "
+                         "language model needs at least 2")
+    n_val = int(len(ids) * args.val_fraction)
+    train_ids, val_ids = ids[:len(ids) - n_val], ids[len(ids) - n_val:][:args.val_tokens]
+    print(f"data has {len(ids)} {args.level}s, {len(vocab)} unique ({source}); training on "
+          f"{len(train_ids)}, holding out {n_val}")
+    return vocab, train_ids, val_ids, source
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from minirnn.data import Batch, CharChunks
     from minirnn.models.char_rnn import CharRNN
-    from minirnn.models.char_rnn_trainer import CharRNNTrainer, resume_char_rnn, save_char_rnn
+    from minirnn.optim import Adagrad
+    from minirnn.train import fit
 
     start = time.perf_counter()
+    vocab, train_ids, val_ids, source = _split(args)
+    if args.resume is not None:
+        model, _, checkpoint = load_char_rnn(args.resume, vocab)
+        seq_length, lr = int(checkpoint.config["seq_length"]), float(checkpoint.config["lr"])
+    else:
+        model = CharRNN(len(vocab), args.hidden, seed=args.seed, exact=args.exact)
+        seq_length, lr = args.seq_length, args.lr
     try:
-        text, source = _load_text(args.data)
-        if not 0.0 <= args.val_fraction < 1.0:
-            raise ValueError(f"--val-fraction must be in [0, 1), got {args.val_fraction}")
-        vocab = Vocab.from_text(text, level=args.level)
-        ids = vocab.encode(text)
-        if len(vocab) < 2:
-            raise ValueError(f"{source} has {len(vocab)} distinct {args.level} token(s); a "
-                             "language model needs at least 2")
-        n_val = int(len(ids) * args.val_fraction)
-        train_ids, val_ids = ids[:len(ids) - n_val], ids[len(ids) - n_val:][:args.val_tokens]
-        print(f"data has {len(ids)} {args.level}s, {len(vocab)} unique ({source}); training on "
-              f"{len(train_ids)}, holding out {n_val}")
-        options = dict(
-            sample_every=args.sample_every, sample_length=args.sample_length,
-            print_every=args.print_every, decode=vocab.decode,
-            val_data=val_ids if len(val_ids) >= 2 else None, eval_every=args.eval_every,
-        )
-        if args.resume is not None:
-            trainer = resume_char_rnn(args.resume, train_ids, vocab, **options)
-            print(f"resumed {args.resume} at iteration {trainer.n}")
-        else:
-            model = CharRNN(len(vocab), args.hidden, seed=args.seed, exact=not args.fast)
-            trainer = CharRNNTrainer(model, train_ids, seq_length=args.seq_length, lr=args.lr,
-                                     **options)
-        trainer.run(args.iters)
-        if trainer.val_data is not None and trainer.val_iterations[-1:] != [trainer.n]:
-            trainer.validate()
-    except (ValueError, OSError) as error:
-        return _fail(str(error))
-    path = save_char_rnn(args.out, trainer, vocab, config={"level": args.level,
-                                                            "seed": args.seed})
-    print(f"saved checkpoint {path} (iteration {trainer.n})")
+        chunks = CharChunks(train_ids, seq_length)
+    except ValueError as error:  # a text too short for one chunk: the user's input
+        raise UsageError(str(error)) from error
+    sample_rng = np.random.default_rng(args.seed)
+
+    def sample(m: CharRNN) -> str:  # from the carried state, as min-char-rnn samples
+        return vocab.decode(m.sample(m.h, m.last_token, args.sample_length, rng=sample_rng))
+
+    val = [Batch(val_ids[:-1], val_ids[1:], reset_state=True)] if len(val_ids) >= 2 else None
+    config = {"model": "CharRNN", "vocab_size": len(vocab), "hidden_size": model.hidden_size,
+              "exact": model.exact, "seq_length": seq_length, "lr": lr, "level": args.level,
+              "seed": args.seed}
+    print(f"losses in nats per {args.level} (mean over each {seq_length}-{args.level} chunk)")
+    history = fit(model, Adagrad(model, lr=lr, eps=1e-8), chunks, iterations=args.iters,
+                  clip_value=5.0, val_batches=val, val_every=args.eval_every if val else None,
+                  sample_fn=sample if args.sample_every else None,
+                  sample_every=args.sample_every or None, checkpoint_path=args.out,
+                  resume=args.resume, rng={"sample": sample_rng}, vocab=vocab, config=config)
+    print(f"saved checkpoint {args.out} (iteration {int(history.iteration[-1])})")
+    if len(history.val_loss):
+        print(f"held-out loss {history.val_loss[-1]:.4f} nats/{args.level}")
     if not args.no_plot:
         plot_path = args.plot or args.out.with_name(args.out.stem + "_loss.png")
-        _save_plot(trainer, plot_path, source)
+        _save_plot(history, plot_path, source, args.level)
         print(f"saved loss plot {plot_path}")
     print(f"done in {time.perf_counter() - start:.1f} s")
     return 0
 
 
-def _save_plot(trainer: object, path: Path, source: str) -> None:
+def _save_plot(history: object, path: Path, source: str, level: str) -> None:
     from matplotlib.figure import Figure  # no pyplot: works without a display
 
     from minirnn.plot import plot_loss
 
     fig = Figure(figsize=(7, 4), layout="constrained")
-    ax = plot_loss(trainer.history(), ax=fig.subplots())
-    ax.set_ylabel("loss (nats per token)")
+    ax = plot_loss(history, ax=fig.subplots())
+    ax.set_ylabel(f"loss (nats per {level})")
     ax.set_title(f"min-char-rnn on {source}")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
 
 
+def load_char_rnn(path: str | Path, vocab: object = None) -> tuple[object, object, object]:
+    """Rebuild a :class:`~minirnn.models.CharRNN` saved by ``char-rnn train``.
+
+    Returns ``(model, vocab, checkpoint)``. ``vocab``, if given, must be the vocabulary the
+    model was trained with (its ids would mean other tokens otherwise).
+
+    Raises
+    ------
+    UsageError
+        If the file is not a CharRNN checkpoint or was trained on another vocabulary.
+    """
+    from minirnn.data import Vocab
+    from minirnn.models.char_rnn import CharRNN
+    from minirnn.train import load_checkpoint, load_params_into
+
+    checkpoint = load_checkpoint(path)
+    config = checkpoint.config
+    if config.get("model") != "CharRNN" or checkpoint.vocab is None:
+        raise UsageError(f"{path} is not a CharRNN checkpoint (config model="
+                         f"{config.get('model')!r}, vocabulary saved: "
+                         f"{checkpoint.vocab is not None})")
+    saved = Vocab.from_dict(checkpoint.vocab)
+    if vocab is not None and vocab != saved:
+        only_saved = sorted(set(saved.itos) - set(vocab.itos))[:5]
+        only_given = sorted(set(vocab.itos) - set(saved.itos))[:5]
+        raise UsageError(
+            f"{path} was trained on another vocabulary: {len(saved)} {saved.level} tokens "
+            f"there, {len(vocab)} {vocab.level} tokens here (only in the checkpoint: "
+            f"{only_saved}; only here: {only_given}). Train a new model for this text."
+        )
+    model = CharRNN(int(config["vocab_size"]), int(config["hidden_size"]), seed=0,
+                    classic=False, exact=bool(config.get("exact", True)))
+    load_params_into(model, checkpoint.params, source=str(path))
+    return model, saved, checkpoint
+
+
 def run_sample(args: argparse.Namespace) -> int:
     from minirnn.models.char_rnn import generate_text
-    from minirnn.models.char_rnn_trainer import load_char_rnn
 
+    model, vocab, _ = load_char_rnn(args.checkpoint)
     try:
-        model, vocab, _ = load_char_rnn(args.checkpoint)
         text = generate_text(model, vocab, args.prime, args.length, args.temperature,
                              args.top_k, np.random.default_rng(args.seed))
-    except (ValueError, OSError) as error:
-        return _fail(str(error))
+    except ValueError as error:  # a priming text with unknown characters: the user's input
+        raise UsageError(str(error)) from error
     print(args.prime + (vocab.sep if args.prime and vocab.level == "word" else "") + text)
     return 0

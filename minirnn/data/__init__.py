@@ -2,6 +2,7 @@
 
 from minirnn.data.batching import (
     Batch,
+    CharChunks,
     LMBatches,
     array_batches,
     pad_sequences,
@@ -30,6 +31,7 @@ from minirnn.data.vocab import SPECIAL_TOKENS, Vocab
 
 __all__ = [
     "Batch",
+    "CharChunks",
     "LMBatches",
     "array_batches",
     "pad_sequences",

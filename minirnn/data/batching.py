@@ -30,6 +30,7 @@ from minirnn._checks import check_choice, check_positive_int, make_rng
 
 __all__ = [
     "Batch",
+    "CharChunks",
     "sequential_batches",
     "random_batches",
     "LMBatches",
@@ -224,6 +225,40 @@ class LMBatches:
         if self.scheme == "sequential":
             return (self.ids.size - 1) // self.batch_size // self.num_steps
         return (self.ids.size - 1) // self.num_steps // self.batch_size
+
+
+class CharChunks:
+    """min-char-rnn's partition of one token stream: consecutive chunks, one per update.
+
+    Chunk ``k`` is ``inputs = ids[kS : kS+S]`` with ``targets = ids[kS+1 : kS+S+1]`` (1-D,
+    ``S = seq_length``). An epoch ends, exactly as in min-char-rnn, when the next chunk would
+    reach the last token (``p + S + 1 >= len(ids)``); the next epoch starts again at 0 with
+    ``reset_state`` set, so the model restarts from a zero state. Re-iterable: each
+    ``iter()`` is a new epoch, which is what :func:`minirnn.train.fit` expects.
+
+    Raises
+    ------
+    ValueError
+        If ``ids`` is not 1-D or holds fewer than ``seq_length + 1`` tokens.
+    """
+
+    def __init__(self, ids: np.ndarray, seq_length: int = 25) -> None:
+        self.seq_length = S = check_positive_int(seq_length, "seq_length")
+        self.ids = np.asarray(ids)
+        if self.ids.ndim != 1 or self.ids.size < S + 1:
+            raise ValueError(
+                f"the corpus must hold at least seq_length + 1 = {S + 1} tokens (one chunk "
+                f"of inputs plus its shifted targets), got {self.ids.size}"
+            )
+
+    def __iter__(self) -> Iterator[Batch]:
+        ids, S = self.ids, self.seq_length
+        for p in range(0, len(self) * S, S):
+            yield Batch(ids[p:p + S], ids[p + 1:p + S + 1], reset_state=p == 0)
+
+    def __len__(self) -> int:
+        """Chunks per epoch: the first always, then every one with ``p + S + 1 < len(ids)``."""
+        return max(1, -(-(self.ids.size - 1 - self.seq_length) // self.seq_length))
 
 
 # -- splitting ------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from minirnn.models.binary_adder import BinaryAdder
 from minirnn.models.char_rnn import CharRNN
-from minirnn.models.char_rnn_trainer import CharRNNTrainer
 from minirnn.models.classifier import SequenceClassifier, SequenceTagger
 from minirnn.models.language_model import LanguageModel
 from minirnn.models.seq2seq import Seq2Seq
@@ -10,7 +9,6 @@ from minirnn.models.seq2seq import Seq2Seq
 __all__ = [
     "BinaryAdder",
     "CharRNN",
-    "CharRNNTrainer",
     "LanguageModel",
     "Seq2Seq",
     "SequenceClassifier",

@@ -4,16 +4,15 @@ Two modes share one class:
 
 * **classic** reproduces the famous NumPy script of the binary-addition RNN (8-bit numbers,
   16 sigmoid hidden units, no biases, one example per update, learning rate 0.1) draw for
-  draw from the legacy global ``np.random`` stream, so its printout matches the write-ups;
+  draw from the legacy global ``np.random`` stream, so its printout matches the write-ups
+  (:func:`minirnn.train.classics.binary_adder_classic` is the script's loop);
 * **modern** is the same idea done properly with minirnn's layers: biases, minibatches,
-  any bit width, a cross-entropy loss, Adam, a held-out accuracy curve and a test of length
+  any bit width, a cross-entropy loss, trained with :func:`minirnn.train.fit` on
+  :func:`~minirnn.tasks.binary_addition.addition_batches`, and tested for length
   generalisation (train on 8-bit sums, add 64-bit numbers).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,7 +20,6 @@ from minirnn._checks import (
     as_float_array,
     check_choice,
     check_ndim,
-    check_number,
     check_positive_int,
     check_seed,
     make_rng,
@@ -29,95 +27,14 @@ from minirnn._checks import (
 from minirnn.layers.base import Layer
 from minirnn.layers.linear import Linear
 from minirnn.layers.rnn import RNN
+from minirnn.losses import binary_cross_entropy_with_logits
+from minirnn.tasks.binary_addition import addition_batch, int_to_bits
 
 
 def _classic_sigmoid(a: np.ndarray) -> np.ndarray:
     # The original's own formula; minirnn's overflow-safe sigmoid rounds differently for
     # negative inputs, which would break the bit-for-bit reproduction.
     return 1.0 / (1.0 + np.exp(-a))
-
-
-def int_to_bits(values: np.ndarray | int, bits: int) -> np.ndarray:
-    """Binary digits of non-negative integers, most significant first, as ``uint8``.
-
-    ``int_to_bits(5, 8)`` is ``[0 0 0 0 0 1 0 1]``, the layout the classic script prints.
-    """
-    values = np.asarray(values, dtype=np.uint64)
-    shifts = np.arange(bits - 1, -1, -1, dtype=np.uint64)
-    return ((values[..., None] >> shifts) & np.uint64(1)).astype(np.uint8)
-
-
-def bits_to_int(bits_msb_first: np.ndarray) -> int:
-    """Inverse of :func:`int_to_bits` for one number (a Python int, so any width works)."""
-    return sum(int(bit) << i for i, bit in enumerate(reversed(np.asarray(bits_msb_first))))
-
-
-def addition_batch(
-    n: int, bits: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Random sums ``a + b`` written least significant bit first.
-
-    Both operands are below ``2**(bits-1)`` so the sum fits in ``bits`` bits, as in the
-    classic script. The sum is computed by a ripple-carry loop on bit arrays, so widths
-    beyond 64 bits work too.
-
-    Returns
-    -------
-    x : ndarray (n, bits, 2)
-        ``x[:, t] = (a_t, b_t)``, bit ``t`` of each operand (t = 0 is the least significant).
-    y : ndarray (n, bits, 1)
-        Bit ``t`` of the sum.
-    """
-    check_positive_int(n, "n")
-    if check_positive_int(bits, "bits") < 2:
-        raise ValueError(
-            f"bits must be at least 2 (one bit is kept free for the carry), got {bits}"
-        )
-    operands = rng.integers(0, 2, size=(n, bits, 2), dtype=np.int64)
-    operands[:, -1, :] = 0  # top bit free, so the final carry has somewhere to go
-    total = np.zeros((n, bits), dtype=np.int64)
-    carry = np.zeros(n, dtype=np.int64)
-    for t in range(bits):
-        column = operands[:, t, 0] + operands[:, t, 1] + carry
-        total[:, t] = column & 1
-        carry = column >> 1
-    return operands.astype(np.float64), total[:, :, None].astype(np.float64)
-
-
-@dataclass
-class ClassicRecord:
-    """One progress report of the classic run (what the script prints every 1000 steps)."""
-
-    iteration: int
-    error: float  #: sum over the bits of the absolute error, the number the script prints
-    a: int
-    b: int
-    predicted_bits: np.ndarray  #: uint8, most significant first
-    true_bits: np.ndarray  #: uint8, most significant first
-
-    @property
-    def predicted(self) -> int:
-        return bits_to_int(self.predicted_bits)
-
-    def lines(self) -> list[str]:
-        """The five lines the classic script prints, character for character."""
-        return [
-            f"Error:{np.array([[self.error]])}",
-            f"Pred:{self.predicted_bits}",
-            f"True:{self.true_bits}",
-            f"{self.a} + {self.b} = {self.predicted}",
-            "------------",
-        ]
-
-
-@dataclass
-class History:
-    """Modern training curves: loss per update, held-out accuracy every ``eval_every``."""
-
-    loss: list[float] = field(default_factory=list)
-    eval_iterations: list[int] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)  #: fraction of sums fully right
-    bit_accuracy: list[float] = field(default_factory=list)
 
 
 class BinaryAdder(Layer):
@@ -245,41 +162,6 @@ class BinaryAdder(Layer):
         self.grads["Wh"] -= up_h
         return loss, float(printed[0, 0]), predicted
 
-    def train_classic(
-        self,
-        iterations: int = 10000,
-        alpha: float = 0.1,
-        print_every: int = 1000,
-        echo: Callable[[str], object] | None = print,
-    ) -> list[ClassicRecord]:
-        """Run the classic training loop and return its progress records.
-
-        Each iteration draws ``a`` then ``b`` with ``np.random.randint(2**(bits-1))`` from
-        the legacy global stream (as the script does; seeding happened in the constructor),
-        backpropagates one example and steps ``W -= alpha * dE/dW``. Every ``print_every``
-        iterations the five classic lines are passed to ``echo`` (``None`` to stay quiet).
-        """
-        self._require_classic()
-        check_positive_int(iterations, "iterations")
-        check_positive_int(print_every, "print_every")
-        check_number(alpha, "alpha", 0.0, low_open=True)
-        records = []
-        for j in range(iterations):
-            a = np.random.randint(2 ** (self.bits - 1))  # noqa: NPY002 (classic stream)
-            b = np.random.randint(2 ** (self.bits - 1))  # noqa: NPY002
-            self.zero_grad()
-            _, printed, predicted = self.classic_example(a, b)
-            for name, value in self.params.items():
-                # W -= alpha*g equals the script's W += alpha*(-g) bit for bit.
-                value -= self.grads[name] * alpha
-            if j % print_every == 0:
-                record = ClassicRecord(j, printed, int(a), int(b), predicted,
-                                       int_to_bits(a + b, self.bits))
-                records.append(record)
-                if echo is not None:
-                    echo("\n".join(record.lines()))
-        return records
-
     def _require_classic(self) -> None:
         if not self.classic:
             raise RuntimeError("this method belongs to the classic network (classic=True)")
@@ -313,12 +195,21 @@ class BinaryAdder(Layer):
         dhs = self.sublayers["head"].backward(dlogits)
         return self.sublayers["rnn"].backward(dhs)
 
-    def forward_backward(self, x: np.ndarray, y: np.ndarray) -> float:
-        """Mean binary cross-entropy of the logits against the sum bits; accumulates grads."""
-        from minirnn.losses import binary_cross_entropy_with_logits
+    def forward_backward(self, batch: object) -> float:
+        """Mean binary cross-entropy of ``batch``'s sum bits; adds into ``grads`` (modern).
 
-        loss, dlogits = binary_cross_entropy_with_logits(self.forward(x), y)
+        ``batch.inputs`` are operand bits (N, T, 2), ``batch.targets`` sum bits (N, T, 1),
+        as :func:`~minirnn.tasks.binary_addition.addition_batches` makes them: the
+        :func:`minirnn.train.fit` protocol.
+        """
+        loss, dlogits = binary_cross_entropy_with_logits(self.forward(batch.inputs),
+                                                         batch.targets)
         self.backward(dlogits)
+        return float(loss)
+
+    def evaluate(self, batch: object) -> float:
+        """Mean binary cross-entropy of ``batch`` without touching the gradients."""
+        loss, _ = binary_cross_entropy_with_logits(self.forward(batch.inputs), batch.targets)
         return float(loss)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -332,46 +223,3 @@ class BinaryAdder(Layer):
         x, y = addition_batch(n, bits, make_rng(seed))
         right = self.predict(x) == y[:, :, 0]
         return float(right.all(axis=1).mean()), float(right.mean())
-
-    # -- modern training ----------------------------------------------------------------
-    def fit(
-        self,
-        iterations: int = 2000,
-        batch_size: int = 32,
-        lr: float = 0.01,
-        optimizer: str = "adam",
-        eval_every: int = 100,
-        eval_size: int = 500,
-        seed: int = 0,
-        echo: Callable[[str], object] | None = None,
-    ) -> History:
-        """Train the modern network on random ``bits``-bit sums, minibatch by minibatch.
-
-        The held-out pairs are drawn once from a separate stream (``seed + 1``) and the
-        accuracy on them is recorded every ``eval_every`` updates.
-        """
-        from minirnn.optim import SGD, Adam
-
-        if self.classic:
-            raise RuntimeError("the classic network trains with train_classic()")
-        check_choice(optimizer, ("adam", "sgd"), "optimizer")
-        check_positive_int(iterations, "iterations")
-        check_positive_int(eval_every, "eval_every")
-        opt = Adam(self, lr=lr) if optimizer == "adam" else SGD(self, lr=lr)
-        rng = make_rng(seed)
-        held_x, held_y = addition_batch(eval_size, self.bits, make_rng(seed + 1))
-        history = History()
-        for i in range(1, iterations + 1):
-            x, y = addition_batch(batch_size, self.bits, rng)
-            self.zero_grad()
-            history.loss.append(self.forward_backward(x, y))
-            opt.step()
-            if i % eval_every == 0 or i == iterations:
-                right = self.predict(held_x) == held_y[:, :, 0]
-                history.eval_iterations.append(i)
-                history.accuracy.append(float(right.all(axis=1).mean()))
-                history.bit_accuracy.append(float(right.mean()))
-                if echo is not None:
-                    echo(f"iter {i:5d}  loss {history.loss[-1]:.4f}  "
-                         f"held-out accuracy {history.accuracy[-1]:.3f}")
-        return history

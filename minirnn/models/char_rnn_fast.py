@@ -1,6 +1,6 @@
 r"""CharRNN's fast mode (``exact=False``): the same maths with the fewest NumPy calls.
 
-The exact mode (in :mod:`minirnn.models.char_rnn`) must do every floating-point operation in
+The exact mode (:mod:`minirnn.models.char_rnn_exact`) must do every floating-point operation in
 min-char-rnn's order, which pins it to one product per step for the output layer and to
 step-by-step gradient sums. Here that constraint is dropped, so everything that does not
 depend on the previous step is one operation over the whole chunk, and each time step costs
@@ -18,9 +18,6 @@ three NumPy calls forward and three backward:
 * after the loop: every weight gradient is one matrix product over the steps (``dWxh``
   against the one-hot matrix of the inputs, which measured faster than ``np.add.at``), the
   bias gradients are sums (as products with a vector of ones, which BLAS does faster);
-* the trainer's update: clipping and Adagrad fused into fewer passes over the flat arrays,
-  with exactly the numbers of ``clip_grad_value`` + ``Adagrad.update``
-  (:func:`fast_clip_adagrad`).
 
 The arrays a chunk needs, and the lists of row views the loops walk through, live in a
 :class:`FastWorkspace` that :meth:`CharRNN.loss_and_grads` reuses from one call to the next.
@@ -197,39 +194,3 @@ def fast_sample(params: dict[str, np.ndarray], h0: np.ndarray, token: int, n: in
         token = min(int(cdf.searchsorted(u * total, side="right")), last)
         ids.append(token)
     return ids
-
-
-def fast_clip_adagrad(params: np.ndarray, grads: np.ndarray, memory: np.ndarray,
-                      scratch: np.ndarray, lr: float, eps: float, limit: float | None) -> None:
-    """Clip ``grads`` to [-limit, limit], then one Adagrad step: the trainer's update (both modes).
-
-    ``params``, ``grads``, ``memory`` are CharRNN's flat arrays (all parameters in one 1-D
-    array) and ``scratch`` is a (2, n) work array. The numbers are those of
-    :func:`minirnn.clip.clip_grad_value` followed by :meth:`minirnn.optim.Adagrad.update`
-    bit for bit (tests/test_char_rnn.py compares them): the same NumPy operations in the same
-    order, in fewer passes over the 23 165 numbers of min-char-rnn's size:
-
-    * whether to clip is decided on ``g*g``, which Adagrad needs anyway, with one ``max``
-      instead of a ``max`` and a ``min`` of ``g``. If ``max(g*g) < limit*limit`` then every
-      ``|g| < limit`` (rounding is monotonic, so ``g*g >= limit*limit`` would round to at
-      least ``fl(limit*limit)``) and clipping would change nothing. Otherwise (rare after the
-      first iterations, or a NaN) the entries are clipped as ``clip_grad_value`` does and
-      ``g*g`` is formed again. Clipping entries that are within bounds changes nothing, so
-      clipping on a tie is exact too.
-    * the rest is Adagrad's ``m += g*g; w -= lr * g / sqrt(m + eps)`` into the scratch rows.
-
-    ``np.sqrt`` alone is about half of the time (about 1.2 ns per number on the benchmark's
-    machine); every other pass is a simple memory-bound loop.
-    """
-    square, root = scratch[0], scratch[1]
-    np.multiply(grads, grads, out=square)
-    if limit is not None and not square.max() < limit * limit:
-        np.minimum(grads, limit, out=grads)  # what np.clip does, entry by entry
-        np.maximum(grads, -limit, out=grads)
-        np.multiply(grads, grads, out=square)
-    memory += square  # m += g*g
-    np.add(memory, eps, out=root)
-    np.sqrt(root, out=root)  # sqrt(m + eps)
-    np.multiply(lr, grads, out=square)  # lr * g, as Adagrad.update (not g * lr: same bits,
-    np.divide(square, root, out=square)  # but the same order keeps it obviously so)
-    params -= square

@@ -275,6 +275,7 @@ class _Run:
             else (lambda: clip_grad_norm(self.model, clip_norm)[1]) if clip_norm is not None
             else None
         )
+        self.clip_limit = clip_value if clip_value is not None else clip_norm
         self.smoothing = smoothing
         self.callbacks, self.epoch_callbacks = callbacks, epoch_callbacks
         self.state = LoopState()
@@ -326,7 +327,8 @@ class _Run:
         # the rate this update uses (a scheduler changes it after the step)
         lr = float(getattr(self.optimizer, "lr", float("nan")))
         self.guard.hold()  # a Ctrl-C arriving during the update waits until release()
-        clipped = bool(self.clip()) if self.clip is not None else False
+        # every |g| <= norm: within the bound, neither clipping could change anything
+        clipped = bool(self.clip()) if self.clip is not None and norm > self.clip_limit else False
         self.optimizer.step()
         if self.objects.scheduler is not None:
             self.objects.scheduler.step()

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from minirnn.clip import gradient_arrays
 from minirnn.train.history import History
 
 
@@ -51,7 +52,7 @@ def global_grad_norm(model: Any) -> float:
     cheaper per iteration than :func:`minirnn.clip.grad_norm`.
     """
     total = 0.0
-    for _, _, grad in model.named_parameters():
+    for grad in gradient_arrays(model):  # one flat array if the model keeps one
         flat = grad.ravel()
         total += float(np.dot(flat, flat))
     return math.sqrt(total) if total >= 0 else float("nan")
