@@ -33,6 +33,7 @@ from minirnn.models import (
     SequenceTagger,
 )
 from minirnn.models.language_model import pick_token, softmax_with_temperature
+from minirnn.train.classics import binary_adder_classic
 
 #: every public layer, built from (size, size) plus keyword arguments
 LAYERS = {
@@ -147,9 +148,9 @@ def test_models_refuse_nonsense_hyperparameters(build, argument):
 def test_binary_adder_refuses_a_negative_learning_rate():
     classic = BinaryAdder(classic=True, seed=0)
     with pytest.raises(ValueError, match=r"alpha must be a number in \(0, inf\), got -1"):
-        classic.train_classic(iterations=5, alpha=-1, echo=None)
+        binary_adder_classic(classic, iterations=5, alpha=-1, echo=None)
     with pytest.raises(ValueError, match="lr must be a number in"):
-        BinaryAdder(bits=4, hidden_size=4).fit(iterations=2, lr=-1)
+        optim.Adam(BinaryAdder(bits=4, hidden_size=4), lr=-1)
 
 
 # ---------------------------------------------------------------- layer inputs
