@@ -96,15 +96,20 @@ def test_load_text_decodes_gbk_and_names_the_offset_when_it_cannot(gbk_file, tmp
 def test_epoch_log_prints_once_per_epoch_with_continuations():
     lines = []
     model = Linear(2, 2, seed=0)
-    log = EpochLog(3, lambda m: ["分开 的\n歌", "不分开"], write=lines.append)
-    for it, loss in enumerate([2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 5.0], 1):
-        log(SimpleNamespace(iteration=it, loss=loss, model=model))
+    log = EpochLog(lambda m: ["分开 的\n歌", "不分开"], write=lines.append)
+    for epoch, loss in enumerate([2.0, 1.0]):
+        log(SimpleNamespace(epoch=epoch, iteration=3 * (epoch + 1), loss=loss, model=model))
+    every_other = EpochLog(every=2, write=lines.append)
+    for epoch in range(3):
+        every_other(SimpleNamespace(epoch=epoch, loss=0.0, model=model))
     assert [r[0] for r in log.records] == [1, 2]
     assert log.records[0][1] == pytest.approx(np.exp(2.0))
     assert log.records[1][1] == pytest.approx(np.exp(1.0))
     assert lines[0].startswith("epoch 1, perplexity 7.389056, time ")
     assert lines[1:3] == [" - 分开 的 歌", " - 不分开"]
     assert lines[3].startswith("epoch 2, perplexity 2.718282")
+    assert lines[4:6] == [" - 分开 的 歌", " - 不分开"]
+    assert len(lines) == 7 and lines[6].startswith("epoch 2, perplexity 1.000000")
     assert model.training  # back in training mode after the continuations
 
 

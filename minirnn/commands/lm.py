@@ -161,7 +161,7 @@ def run_train(args: argparse.Namespace) -> int:
         checkpoint_path=args.out, resume=args.resume,
         rng={"data": data.rng, "dropout": model.drop.rng}, vocab=vocab,
         config={"model": model.config(), "level": unit, "tokenizer": tokenizer},
-        verbose=not args.quiet, callbacks=_epoch_log(args, vocab, data),
+        verbose=not args.quiet, on_epoch_end=_epoch_log(args, vocab),
     )
     val_loss = float(history.val_loss[-1])
     print(f"validation loss {val_loss:.4f} nats/{unit}, perplexity {np.exp(val_loss):.3f}"
@@ -170,8 +170,8 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _epoch_log(args: argparse.Namespace, vocab, data) -> list:
-    """The d2l-style per-epoch log as a fit callback, when --prefixes asks for it."""
+def _epoch_log(args: argparse.Namespace, vocab) -> list:
+    """The d2l-style per-epoch log as a fit end-of-epoch event, when --prefixes asks for it."""
     if not args.prefixes:
         return []
     from minirnn.models.language_model import generate_text
@@ -189,7 +189,7 @@ def _epoch_log(args: argparse.Namespace, vocab, data) -> list:
         return [generate_text(model, vocab, prefix, args.prefix_length, greedy=True)
                 for prefix in prefixes]
 
-    return [EpochLog(len(data), continuations)]
+    return [EpochLog(continuations)]
 
 
 def load_language_model(path: Path):

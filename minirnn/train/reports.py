@@ -8,8 +8,8 @@ prefixes::
      - 分开 一颗两 一颗四 ...
      - 不分开 快颗用 ...
 
-It is a callback, not a loop of its own: ``fit(..., callbacks=[EpochLog(len(batches),
-continuations)])``.
+It is an end-of-epoch event of :func:`~minirnn.train.fit`, not a loop of its own:
+``fit(..., on_epoch_end=EpochLog(continuations))``.
 """
 
 from __future__ import annotations
@@ -25,12 +25,10 @@ __all__ = ["EpochLog"]
 
 
 class EpochLog:
-    r"""Callback: each ``every``-th epoch, print the training perplexity and continuations.
+    r"""``on_epoch_end`` callback: each ``every``-th epoch, the perplexity and continuations.
 
     Parameters
     ----------
-    batches_per_epoch : int
-        Updates in one epoch (``len(batches)``); an epoch ends after every multiple of it.
     continuations : callable, optional
         ``continuations(model) -> list of str``, called in evaluation mode; each string is
         printed on a line of its own after `` - `` (line breaks shown as spaces, as d2l's
@@ -42,37 +40,30 @@ class EpochLog:
 
     Notes
     -----
-    The perplexity is :math:`\exp(\bar L)`, :math:`\bar L` the mean training loss (nats per
-    token) of the updates since the last report: what the model scored on the batches while
-    it was learning from them, as d2l computes it. Every report is also kept in
+    The perplexity is :math:`\exp(\bar L)`, :math:`\bar L` the epoch's mean training loss
+    (nats per token, from :class:`~minirnn.train.events.EpochInfo`): what the model scored
+    on the batches while it was learning from them, as d2l computes it. The time is the
+    time since the previous report. Every report is also kept in
     :attr:`records` as ``(epoch, perplexity, seconds, lines)``.
     """
 
     def __init__(
         self,
-        batches_per_epoch: int,
         continuations: Callable[[Any], Sequence[str]] | None = None,
         every: int = 1,
         write: Callable[[str], Any] = print,
     ) -> None:
-        self.batches_per_epoch = check_positive_int(batches_per_epoch, "batches_per_epoch")
         self.every = check_positive_int(every, "every")
         self.continuations = continuations
         self.write = write
         self.records: list[tuple[int, float, float, list[str]]] = []
-        self._total = 0.0
-        self._count = 0
         self._start = time.perf_counter()
 
     def __call__(self, info: Any) -> None:
-        self._total += info.loss
-        self._count += 1
-        if info.iteration % self.batches_per_epoch:
-            return
-        epoch = info.iteration // self.batches_per_epoch
+        epoch = info.epoch + 1  # EpochInfo counts from 0; the log, like d2l's, from 1
         if epoch % self.every:
             return
-        perplexity = math.exp(self._total / self._count)
+        perplexity = math.exp(info.loss)
         seconds = time.perf_counter() - self._start
         lines: list[str] = []
         if self.continuations is not None:
@@ -82,5 +73,4 @@ class EpochLog:
         self.write(f"epoch {epoch}, perplexity {perplexity:f}, time {seconds:.2f} sec")
         for line in lines:
             self.write(" - " + line.replace("\n", " "))
-        self._total, self._count = 0.0, 0
         self._start = time.perf_counter()
