@@ -47,17 +47,10 @@ class GradientNorms:
     per_sequence: np.ndarray
 
 
-def _run(layer, x, states):
-    """Forward a piece of sequence from ``states``; return the final states as a list."""
-    out = layer.forward(x, *states)
-    return list(out[1:])
-
-
 def gradient_norms_through_time(
     layer,
     x: np.ndarray,
-    h0: np.ndarray | None = None,
-    c0: np.ndarray | None = None,
+    state: np.ndarray | tuple[np.ndarray, ...] | None = None,
     seed: int | np.random.Generator | None = 0,
 ) -> GradientNorms:
     r"""Exact :math:`\|\partial L / \partial h_t\|` for every step, for a loss on the last step.
@@ -65,12 +58,13 @@ def gradient_norms_through_time(
     Parameters
     ----------
     layer : RNN, LSTM or GRU
-        A single-layer, unidirectional sequence layer (``forward(x, h0[, c0])`` returns
-        ``(hs, h_last[, c_last])``; ``backward`` leaves ``dh0`` and, for the LSTM, ``dc0``).
+        A single-layer, unidirectional sequence layer of :mod:`minirnn.layers` (any
+        registered cell: ``forward(x, state)`` returns ``(hs, state)`` and ``backward``
+        leaves ``dstate``).
     x : ndarray, shape (N, T, D)
         Input sequences.
-    h0, c0 : ndarray, shape (N, H), optional
-        Initial states (zeros by default; ``c0`` only for the LSTM).
+    state : ndarray or tuple of ndarray, optional
+        Initial state, ``h`` or ``(h, c)`` as the layer takes it (zeros by default).
     seed : int or np.random.Generator, optional
         Source of the unit vectors :math:`u_n` that define the loss.
 
@@ -85,11 +79,11 @@ def gradient_norms_through_time(
     ``dh[t]`` directly shows how much of it survives :math:`T - t` steps back.
 
     For each :math:`t < T` the layer is run on :math:`x_{t+1}, \dots, x_T` starting from the
-    states :math:`(h_t, c_t)` reached after :math:`t` steps, and the layer's own backward
-    pass gives :math:`\partial L / \partial h_t` as its ``dh0`` (and
-    :math:`\partial L / \partial c_t` as ``dc0``), treating :math:`h_t` and :math:`c_t` as
-    separate inputs. That costs :math:`O(T^2)` steps, which is nothing at teaching sizes, and
-    needs only the layer contract. The layer's parameter gradients are left as they were.
+    state reached after :math:`t` steps, and the layer's own backward pass gives
+    :math:`\partial L / \partial h_t` (and :math:`\partial L / \partial c_t` for a cell
+    with a state ``c``) in its ``dstate``, treating :math:`h_t` and :math:`c_t` as separate
+    inputs. That costs :math:`O(T^2)` steps, which is nothing at teaching sizes, and needs
+    only the layer contract. The layer's parameter gradients are left as they were.
     """
     if getattr(layer, "num_layers", 1) != 1 or getattr(layer, "bidirectional", False):
         raise ValueError(
@@ -103,37 +97,36 @@ def gradient_norms_through_time(
     if T < 1:
         raise ValueError(f"x must have at least one time step, got shape {x.shape}")
     H = layer.hidden_size
-    # An LSTM returns (hs, h_last, c_last); RNN and GRU return (hs, h_last).
-    is_lstm = len(layer.forward(x[:, :1], h0)) == 3
-    if c0 is not None and not is_lstm:
-        raise ValueError(f"c0 is only for an LSTM, got a {type(layer).__name__}")
-    zeros = np.zeros((N, H), dtype=x.dtype)
-    start = [zeros if h0 is None else h0]
-    if is_lstm:
-        start.append(zeros if c0 is None else c0)
+    cell_index = layer.state_names.index("c") if "c" in layer.state_names else None
+    start = [
+        np.zeros((N, H), dtype=x.dtype) if s is None else s for s in layer.split_state(state)
+    ]
 
     u = make_rng(seed).standard_normal((N, H))
     u /= np.linalg.norm(u, axis=1, keepdims=True)
 
     saved_grads = {name: grad.copy() for name, _, grad in layer.named_parameters()}
     dh_norms = np.empty((N, T + 1))
-    dc_norms = np.empty((N, T + 1)) if is_lstm else None
+    dc_norms = None if cell_index is None else np.empty((N, T + 1))
     try:
         for t in range(T):
-            states = start if t == 0 else _run(layer, x[:, :t], start)
-            out = layer.forward(x[:, t:], *states)
-            dhs = np.zeros_like(out[0])
+            state_t = layer.join_state(start)
+            if t > 0:
+                state_t = layer.forward(x[:, :t], state_t)[1]
+            hs, _ = layer.forward(x[:, t:], state_t)
+            dhs = np.zeros_like(hs)
             dhs[:, -1] = u
             layer.backward(dhs)
-            dh_norms[:, t] = np.linalg.norm(layer.dh0, axis=1)
-            if is_lstm:
-                dc_norms[:, t] = np.linalg.norm(layer.dc0, axis=1)
+            dstate = layer.split_state(layer.dstate)
+            dh_norms[:, t] = np.linalg.norm(dstate[0], axis=1)
+            if cell_index is not None:
+                dc_norms[:, t] = np.linalg.norm(dstate[cell_index], axis=1)
     finally:
         for name, _, grad in layer.named_parameters():
             grad[...] = saved_grads[name]
     # At t = T the loss reads h_T directly; c_T reaches it only through h_T.
     dh_norms[:, T] = 1.0
-    if is_lstm:
+    if cell_index is not None:
         dc_norms[:, T] = 0.0
     return GradientNorms(
         steps=np.arange(T + 1),

@@ -342,10 +342,27 @@ def _check_array(
     return rows
 
 
+def _leaves(value: object) -> list:
+    """The items of a result, nested tuples flattened: ``(hs, (h, c)) -> [hs, h, c]``."""
+    if isinstance(value, tuple):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
+
+
+def _like(structure: object, leaves: Iterator) -> object:
+    """Rebuild ``structure``'s nesting of tuples from the flat ``leaves`` (inverse of _leaves)."""
+    if isinstance(structure, tuple):
+        return tuple(_like(item, leaves) for item in structure)
+    return next(leaves)
+
+
 def _as_outputs(result: object) -> list[np.ndarray | None]:
-    """Forward results as a list: arrays (and float scalars) are copied, since a later forward
-    may reuse its buffers; anything else becomes ``None`` and is not differentiated."""
-    items = list(result) if isinstance(result, (tuple, list)) else [result]
+    """Forward results as a flat list (a state tuple such as ``(h, c)`` is two outputs).
+
+    Arrays (and float scalars) are copied, since a later forward may reuse its buffers;
+    anything else becomes ``None`` and is not differentiated.
+    """
+    items = list(result) if isinstance(result, list) else _leaves(result)
     return [
         np.array(item, copy=True) if isinstance(item, (np.ndarray, float, np.floating)) else None
         for item in items
@@ -358,14 +375,39 @@ def _projection_weights(
     return [None if out is None else rng.standard_normal(out.shape) for out in outputs]
 
 
+def _is_float_array(value: object) -> bool:
+    return isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating)
+
+
 def _differentiable(inputs: Mapping[str, object]) -> dict[str, np.ndarray]:
     """The floating-point array inputs (refusing anything but float64) as private copies."""
     chosen = {}
     for name, value in inputs.items():
-        if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
+        if _is_float_array(value):
             require_float64(value, name)
             chosen[name] = value.copy()
     return chosen
+
+
+def _differentiable_tuples(
+    inputs: dict[str, object], names: Sequence[str]
+) -> dict[str, list[str]]:
+    """Replace each tuple of float arrays in ``inputs`` (a state ``(h, c)``) by private copies.
+
+    Returns, per such input, the names of its rows in the report: ``state.h``, ``state.c``
+    when ``names`` (the layer's ``state_names``) has one per entry, ``state[0]``, ... else.
+    """
+    rows = {}
+    for name, value in inputs.items():
+        if isinstance(value, tuple) and value and all(_is_float_array(v) for v in value):
+            for i, v in enumerate(value):
+                require_float64(v, f"{name}[{i}]")
+            inputs[name] = tuple(v.copy() for v in value)
+            if len(names) == len(value):
+                rows[name] = [f"{name}.{n}" for n in names]
+            else:
+                rows[name] = [f"{name}[{i}]" for i in range(len(value))]
+    return rows
 
 
 def _walk(layer: Layer, prefix: str = "", gates: Sequence[str] | None = None):
@@ -395,8 +437,10 @@ def check_layer(
     inputs : dict
         Keyword arguments of ``layer.forward``; the first entry is the input whose gradient
         ``backward`` returns, the gradient of every other float input ``name`` is read from
-        ``layer.d<name>`` (for example ``dh0``). ``None`` and integer inputs are passed
-        through unchecked.
+        ``layer.d<name>`` (for example ``dstate`` for ``state``). A tuple of arrays, such as
+        an LSTM state ``(h, c)``, is checked array by array (rows ``state.h``, ``state.c``),
+        and its gradient is the tuple in ``layer.d<name>``. ``None`` and integer inputs are
+        passed through unchecked.
     seed : int or Generator
         Source of the projection weights (and of the sampled entries).
     max_entries : int, optional
@@ -416,7 +460,7 @@ def check_layer(
     The outputs :math:`y_k` of ``forward`` are turned into one scalar with fixed random
     weights :math:`w_k`, :math:`L = \sum_k \langle w_k, y_k \rangle`, so ``backward`` is
     called with ``(w_1, w_2, ...)`` and every gradient is :math:`\partial L / \partial
-    \theta`.
+    \theta`. An output that is a tuple (a state ``(h, c)``) gets a tuple of weights.
     """
     rng = make_rng(seed)
     params = list(_walk(layer))
@@ -426,16 +470,24 @@ def check_layer(
     inputs = dict(inputs)
     floats = _differentiable(inputs)
     inputs.update(floats)
+    tuple_rows = _differentiable_tuples(inputs, getattr(layer, "state_names", ()))
+    for name, rows in tuple_rows.items():
+        floats.update(zip(rows, inputs[name], strict=True))
     modes = [(sub, sub.training) for _, sub, _ in params]
     layer.eval()
     try:
-        outputs = _as_outputs(layer.forward(**inputs))
+        result = layer.forward(**inputs)
+        outputs = _as_outputs(result)
         weights = _projection_weights(outputs, rng)
         layer.zero_grad()
-        dfirst = layer.backward(*weights)
+        structured = _like(result, iter(weights)) if isinstance(result, tuple) else weights
+        dfirst = layer.backward(*structured)
         analytic_inputs = {}
         for position, name in enumerate(inputs):
-            if name in floats:
+            if name in tuple_rows:
+                grads = _input_grad(layer, name, len(tuple_rows[name]))
+                analytic_inputs.update(zip(tuple_rows[name], grads, strict=True))
+            elif name in floats:
                 analytic_inputs[name] = dfirst if position == 0 else _input_grad(layer, name)
         analytic_params = {
             prefix + name: np.array(grad, copy=True)
@@ -463,14 +515,19 @@ def check_layer(
     return GradcheckReport(rows, f"{type(layer).__name__} gradient check (h={h:g})")
 
 
-def _input_grad(layer: Layer, name: str) -> np.ndarray:
+def _input_grad(layer: Layer, name: str, parts: int | None = None):
+    """Copy of ``layer.d<name>``; with ``parts``, of each array of that tuple."""
     grad = getattr(layer, "d" + name, None)
     if grad is None:
         raise ValueError(
             f"{type(layer).__name__}.backward left no gradient for input {name!r}: expected "
             f"an attribute d{name}"
         )
-    return np.array(grad, copy=True)
+    if parts is None:
+        return np.array(grad, copy=True)
+    if not isinstance(grad, tuple) or len(grad) != parts:
+        raise ValueError(f"{type(layer).__name__}.d{name} must be a tuple of {parts} arrays")
+    return [np.array(g, copy=True) for g in grad]
 
 
 def check_function(

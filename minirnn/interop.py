@@ -21,29 +21,29 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from minirnn.layers.gru import GRU
-from minirnn.layers.lstm import LSTM
 from minirnn.layers.recurrent import RecurrentLayer
-from minirnn.layers.rnn import RNN
+from minirnn.layers.registry import cell_name
 
 __all__ = ["load_torch_state_dict", "to_torch_state_dict", "torch_state_dict_shapes"]
+
+#: registered cell name -> the torch.nn module with the same maths and state_dict layout
+TORCH_MODULES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 #: nonlinearities that nn.RNN offers
 TORCH_RNN_NONLINEARITIES = ("tanh", "relu")
 
 
 def _check_layer(layer: object) -> None:
-    if not isinstance(layer, (RNN, LSTM, GRU)):
-        raise TypeError(
-            f"expected a minirnn RNN, LSTM or GRU layer, got {type(layer).__name__}"
-        )
-    if isinstance(layer, GRU) and not layer.reset_after:
+    name = cell_name(layer)
+    if name not in TORCH_MODULES:
+        raise TypeError(f"the {name!r} cell ({type(layer).__name__}) has no PyTorch module")
+    if getattr(layer, "reset_after", True) is False:
         raise ValueError(
             "a GRU with reset_after=False (reset gate before the matrix product, Cho et al. "
             "2014) has no PyTorch equivalent: nn.GRU always applies the reset gate after "
             "h @ W_hn. Use GRU(..., reset_after=True) to exchange weights with PyTorch."
         )
-    if isinstance(layer, RNN) and layer.nonlinearity not in TORCH_RNN_NONLINEARITIES:
+    if getattr(layer, "nonlinearity", "tanh") not in TORCH_RNN_NONLINEARITIES:
         raise ValueError(
             f"nn.RNN supports nonlinearity 'tanh' or 'relu', this RNN uses "
             f"{layer.nonlinearity!r}"

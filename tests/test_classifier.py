@@ -9,13 +9,13 @@ import pytest
 
 from minirnn.experiments.digit_sum import plot_digit_sum
 from minirnn.gradcheck import check_model
-from minirnn.models.classifier import SequenceClassifier, SequenceTagger
-from minirnn.models.padded_rnn import (
+from minirnn.layers.padded_rnn import (
     lengths_from_mask,
     padded_forward,
-    recurrent_layer,
     reverse_within_length,
 )
+from minirnn.layers.registry import recurrent_layer
+from minirnn.models.classifier import SequenceClassifier, SequenceTagger
 from minirnn.tasks.digit_sum import digit_sum_data
 
 MASK = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0], [1, 1, 1, 1, 0]], dtype=bool)

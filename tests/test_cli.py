@@ -27,7 +27,7 @@ def _errors(out):
 def test_gradcheck_rnn_prints_a_passing_table(capsys):
     status, out = _run(capsys, "gradcheck", "rnn")
     assert status == 0
-    for name in ("x", "h0", "Wx", "Wh", "b"):
+    for name in ("x", "state", "Wx", "Wh", "b"):
         assert any(line.split()[:1] == [name] for line in out.splitlines()), name
     errors = _errors(out)
     assert len(errors) == 5 and max(errors) < 1e-7
@@ -54,8 +54,8 @@ def test_gradcheck_exits_1_when_a_gradient_is_wrong(capsys, monkeypatch):
     from minirnn.layers.rnn import RNN
 
     class Broken(RNN):
-        def backward(self, dhs, dh_last=None):
-            dx = super().backward(dhs, dh_last)
+        def backward(self, dhs, dstate=None):
+            dx = super().backward(dhs, dstate)
             self.grads["b"] += 0.1
             return dx
 
@@ -99,7 +99,7 @@ def test_kinds_are_a_registry():
     assert callable(kind.build)
     args = build_parser().parse_args(["gradcheck", "rnn"])
     layer, inputs = kind.build(args, np.random.default_rng(0))
-    assert set(inputs) == {"x", "h0"}
+    assert set(inputs) == {"x", "state"}
     assert layer.params["Wx"].shape == (args.input_size, args.hidden_size)
 
 

@@ -19,16 +19,16 @@ def _numerical_dh(layer, x, t, seed, which="h", eps=1e-6):
     N, T, _ = x.shape
     H = layer.hidden_size
     u = _unit_vectors(seed, N, H)
-    states = [np.zeros((N, H))] * (3 if isinstance(layer, LSTM) else 2)
-    states = states[1:]
+    states = [np.zeros((N, H)) for _ in layer.state_names]
     if t > 0:
-        states = list(layer.forward(x[:, :t], *states)[1:])
-    index = 0 if which == "h" else 1
+        states = layer.split_state(layer.forward(x[:, :t], layer.join_state(states))[1])
+    index = layer.state_names.index(which)
 
     def loss(state):
         trial = list(states)
         trial[index] = state
-        return float(np.sum(u * layer.forward(x[:, t:], *trial)[1]))
+        final = layer.forward(x[:, t:], layer.join_state(trial))[1]
+        return float(np.sum(u * layer.split_state(final)[0]))
 
     base = states[index]
     grad = np.zeros_like(base)
@@ -98,5 +98,6 @@ def test_rejects_stacked_layers_and_bad_input():
         gradient_norms_through_time(RNN(2, 3, num_layers=2, seed=0), np.ones((1, 4, 2)))
     with pytest.raises(ValueError, match=r"\(N, T, D\)"):
         gradient_norms_through_time(RNN(2, 3, seed=0), np.ones((4, 2)))
-    with pytest.raises(ValueError, match="c0 is only for an LSTM"):
-        gradient_norms_through_time(GRU(2, 3, seed=0), np.ones((1, 4, 2)), c0=np.zeros((1, 3)))
+    with pytest.raises(TypeError, match=r"one state \(h\)"):
+        gradient_norms_through_time(GRU(2, 3, seed=0), np.ones((1, 4, 2)),
+                                    state=(np.zeros((1, 3)), np.zeros((1, 3))))

@@ -49,8 +49,8 @@ def test_lstm_cell_report_names_the_broken_gate_of_wh(monkeypatch, gate):
 
     monkeypatch.setattr(lstm_cell_module, "lstm_step_backward", broken)
     cell = LSTMCell(3, 4, seed=0)
-    report = check_layer(cell, {"x": inputs(2, 3), "h_prev": inputs(2, 4, seed=1),
-                                "c_prev": inputs(2, 4, seed=2)})
+    report = check_layer(cell, {"x": inputs(2, 3),
+                                "state": (inputs(2, 4, seed=1), inputs(2, 4, seed=2))})
     assert not report.ok
     assert_only_wrong(report, {f"Wh[{gate}]"})
 
@@ -64,8 +64,11 @@ def test_gru_cell_report_names_the_broken_n_gate(monkeypatch):
 
     monkeypatch.setattr(gru_cell_module, "gru_step_backward", broken)
     for reset_after in (True, False):
+        # seed=1: with the default projection one entry of Wx[r] has a gradient so small
+        # (relative error 1.2e-7 from finite-difference noise alone) that it reads
+        # "suspicious" even when nothing is broken.
         report = check_layer(GRUCell(3, 4, reset_after=reset_after, seed=0),
-                             {"x": inputs(2, 3), "h_prev": inputs(2, 4, seed=1)})
+                             {"x": inputs(2, 3), "state": inputs(2, 4, seed=1)}, seed=1)
         assert_only_wrong(report, {"Wx[n]"})
 
 

@@ -87,8 +87,8 @@ def test_exact_zero_gradients_pass():
 class LeakyBackwardRNN(RNN):
     """An RNN whose backward gets dWh slightly wrong, as a forgotten term would."""
 
-    def backward(self, dhs, dh_last=None):
-        dx = super().backward(dhs, dh_last)
+    def backward(self, dhs, dstate=None):
+        dx = super().backward(dhs, dstate)
         self.grads["Wh"] *= 1.01
         return dx
 
@@ -97,7 +97,7 @@ def test_broken_backward_is_reported_wrong():
     rng = np.random.default_rng(0)
     layer = LeakyBackwardRNN(3, 4, seed=0)
     report = check_layer(layer, {"x": rng.standard_normal((2, 5, 3)),
-                                 "h0": rng.standard_normal((2, 4))})
+                                 "state": rng.standard_normal((2, 4))})
     assert report["Wh"].verdict == "wrong"
     assert all(row.verdict == "good" for row in report if row.name != "Wh")
     assert not report.ok
@@ -108,17 +108,17 @@ def test_broken_backward_is_reported_wrong():
 class ForgetfulRNN(RNN):
     """An RNN whose backward drops the gradient of the initial state."""
 
-    def backward(self, dhs, dh_last=None):
-        dx = super().backward(dhs, dh_last)
-        self.dh0 = np.zeros_like(self.dh0)
+    def backward(self, dhs, dstate=None):
+        dx = super().backward(dhs, dstate)
+        self.dstate = np.zeros_like(self.dstate)
         return dx
 
 
 def test_missing_state_gradient_is_reported_wrong():
     rng = np.random.default_rng(1)
     report = check_layer(ForgetfulRNN(2, 3, seed=0), {"x": rng.standard_normal((2, 3, 2)),
-                                                      "h0": rng.standard_normal((2, 3))})
-    assert report["h0"].verdict == "wrong"
+                                                      "state": rng.standard_normal((2, 3))})
+    assert report["state"].verdict == "wrong"
     assert report["x"].verdict == "good"
 
 

@@ -34,15 +34,17 @@ def make(cell: str, num_layers: int = 1, bidirectional: bool = False, **options)
     return cls(D, H, num_layers=num_layers, bidirectional=bidirectional, seed=0, **extra, **options)
 
 
-def state_names(layer: Layer) -> list[str]:
-    return [f"{name}0" for name in layer.core_class.state_names]
+def state_rows(layer: Layer) -> list[str]:
+    """The gradient-check rows of the initial state: ``state``, or ``state.h``, ``state.c``."""
+    names = layer.state_names
+    return ["state"] if len(names) == 1 else [f"state.{name}" for name in names]
 
 
-def make_inputs(layer: Layer, seed: int = 1, steps: int = T) -> dict[str, np.ndarray]:
+def make_inputs(layer: Layer, seed: int = 1, steps: int = T) -> dict[str, object]:
     rng = np.random.default_rng(seed)
     inputs = {"x": rng.normal(size=(N, steps, D))}
-    for name in state_names(layer):
-        inputs[name] = rng.normal(size=layer.state_shape(N)) * 0.5
+    states = [rng.normal(size=layer.state_shape(N)) * 0.5 for _ in layer.state_names]
+    inputs["state"] = layer.join_state(states)
     return inputs
 
 
@@ -78,7 +80,7 @@ class KeepTraining(Layer):
         return self.inner.backward(*grads)
 
     def __getattr__(self, name: str):
-        if name.startswith("d"):  # dh0, dc0
+        if name in ("dstate", "state_names"):
             return getattr(self.__dict__["inner"], name)
         raise AttributeError(name)
 
@@ -92,7 +94,7 @@ def test_gradients(cell, num_layers, bidirectional):
     report = check_layer(layer, inputs)
     assert_gradients_ok(report)
     names = {row.name for row in report.rows}
-    assert {"x", *state_names(layer)} <= names
+    assert {"x", *state_rows(layer)} <= names
     # every parameter is covered (gated ones through their per-gate rows)
     for name in layer.parameters():
         assert any(row == name or row.startswith(name + "[") for row in names), name
@@ -157,7 +159,7 @@ def test_stacked_bidirectional_names_and_shapes():
         "l1.Wx": (2 * H, 4 * H), "l1.Wh": (H, 4 * H), "l1.b": (4 * H,),
         "l1_reverse.Wx": (2 * H, 4 * H), "l1_reverse.Wh": (H, 4 * H), "l1_reverse.b": (4 * H,),
     }  # fmt: skip
-    hs, h_last, c_last = layer.forward(np.ones((N, 5, D)))
+    hs, (h_last, c_last) = layer.forward(np.ones((N, 5, D)))
     assert hs.shape == (N, 5, 2 * H)
     assert h_last.shape == c_last.shape == (4, N, H)
 
@@ -172,15 +174,17 @@ def test_bidirectional_is_a_forward_core_and_a_reverse_core(cell):
             single.params[name][...] = value
     inputs = make_inputs(layer)
     x = inputs["x"]
-    states = {k: v for k, v in inputs.items() if k != "x"}
-    out = layer.forward(**inputs)
-    fwd = forward.forward(x, **{k: v[0] for k, v in states.items()})
-    bwd = backward.forward(x[:, ::-1], **{k: v[1] for k, v in states.items()})
-    np.testing.assert_allclose(out[0][:, :, :H], fwd[0], rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(out[0][:, :, H:], bwd[0][:, ::-1], rtol=1e-13, atol=1e-14)
-    for k in range(1, len(out)):  # final states: (forward, reverse)
-        np.testing.assert_allclose(out[k][0], fwd[k], rtol=1e-13, atol=1e-14)
-        np.testing.assert_allclose(out[k][1], bwd[k], rtol=1e-13, atol=1e-14)
+    states = layer.split_state(inputs["state"])
+    hs, final = layer.forward(**inputs)
+    fwd_hs, fwd_final = forward.forward(x, forward.join_state([s[0] for s in states]))
+    bwd_hs, bwd_final = backward.forward(x[:, ::-1], backward.join_state([s[1] for s in states]))
+    np.testing.assert_allclose(hs[:, :, :H], fwd_hs, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(hs[:, :, H:], bwd_hs[:, ::-1], rtol=1e-13, atol=1e-14)
+    finals = zip(layer.split_state(final), forward.split_state(fwd_final),
+                 backward.split_state(bwd_final), strict=True)
+    for both, fwd, bwd in finals:  # each final state stacks (forward, reverse)
+        np.testing.assert_allclose(both[0], fwd, rtol=1e-13, atol=1e-14)
+        np.testing.assert_allclose(both[1], bwd, rtol=1e-13, atol=1e-14)
 
 
 def test_second_layer_reads_first_layer_outputs():
@@ -203,7 +207,7 @@ def test_same_seed_same_weights_and_float32():
         np.testing.assert_array_equal(value, b.parameters()[name])
     layer = LSTM(D, H, num_layers=2, seed=0, dtype=np.float32)
     assert all(v.dtype == np.float32 for v in layer.parameters().values())
-    hs, h_last, c_last = layer.forward(np.ones((N, T, D), dtype=np.float32))
+    hs, (h_last, c_last) = layer.forward(np.ones((N, T, D), dtype=np.float32))
     assert hs.dtype == h_last.dtype == c_last.dtype == np.float32
 
 
@@ -272,45 +276,46 @@ def test_dropout_with_one_layer_warns():
 def test_truncated_bptt_chunks_equal_the_whole_sequence(cell, num_layers, bidirectional):
     layer = make(cell, num_layers, bidirectional)
     inputs = make_inputs(layer, steps=7)
-    x, states = inputs["x"], [inputs[name] for name in state_names(layer)]
+    x, state = inputs["x"], inputs["state"]
     rng = np.random.default_rng(5)
-    whole = layer.forward(x, *states)
-    dhs = rng.normal(size=whole[0].shape)
-    dfinals = [rng.normal(size=s.shape) for s in whole[1:]]
+    hs_whole, final_whole = layer.forward(x, state)
+    dhs = rng.normal(size=hs_whole.shape)
+    dfinal = layer.join_state([rng.normal(size=s.shape) for s in layer.split_state(final_whole)])
 
     layer.zero_grad()
-    dx_whole = layer.backward(dhs, *dfinals)
-    dstates_whole = [getattr(layer, f"d{name}") for name in state_names(layer)]
+    dx_whole = layer.backward(dhs, dfinal)
+    dstate_whole = layer.split_state(layer.dstate)
     grads_whole = {k: v.copy() for k, v in layer.gradients().items()}
 
-    # Forward in two chunks: the first chunk's final states start the second chunk.
-    first = layer.forward(x[:, :4], *states)
+    # Forward in two chunks: the first chunk's final state starts the second chunk.
+    hs_first, final_first = layer.forward(x[:, :4], state)
     first_cache = layer.cache
-    second = layer.forward(x[:, 4:], *first[1:])
-    np.testing.assert_allclose(np.concatenate([first[0], second[0]], axis=1), whole[0], 1e-13)
-    for a, b in zip(second[1:], whole[1:], strict=True):
+    hs_second, final_second = layer.forward(x[:, 4:], final_first)
+    np.testing.assert_allclose(np.concatenate([hs_first, hs_second], axis=1), hs_whole, 1e-13)
+    pairs = zip(layer.split_state(final_second), layer.split_state(final_whole), strict=True)
+    for a, b in pairs:
         np.testing.assert_allclose(a, b, rtol=1e-13)
 
-    # Backward without dh_last: the chunks are independent, gradients stop at the boundary.
+    # Backward without a gradient at the boundary: the chunks are independent.
     layer.zero_grad()
-    layer.backward(dhs[:, 4:], *dfinals)
-    dboundary = [getattr(layer, f"d{name}") for name in state_names(layer)]
+    layer.backward(dhs[:, 4:], dfinal)
+    dboundary = layer.dstate
     layer.cache = first_cache
     dx_cut = layer.backward(dhs[:, :4])
     assert not np.allclose(dx_cut, dx_whole[:, :4])
 
-    # Passing the second chunk's initial-state gradients as dh_last (and dc_last) joins them.
+    # Passing the second chunk's initial-state gradient as the first's dstate joins them.
     layer.zero_grad()
     layer.cache = None
-    layer.forward(x[:, :4], *states)
+    layer.forward(x[:, :4], state)
     first_cache = layer.cache
-    layer.forward(x[:, 4:], *first[1:])
-    dx_second = layer.backward(dhs[:, 4:], *dfinals)
+    layer.forward(x[:, 4:], final_first)
+    dx_second = layer.backward(dhs[:, 4:], dfinal)
     layer.cache = first_cache
-    dx_first = layer.backward(dhs[:, :4], *dboundary)
+    dx_first = layer.backward(dhs[:, :4], dboundary)
     np.testing.assert_allclose(np.concatenate([dx_first, dx_second], axis=1), dx_whole, 1e-12)
-    for name, d in zip(state_names(layer), dstates_whole, strict=True):
-        np.testing.assert_allclose(getattr(layer, f"d{name}"), d, rtol=1e-12)
+    for got, want in zip(layer.split_state(layer.dstate), dstate_whole, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
     for name, grad in layer.gradients().items():
         np.testing.assert_allclose(grad, grads_whole[name], rtol=1e-11, atol=1e-14)
 
@@ -331,24 +336,33 @@ def test_wrong_input_rank_and_size(cell):
 def test_mismatched_initial_states(cell):
     single, stacked = make(cell), make(cell, 2, True)
     x = np.ones((N, 4, D))
-    with pytest.raises(ValueError, match=r"h0 must have shape \(2, 2\), got \(3, 2\)"):
-        single.forward(x, np.zeros((3, H)))
-    with pytest.raises(ValueError, match=r"h0 must have shape \(4, 2, 2\), got \(2, 2\)"):
-        stacked.forward(x, np.zeros((N, H)))
-    if cell == "lstm":
-        with pytest.raises(ValueError, match=r"c0 must have shape \(4, 2, 2\), got \(2, 2, 2\)"):
-            stacked.forward(x, None, np.zeros((2, N, H)))
+    if cell != "lstm":
+        with pytest.raises(ValueError, match=r"state must have shape \(2, 2\), got \(3, 2\)"):
+            single.forward(x, np.zeros((3, H)))
+        with pytest.raises(ValueError, match=r"state must have shape \(4, 2, 2\), got \(2, 2\)"):
+            stacked.forward(x, np.zeros((N, H)))
+        with pytest.raises(TypeError, match=r"one state \(h\)"):
+            single.forward(x, (np.zeros((N, H)),))
+        return
+    with pytest.raises(ValueError, match=r"state\[0\] \(h\) must have shape \(2, 2\), got"):
+        single.forward(x, (np.zeros((3, H)), None))
+    with pytest.raises(ValueError, match=r"state\[1\] \(c\) must have shape \(4, 2, 2\), got"):
+        stacked.forward(x, (None, np.zeros((2, N, H))))
+    with pytest.raises(TypeError, match=r"state as a tuple \(h, c\), got ndarray"):
+        single.forward(x, np.zeros((N, H)))
+    with pytest.raises(TypeError, match=r"state as a tuple \(h, c\), got 3 entries"):
+        single.forward(x, (None, None, None))
 
 
 def test_wrong_gradient_shapes_and_backward_before_forward():
     layer = make("lstm", 2, True)
     with pytest.raises(RuntimeError, match="before forward"):
         layer.backward(np.ones((N, T, 2 * H)))
-    hs, h_last, c_last = layer.forward(np.ones((N, T, D)))
+    hs, _ = layer.forward(np.ones((N, T, D)))
     with pytest.raises(ValueError, match=r"dhs must have shape \(2, 3, 4\), got \(2, 3, 2\)"):
         layer.backward(np.ones((N, T, H)))
-    with pytest.raises(ValueError, match=r"dc_last must have shape \(4, 2, 2\)"):
-        layer.backward(hs, None, np.ones((N, H)))
+    with pytest.raises(ValueError, match=r"dstate\[1\] \(c\) must have shape \(4, 2, 2\)"):
+        layer.backward(hs, (None, np.ones((N, H))))
 
 
 @pytest.mark.parametrize(
@@ -378,7 +392,7 @@ def test_bad_gru_and_lstm_options():
 @pytest.mark.parametrize(
     "argv,expected_rows",
     [
-        (["lstm", "--layers", "2", "--bidirectional"], ["l1_reverse.Wh[o]", "c0"]),
+        (["lstm", "--layers", "2", "--bidirectional"], ["l1_reverse.Wh[o]", "state.c"]),
         (["gru", "--reset-before"], ["Wx[n]"]),
         (["gru", "--reset-after", "--layers", "2"], ["l1.b_hn"]),
     ],

@@ -33,7 +33,7 @@ def _seed_by_cell(nonlinearity):
     h = np.zeros((1, 2))
     hidden, outputs = [], []
     for x in SEED_INPUTS:
-        h = cell.forward(x[None], h)
+        h, _ = cell.forward(x[None], h)
         hidden.append(h[0])
         outputs.append(head.forward(h)[0])
     return np.array(hidden), np.array(outputs)
@@ -99,7 +99,8 @@ def test_rnn_equals_cell_stepped(nonlinearity):
     hs, h_last = rnn.forward(x, h0)
     h = h0
     for t in range(6):
-        h = cell.forward(x[:, t], h)
+        h, state = cell.forward(x[:, t], h)
+        assert state is h
         np.testing.assert_allclose(hs[:, t], h, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(h_last, h, rtol=1e-12, atol=1e-14)
 
@@ -125,7 +126,7 @@ def test_rnn_matches_torch():
     (out * torch.from_numpy(dhs)).sum().backward()
     np.testing.assert_allclose(hs, out.detach().numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(rnn.grads["Wh"], ref.weight_hh_l0.grad.numpy().T, rtol=1e-10)
-    np.testing.assert_allclose(rnn.dh0, ht.grad.numpy()[0], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(rnn.dstate, ht.grad.numpy()[0], rtol=1e-10, atol=1e-14)
 
 
 # -- gradient checks ---------------------------------------------------------------------------
@@ -183,9 +184,9 @@ def test_sequence_pair_with_gradient_on_last_state(nonlinearity):
 def test_rnn_layer_gradients(nonlinearity, N, T, D, H):
     rng = np.random.default_rng(T)
     layer = RNN(D, H, nonlinearity=nonlinearity, seed=T)
-    inputs = {"x": rng.standard_normal((N, T, D)), "h0": rng.standard_normal((N, H))}
+    inputs = {"x": rng.standard_normal((N, T, D)), "state": rng.standard_normal((N, H))}
     report = check_layer(layer, inputs, seed=1)
-    assert {row.name for row in report} == {"x", "h0", "Wx", "Wh", "b"}
+    assert {row.name for row in report} == {"x", "state", "Wx", "Wh", "b"}
     report.assert_ok(strict=True)
 
 
@@ -193,9 +194,9 @@ def test_rnn_layer_gradients(nonlinearity, N, T, D, H):
 def test_rnn_cell_gradients(nonlinearity):
     rng = np.random.default_rng(7)
     cell = RNNCell(4, 3, nonlinearity, seed=8)
-    inputs = {"x": rng.standard_normal((5, 4)), "h_prev": rng.standard_normal((5, 3))}
+    inputs = {"x": rng.standard_normal((5, 4)), "state": rng.standard_normal((5, 3))}
     report = check_layer(cell, inputs)
-    assert {row.name for row in report} == {"x", "h_prev", "Wx", "Wh", "b"}
+    assert {row.name for row in report} == {"x", "state", "Wx", "Wh", "b"}
     report.assert_ok(strict=True)
 
 
@@ -240,13 +241,13 @@ def test_rnn_rejects_wrong_feature_size():
         RNN(3, 2).forward(np.zeros((2, 5, 4)))
 
 
-def test_rnn_rejects_mismatched_h0():
-    with pytest.raises(ValueError, match=r"h0.*got \(3, 2\)"):
+def test_rnn_rejects_mismatched_initial_state():
+    with pytest.raises(ValueError, match=r"state.*got \(3, 2\)"):
         RNN(3, 2).forward(np.zeros((2, 5, 3)), np.zeros((3, 2)))
 
 
-def test_cell_rejects_mismatched_h_prev():
-    with pytest.raises(ValueError, match=r"h_prev.*\(2, 4\).*got \(2, 3\)"):
+def test_cell_rejects_mismatched_state():
+    with pytest.raises(ValueError, match=r"state.*\(2, 4\).*got \(2, 3\)"):
         RNNCell(3, 4).forward(np.zeros((2, 3)), np.zeros((2, 3)))
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from minirnn.layers.registry import CELLS
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -26,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tasks.required = True
 
     names = tasks.add_parser("names", help="female or male from the letters of a name")
-    names.add_argument("--cell", choices=("rnn", "lstm", "gru"), default="lstm",
+    names.add_argument("--cell", choices=tuple(CELLS), default="lstm",
                        help="recurrent cell (lstm)")
     names.add_argument("--bidirectional", action="store_true", help="read both ways")
     names.add_argument("--layers", type=int, default=1, help="stacked layers (1)")
@@ -42,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     digits = tasks.add_parser("digit-sum", help="memory task: sum of the first two digits")
     digits.add_argument("--length", type=int, nargs="+", default=[5, 35],
                         help="sequence lengths (5 35)")
-    digits.add_argument("--cells", nargs="+", choices=("rnn", "lstm", "gru"),
+    digits.add_argument("--cells", nargs="+", choices=tuple(CELLS),
                         default=["rnn", "lstm", "gru"], help="cells to compare (all)")
     digits.add_argument("--steps", type=int, default=2000, help="training steps (2000)")
     digits.add_argument("--hidden", type=int, default=32, help="hidden units (32)")

@@ -1,8 +1,8 @@
 """``minirnn gradcheck KIND``: check a small random layer's backward pass and print the report.
 
 Each kind is an entry in :data:`KINDS`: a :class:`Kind` that adds its own options to its
-parser and builds ``(layer, inputs)`` from the parsed arguments. Adding a layer to the command
-is adding one entry.
+parser and builds ``(layer, inputs)`` from the parsed arguments. Every cell of
+:mod:`minirnn.layers.registry` is a kind, with the options in :data:`CELL_OPTIONS`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from minirnn.commands.arguments import positive_int
 from minirnn.functional.activations import ACTIVATIONS
 from minirnn.gradcheck import check_layer
 from minirnn.layers.base import Layer
+from minirnn.layers.registry import CELLS, layer_class
 
 Builder = Callable[[argparse.Namespace, np.random.Generator], tuple[Layer, dict]]
 
@@ -54,39 +55,10 @@ def random_sequence(args: argparse.Namespace, rng: np.random.Generator) -> np.nd
     return rng.standard_normal((args.batch_size, args.steps, args.input_size))
 
 
-def _build_rnn(args: argparse.Namespace, rng: np.random.Generator) -> tuple[Layer, dict]:
-    from minirnn.layers.rnn import RNN
-
-    layer = RNN(
-        args.input_size,
-        args.hidden_size,
-        nonlinearity=args.nonlinearity,
-        seed=rng,
-        **recurrent_kwargs(args),
-    )
-    return layer, {"x": random_sequence(args, rng), "h0": random_state(args, rng)}
-
-
 def _rnn_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--nonlinearity", choices=tuple(ACTIVATIONS), default="tanh", help="default: tanh"
     )
-
-
-def _build_lstm(args: argparse.Namespace, rng: np.random.Generator) -> tuple[Layer, dict]:
-    from minirnn.layers.lstm import LSTM
-
-    layer = LSTM(args.input_size, args.hidden_size, seed=rng, **recurrent_kwargs(args))
-    x, h0, c0 = random_sequence(args, rng), random_state(args, rng), random_state(args, rng)
-    return layer, {"x": x, "h0": h0, "c0": c0}
-
-
-def _build_gru(args: argparse.Namespace, rng: np.random.Generator) -> tuple[Layer, dict]:
-    from minirnn.layers.gru import GRU
-
-    kwargs = recurrent_kwargs(args)
-    layer = GRU(args.input_size, args.hidden_size, seed=rng, reset_after=args.reset_after, **kwargs)
-    return layer, {"x": random_sequence(args, rng), "h0": random_state(args, rng)}
 
 
 def _gru_arguments(parser: argparse.ArgumentParser) -> None:
@@ -101,12 +73,35 @@ def _gru_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-#: kind name -> how to build and configure it
-KINDS: dict[str, Kind] = {
-    "rnn": Kind("simple (Elman) RNN", _build_rnn, _rnn_arguments),
-    "lstm": Kind("LSTM, per-gate rows i, f, g, o", _build_lstm),
-    "gru": Kind("GRU, per-gate rows r, z, n", _build_gru, _gru_arguments),
+#: options some cells take beyond the common ones: registered name -> (add them to the
+#: parser, read them back as the layer's keyword arguments)
+CELL_OPTIONS: dict[str, tuple[Callable, Callable[[argparse.Namespace], dict]]] = {
+    "rnn": (_rnn_arguments, lambda args: {"nonlinearity": args.nonlinearity}),
+    "gru": (_gru_arguments, lambda args: {"reset_after": args.reset_after}),
 }
+
+#: descriptions kept from before the registry; other cells are described by their class
+DESCRIPTIONS = {"rnn": "simple (Elman) RNN"}
+
+
+def recurrent_kind(cell: str) -> Kind:
+    """The gradient check of the registered cell ``cell``: random input and initial state."""
+    layer_cls = layer_class(cell)
+    add_arguments, read_options = CELL_OPTIONS.get(cell, (None, lambda args: {}))
+
+    def build(args: argparse.Namespace, rng: np.random.Generator) -> tuple[Layer, dict]:
+        options = {**read_options(args), **recurrent_kwargs(args)}
+        layer = layer_cls(args.input_size, args.hidden_size, seed=rng, **options)
+        x = random_sequence(args, rng)
+        states = [random_state(args, rng) for _ in layer.state_names]
+        return layer, {"x": x, "state": layer.join_state(states)}
+
+    gates = f", per-gate rows {', '.join(layer_cls.gates)}" if layer_cls.gates else ""
+    return Kind(DESCRIPTIONS.get(cell, layer_cls.__name__) + gates, build, add_arguments)
+
+
+#: kind name -> how to build and configure it: every registered cell
+KINDS: dict[str, Kind] = {cell: recurrent_kind(cell) for cell in CELLS}
 
 
 def _common_arguments(parser: argparse.ArgumentParser) -> None:

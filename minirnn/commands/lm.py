@@ -21,6 +21,7 @@ import numpy as np
 
 from minirnn.data.tokenizers import TOKENIZERS
 from minirnn.errors import UsageError
+from minirnn.layers.registry import CELLS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "(e.g. \"分开,不分开\")")
     train.add_argument("--prefix-length", type=int, default=50,
                        help="tokens generated after each of --prefixes (50)")
-    train.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="lstm",
+    train.add_argument("--cell", choices=tuple(CELLS), default="lstm",
                        help="recurrent cell (lstm)")
     train.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (1)")
     train.add_argument("--hidden", type=int, default=128, help="hidden units H (128)")

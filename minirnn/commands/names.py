@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from minirnn.layers.registry import CELLS
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -28,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--kind", default="female",
                        help="female, male, pet (CMU names corpus) or a file with one name a "
                        "line (female)")
-    train.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="gru",
+    train.add_argument("--cell", choices=tuple(CELLS), default="gru",
                        help="recurrent cell (gru)")
     train.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (1)")
     train.add_argument("--hidden", type=int, default=128, help="hidden units H (128)")

@@ -18,6 +18,7 @@ import numpy as np
 
 from minirnn.commands import seq2seq_attention
 from minirnn.errors import UsageError
+from minirnn.layers.registry import CELLS
 
 TOY_WORDS = ["man", "mans", "king", "black", "up"]
 
@@ -32,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="toy, addition, dates or reverse (toy)")
     parser.add_argument("--task", choices=("toy", "addition"),
                         help="toy word pairs or addition (the same as TASK)")
-    parser.add_argument("--cell", choices=("rnn", "lstm", "gru"),
+    parser.add_argument("--cell", choices=tuple(CELLS),
                         help="recurrent cell (rnn for toy, as in the course; lstm for addition)")
     parser.add_argument("--hidden", type=int, help="hidden units (toy 64, addition 128)")
     parser.add_argument("--embed", type=int,

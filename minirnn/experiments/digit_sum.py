@@ -20,8 +20,9 @@ from minirnn.optim import Adam
 from minirnn.tasks.digit_sum import NUM_CLASSES, digit_sum_data
 from minirnn.train import fit
 
-#: initial bias added to the gate that keeps the state: LSTM forget gate f, GRU update gate z
-REMEMBER_BIAS = {"lstm": 3.0, "gru": 1.0}
+#: initial bias added to the gate that keeps the state, by gate name: the LSTM's forget gate
+#: f, the GRU's update gate z
+REMEMBER_BIAS = {"f": 3.0, "z": 1.0}
 
 
 def open_memory_gate(model: SequenceClassifier) -> None:
@@ -33,12 +34,11 @@ def open_memory_gate(model: SequenceClassifier) -> None:
     the carried fraction :math:`\\sigma(3)^{33} \\approx 0.2` for the LSTM. The SRN has no
     such gate; that is the point of the experiment.
     """
-    bias = REMEMBER_BIAS.get(model.cell)
-    if bias is None:
-        return
     H = model.hidden_size
-    for _, core in model.rnn.named_cores():
-        core.params["b"][H : 2 * H] += bias  # block 1: f in (i, f, g, o), z in (r, z, n)
+    for k, gate in enumerate(model.rnn.gates or ()):
+        if gate in REMEMBER_BIAS:
+            for _, core in model.rnn.named_cores():
+                core.params["b"][k * H : (k + 1) * H] += REMEMBER_BIAS[gate]
 
 
 def train_digit_sum(

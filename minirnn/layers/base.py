@@ -3,8 +3,9 @@
 A layer owns ``params`` and ``grads``, two dicts with the same keys. ``forward`` caches what
 ``backward`` needs; ``backward`` returns the gradient of its first input and *adds* into
 ``grads`` (so a layer used at several places sums its gradients, and ``zero_grad`` is called
-once per update). Gradients of further inputs, such as an initial state ``h0``, are left on
-the layer as attributes named ``d`` + the input's name (``dh0``, ``dc0``).
+once per update; :meth:`Layer.accumulate` does the adding). Gradients of further inputs, such
+as the initial state of a recurrent layer, are left on the layer as attributes named ``d`` +
+the input's name (``state`` -> ``dstate``).
 
 Layers built from other layers register them in ``sublayers`` and are walked recursively by
 ``named_parameters``, which gives each array a dotted name such as ``"encoder.l0.Wx"``.
@@ -42,6 +43,15 @@ class Layer:
         self.params[name] = value
         self.grads[name] = np.zeros_like(value)
         return value
+
+    def accumulate(self, **grads: np.ndarray) -> None:
+        """Add each gradient into ``self.grads`` under its name: ``accumulate(Wx=dWx, b=db)``.
+
+        Backward passes add rather than assign, so that a layer used at several places
+        (or over several chunks) sums its gradients until ``zero_grad``.
+        """
+        for name, grad in grads.items():
+            self.grads[name] += grad
 
     def add_sublayer(self, name: str, layer: Layer) -> Layer:
         """Register ``layer`` so that its parameters are reached by ``named_parameters``."""

@@ -5,15 +5,32 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn.functional.fast.gru import gru_backward, gru_forward
+from minirnn.layers.base import Layer
 from minirnn.layers.recurrent import RecurrentCore, RecurrentLayer
 
-__all__ = ["GRU", "GRUCore"]
+__all__ = ["GRU", "GRUCore", "add_reset_bias"]
 
 GRU_GATES = ("r", "z", "n")
 
 
+def add_reset_bias(
+    layer: Layer, reset_after: object, hidden_size: int, rng: np.random.Generator, dtype: type
+) -> bool:
+    """Check ``reset_after`` and, when True, give ``layer`` the bias ``b_hn`` (H,).
+
+    ``b_hn`` is drawn after ``Wx``, ``Wh`` and ``b`` from the same
+    :math:`U(-1/\\sqrt{H}, 1/\\sqrt{H})`. Returns ``reset_after`` as a bool.
+    """
+    if not isinstance(reset_after, (bool, np.bool_)):
+        raise TypeError(f"reset_after must be True or False, got {reset_after!r}")
+    if reset_after:
+        bound = 1.0 / np.sqrt(hidden_size)
+        layer.add_param("b_hn", rng.uniform(-bound, bound, hidden_size).astype(dtype))
+    return bool(reset_after)
+
+
 class GRUCore(RecurrentCore):
-    """One layer, one direction of :class:`GRU`: runs ``gru_forward``/``gru_backward``.
+    """One layer, one direction of :class:`GRU`: runs the fast ``gru_forward``/``gru_backward``.
 
     With ``reset_after=True`` it has a fourth parameter ``b_hn`` (H,), drawn after ``Wx``,
     ``Wh`` and ``b`` from the same distribution.
@@ -32,10 +49,7 @@ class GRUCore(RecurrentCore):
         reset_after: bool = True,
     ) -> None:
         super().__init__(input_size, hidden_size, rng, dtype)
-        self.reset_after = reset_after
-        if reset_after:
-            bound = 1.0 / np.sqrt(hidden_size)
-            self.add_param("b_hn", rng.uniform(-bound, bound, hidden_size).astype(dtype))
+        self.reset_after = add_reset_bias(self, reset_after, hidden_size, rng, dtype)
 
     def run(self, x, states):
         p = self.params
@@ -73,7 +87,7 @@ class GRU(RecurrentLayer):
     reset_after : bool
         ``True`` (PyTorch/cuDNN, default): the reset gate multiplies :math:`h W_h^n + b_{hn}`,
         with a separate bias ``b_hn`` (H,). ``False`` (Cho et al. 2014, d2l): it multiplies
-        :math:`h` before the product; no ``b_hn`` and no PyTorch equivalent.
+        :math:`h` before the product; no ``b_hn`` and no PyTorch equivalent (keyword only).
 
     Notes
     -----
@@ -88,49 +102,12 @@ class GRU(RecurrentLayer):
         \quad \text{or} \quad \tanh(x_t W_x^n + (r_t \odot h_{t-1}) W_h^n + b^n) \\
         h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
 
-    ``forward(x, h0)`` returns ``(hs, h_last)``; ``backward(dhs, dh_last=None)`` returns
-    ``dx`` and leaves ``dh0``.
+    ``forward(x, state=None)`` returns ``(hs, h_last)``; ``backward(dhs, dstate=None)``
+    returns ``dx`` and leaves the initial state's gradient in ``dstate``.
     """
 
-    gates = GRU_GATES
     core_class = GRUCore
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
-        seed: int | np.random.Generator | None = None,
-        dtype: type = np.float64,
-        reset_after: bool = True,
-    ) -> None:
-        if not isinstance(reset_after, (bool, np.bool_)):
-            raise TypeError(f"reset_after must be True or False, got {reset_after!r}")
+    def __init__(self, *args: object, reset_after: bool = True, **kwargs: object) -> None:
+        super().__init__(*args, reset_after=reset_after, **kwargs)
         self.reset_after = bool(reset_after)
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bidirectional,
-            dropout,
-            seed,
-            dtype,
-            reset_after=self.reset_after,
-        )
-
-    def forward(
-        self, x: np.ndarray, h0: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return the top layer's hidden states (N, T, H * num_directions) and ``h_last``."""
-        hs, (h_last,) = self._forward_states(x, [h0])
-        return hs, h_last
-
-    def backward(self, dhs: np.ndarray, dh_last: np.ndarray | None = None) -> np.ndarray:
-        """Backpropagate through time; accumulate gradients, store ``dh0``, return ``dx``.
-
-        ``dh_last`` is a gradient arriving at the final state from outside; without it none
-        flows there.
-        """
-        return self._backward_states(dhs, [dh_last])

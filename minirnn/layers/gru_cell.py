@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import (
-    check_positive_int,
-    check_shape,
-    check_step_input,
-    make_rng,
-    state_or_zeros,
-)
 from minirnn.functional.gru import gru_step_backward, gru_step_forward
-from minirnn.layers.base import Layer
-from minirnn.layers.rnn import init_recurrent_params
+from minirnn.layers.cell import RecurrentCell
+from minirnn.layers.gru import GRU_GATES, add_reset_bias
 
 
-class GRUCell(Layer):
+class GRUCell(RecurrentCell):
     r"""One step of a gated recurrent unit (batch first, row vectors), in either form.
 
     Parameters
@@ -45,10 +38,12 @@ class GRUCell(Layer):
         h &= (1 - z) \odot n + z \odot h_{prev}
 
     (PyTorch's convention: :math:`z` is the share of the old state.) ``forward(x,
-    h_prev=None)`` returns ``h``; ``backward(dh)`` returns ``dx`` and leaves ``dh_prev``.
+    state=None)`` returns ``(h, h)``; ``backward(dh, dstate=None)`` returns ``dx`` and
+    leaves the previous state's gradient in ``dstate``.
     """
 
-    gates = ("r", "z", "n")
+    gates = GRU_GATES
+    num_gates = 3
 
     def __init__(
         self,
@@ -58,39 +53,26 @@ class GRUCell(Layer):
         seed: int | np.random.Generator | None = None,
         dtype: type = np.float64,
     ) -> None:
-        super().__init__()
-        if not isinstance(reset_after, (bool, np.bool_)):
-            raise TypeError(f"reset_after must be True or False, got {reset_after!r}")
-        self.input_size = check_positive_int(input_size, "input_size")
-        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
-        self.reset_after = bool(reset_after)
-        rng = make_rng(seed)
-        init_recurrent_params(self, input_size, hidden_size, 3, rng, dtype)
-        if self.reset_after:
-            bound = 1.0 / np.sqrt(hidden_size)
-            self.add_param("b_hn", rng.uniform(-bound, bound, hidden_size).astype(dtype))
-        self._cache: tuple | None = None
-        self.dh_prev: np.ndarray | None = None
+        super().__init__(input_size, hidden_size, seed, dtype)
+        self.reset_after = add_reset_bias(self, reset_after, hidden_size, self.rng, dtype)
 
-    def forward(self, x: np.ndarray, h_prev: np.ndarray | None = None) -> np.ndarray:
-        """Return the next hidden state (N, H) from ``x`` (N, D) and ``h_prev`` (N, H)."""
-        x = check_step_input(x, self.input_size)
-        h_prev = state_or_zeros(h_prev, "h_prev", x, self.hidden_size)
+    def forward(
+        self, x: np.ndarray, state: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(h, h)``, the new hidden state (N, H) as output and as state."""
+        x, (h_prev,) = self._step_inputs(x, state)
         p = self.params
         h, self._cache = gru_step_forward(
             x, h_prev, p["Wx"], p["Wh"], p["b"], p.get("b_hn"), self.reset_after
         )
-        return h
+        return h, h
 
-    def backward(self, dh: np.ndarray) -> np.ndarray:
-        """Accumulate parameter gradients, store ``dh_prev`` and return ``dx``."""
-        if self._cache is None:
-            raise RuntimeError("GRUCell.backward called before forward")
-        check_shape(dh, self._cache[1].shape, "dh")
-        dx, self.dh_prev, dWx, dWh, db, db_hn = gru_step_backward(dh, self._cache)
-        self.grads["Wx"] += dWx
-        self.grads["Wh"] += dWh
-        self.grads["b"] += db
+    def backward(self, dh: np.ndarray, dstate: np.ndarray | None = None) -> np.ndarray:
+        """Add the parameter gradients, leave ``dstate`` (previous state), return ``dx``."""
+        (dh,) = self._incoming(dh, dstate)
+        dx, dh_prev, dWx, dWh, db, db_hn = gru_step_backward(dh, self._cache)
+        self.accumulate(Wx=dWx, Wh=dWh, b=db)
         if db_hn is not None:
-            self.grads["b_hn"] += db_hn
+            self.accumulate(b_hn=db_hn)
+        self._set_dstate([dh_prev])
         return dx

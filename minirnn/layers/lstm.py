@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from minirnn.functional.fast.lstm import lstm_backward, lstm_forward
 from minirnn.layers.recurrent import RecurrentCore, RecurrentLayer
 
@@ -13,7 +11,7 @@ LSTM_GATES = ("i", "f", "g", "o")
 
 
 class LSTMCore(RecurrentCore):
-    """One layer, one direction of :class:`LSTM`: runs ``lstm_forward``/``lstm_backward``."""
+    """One layer, one direction of :class:`LSTM`: runs the fast LSTM sequence pair."""
 
     gates = LSTM_GATES
     num_gates = 4
@@ -61,43 +59,11 @@ class LSTM(RecurrentLayer):
         c_t &= \sigma(a^f_t) \odot c_{t-1} + \sigma(a^i_t) \odot \tanh(a^g_t) \\
         h_t &= \sigma(a^o_t) \odot \tanh(c_t)
 
-    ``forward(x, h0, c0)`` returns ``(hs, h_last, c_last)``; ``backward(dhs, dh_last=None,
-    dc_last=None)`` returns ``dx`` and leaves ``dh0`` and ``dc0``. States are (N, H) for a
-    single-layer unidirectional LSTM and (num_layers * num_directions, N, H) otherwise.
+    The state is the tuple ``(h, c)``: ``forward(x, state=None)`` returns ``(hs, (h_last,
+    c_last))``; ``backward(dhs, dstate=None)``, with ``dstate = (dh_last, dc_last)`` (either
+    may be None), returns ``dx`` and leaves ``dstate = (dh0, dc0)``. Each state array is
+    (N, H) for a single-layer unidirectional LSTM and (num_layers * num_directions, N, H)
+    otherwise.
     """
 
-    gates = LSTM_GATES
     core_class = LSTMCore
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
-        seed: int | np.random.Generator | None = None,
-        dtype: type = np.float64,
-    ) -> None:
-        super().__init__(input_size, hidden_size, num_layers, bidirectional, dropout, seed, dtype)
-
-    def forward(
-        self, x: np.ndarray, h0: np.ndarray | None = None, c0: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return the top layer's hidden states (N, T, H * num_directions), h_last, c_last."""
-        hs, (h_last, c_last) = self._forward_states(x, [h0, c0])
-        return hs, h_last, c_last
-
-    def backward(
-        self,
-        dhs: np.ndarray,
-        dh_last: np.ndarray | None = None,
-        dc_last: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Backpropagate through time; accumulate gradients, store ``dh0``/``dc0``, return dx.
-
-        ``dh_last``/``dc_last`` are gradients arriving at the final states from outside (a
-        head on the last state, or the next chunk in truncated BPTT); without them none
-        flows there.
-        """
-        return self._backward_states(dhs, [dh_last, dc_last])

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import (
-    check_positive_int,
-    check_shape,
-    check_step_input,
-    make_rng,
-    state_or_zeros,
-)
 from minirnn.functional.lstm import lstm_step_backward, lstm_step_forward
-from minirnn.layers.base import Layer
-from minirnn.layers.rnn import init_recurrent_params
+from minirnn.layers.cell import RecurrentCell
+from minirnn.layers.lstm import LSTM_GATES
 
 
-class LSTMCell(Layer):
+class LSTMCell(RecurrentCell):
     r"""One step of a long short-term memory network (batch first, row vectors).
 
     Parameters
@@ -39,48 +32,31 @@ class LSTMCell(Layer):
         c &= \sigma(a^f) \odot c_{prev} + \sigma(a^i) \odot \tanh(a^g), \qquad
         h = \sigma(a^o) \odot \tanh(c)
 
-    ``forward(x, h_prev=None, c_prev=None)`` returns ``(h, c)`` (missing states are zeros);
-    ``backward(dh, dc=None)`` returns ``dx`` and leaves ``dh_prev`` and ``dc_prev``.
+    The state is the tuple ``(h, c)``. ``forward(x, state=None)`` returns ``(h, (h, c))``
+    (zeros stand in for a missing state); ``backward(dh, dstate=None)``, with ``dstate =
+    (dh_state, dc)`` (either may be None), returns ``dx`` and leaves ``dstate = (dh_prev,
+    dc_prev)``.
     """
 
-    gates = ("i", "f", "g", "o")
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        seed: int | np.random.Generator | None = None,
-        dtype: type = np.float64,
-    ) -> None:
-        super().__init__()
-        self.input_size = check_positive_int(input_size, "input_size")
-        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
-        init_recurrent_params(self, input_size, hidden_size, 4, make_rng(seed), dtype)
-        self._cache: tuple | None = None
-        self.dh_prev: np.ndarray | None = None
-        self.dc_prev: np.ndarray | None = None
+    gates = LSTM_GATES
+    num_gates = 4
+    state_names = ("h", "c")
 
     def forward(
-        self, x: np.ndarray, h_prev: np.ndarray | None = None, c_prev: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return the next hidden and cell states, each (N, H), from ``x`` (N, D)."""
-        x = check_step_input(x, self.input_size)
-        h_prev = state_or_zeros(h_prev, "h_prev", x, self.hidden_size)
-        c_prev = state_or_zeros(c_prev, "c_prev", x, self.hidden_size)
+        self, x: np.ndarray, state: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Return ``(h, (h, c))``: the new hidden state (N, H) and the new state."""
+        x, (h_prev, c_prev) = self._step_inputs(x, state)
         p = self.params
         h, c, self._cache = lstm_step_forward(x, h_prev, c_prev, p["Wx"], p["Wh"], p["b"])
-        return h, c
+        return h, (h, c)
 
-    def backward(self, dh: np.ndarray, dc: np.ndarray | None = None) -> np.ndarray:
-        """Accumulate parameter gradients, store ``dh_prev``/``dc_prev``, return ``dx``."""
-        if self._cache is None:
-            raise RuntimeError("LSTMCell.backward called before forward")
-        state_shape = self._cache[1].shape
-        check_shape(dh, state_shape, "dh")
-        if dc is not None:
-            check_shape(dc, state_shape, "dc")
-        dx, self.dh_prev, self.dc_prev, dWx, dWh, db = lstm_step_backward(dh, dc, self._cache)
-        self.grads["Wx"] += dWx
-        self.grads["Wh"] += dWh
-        self.grads["b"] += db
+    def backward(
+        self, dh: np.ndarray, dstate: tuple[np.ndarray | None, np.ndarray | None] | None = None
+    ) -> np.ndarray:
+        """Add the parameter gradients, leave ``dstate = (dh_prev, dc_prev)``, return ``dx``."""
+        dh, dc = self._incoming(dh, dstate)
+        dx, dh_prev, dc_prev, dWx, dWh, db = lstm_step_backward(dh, dc, self._cache)
+        self.accumulate(Wx=dWx, Wh=dWh, b=db)
+        self._set_dstate([dh_prev, dc_prev])
         return dx

@@ -5,11 +5,18 @@ Two kinds of object live here:
 
 * a :class:`RecurrentCore` is one layer running in one direction. It owns ``Wx``, ``Wh``,
   ``b`` (and whatever else its cell needs) and runs one functional sequence pair
-  (``rnn_forward``/``rnn_backward``, ...). Subclasses only say which pair and how many gates.
+  (``rnn_forward``/``rnn_backward``, ...). Subclasses only say which pair, how many gates and
+  which states (``state_names``).
 * a :class:`RecurrentLayer` arranges cores the way PyTorch does: ``num_layers`` layers, each
   with a forward core and, if bidirectional, a reverse core that reads the sequence from the
   end. The outputs of the two directions are concatenated per step and, in training mode,
-  passed through dropout before the next layer.
+  passed through dropout before the next layer. Its ``forward(x, state=None)`` returns
+  ``(hs, state)`` and its ``backward(dhs, dstate=None)`` returns ``dx`` and leaves the
+  initial state's gradient in ``dstate``, whatever the cell: ``state`` is ``h`` for a cell
+  with one state and the tuple ``(h, c)`` (in ``state_names`` order) for the LSTM.
+
+A new cell needs its functional pair, its core and one line in
+:mod:`minirnn.layers.registry`: ``RecurrentLayer.for_core(MyCore)`` is a complete layer.
 
 A single-layer unidirectional layer has exactly one core and shares its ``params``/``grads``
 dicts, so its parameters appear at the top level (``Wx``, ``Wh``, ``b``). Otherwise each core is
@@ -34,6 +41,7 @@ from minirnn._checks import (
 )
 from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout, check_dropout_probability
+from minirnn.layers.state import join_state, split_state
 
 
 def init_recurrent_params(
@@ -60,12 +68,16 @@ def init_recurrent_params(
 class RecurrentCore(Layer):
     """One recurrent layer running forwards over a sequence (the reversal happens outside).
 
-    Subclasses set ``num_gates`` and ``state_names`` and implement :meth:`run` and
-    :meth:`run_backward` with one functional sequence pair.
+    Subclasses set ``num_gates``, ``gates`` and ``state_names`` and implement :meth:`run`
+    and :meth:`run_backward` with one functional sequence pair. Constructor options beyond
+    the four below (``nonlinearity``, ``reset_after``) are keyword arguments the layer passes
+    through.
     """
 
     #: how many H-wide blocks Wx, Wh and b have (LSTM 4, GRU 3, RNN 1)
     num_gates: int = 1
+    #: names of those blocks, in order (gradient-check reports split Wx, Wh, b by them)
+    gates: tuple[str, ...] | None = None
     #: the recurrent states, in the order forward takes and returns them
     state_names: tuple[str, ...] = ("h",)
 
@@ -89,11 +101,6 @@ class RecurrentCore(Layer):
         """Add the parameter gradients into ``grads``; return ``(dx, initial-state grads)``."""
         raise NotImplementedError  # pragma: no cover
 
-    def accumulate(self, **grads: np.ndarray) -> None:
-        """Add each named gradient into ``self.grads``."""
-        for name, grad in grads.items():
-            self.grads[name] += grad
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size})"
 
@@ -101,9 +108,18 @@ class RecurrentCore(Layer):
 class RecurrentLayer(Layer):
     """Base of the sequence layers: stacked, optionally bidirectional cores with dropout.
 
-    Subclasses set ``core_class`` and write thin ``forward``/``backward`` methods with the
-    state arguments of their cell, calling :meth:`_forward_states` and
-    :meth:`_backward_states`. See :class:`minirnn.layers.RNN` for the parameters.
+    A layer is its ``core_class`` and nothing else: :meth:`for_core` makes one from a core,
+    and :class:`~minirnn.layers.RNN`, :class:`~minirnn.layers.LSTM` and
+    :class:`~minirnn.layers.GRU` are such layers with documented options. See
+    :class:`minirnn.layers.RNN` for the parameters.
+
+    ``forward(x, state=None)`` returns ``(hs, state)``: ``hs`` (N, T, H * num_directions)
+    holds the top layer's hidden states, ``state`` the final states. ``backward(dhs,
+    dstate=None)`` takes the gradients of both (``dstate`` may be None: no gradient reaches
+    the final state), adds into ``grads``, returns ``dx`` and leaves the gradient of the
+    initial state in the attribute ``dstate``. A state is ``h`` when ``state_names`` is
+    ``("h",)`` and a tuple in ``state_names`` order otherwise (``(h, c)`` for the LSTM); each
+    array is (N, H), or (num_layers * num_directions, N, H) when :attr:`stacked`.
 
     Attributes
     ----------
@@ -118,6 +134,28 @@ class RecurrentLayer(Layer):
     """
 
     core_class: type[RecurrentCore] = RecurrentCore
+    #: the recurrent states, from the core (``("h",)``, or ``("h", "c")`` for the LSTM)
+    state_names: tuple[str, ...] = RecurrentCore.state_names
+    #: gate names, from the core (used by gradient-check reports)
+    gates: tuple[str, ...] | None = None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        # What a layer knows about its cell comes from its core, so a new cell is one core.
+        cls.state_names = cls.core_class.state_names
+        cls.gates = cls.core_class.gates
+
+    @classmethod
+    def for_core(cls, core_class: type[RecurrentCore], name: str | None = None) -> type:
+        """A complete layer class running ``core_class``: stacking, directions, dropout, checks.
+
+        ``name`` defaults to the core's class name without ``Core``. Options the core takes
+        (beyond input size, hidden size, rng and dtype) are keyword arguments of the layer.
+        """
+        name = name or core_class.__name__.removesuffix("Core")
+        doc = f"Sequence layer running :class:`{core_class.__name__}` (see RecurrentLayer)."
+        namespace = {"core_class": core_class, "__doc__": doc, "__module__": cls.__module__}
+        return type(name, (cls,), namespace)
 
     def __init__(
         self,
@@ -169,8 +207,8 @@ class RecurrentLayer(Layer):
             self.grads = self.cores[0].grads
         self.dropouts = [Dropout(self.dropout, self.rng) for _ in range(self.num_layers - 1)]
         self._cache: tuple | None = None
-        for name in self.core_class.state_names:
-            setattr(self, f"d{name}0", None)
+        #: gradient of the initial state after backward (same structure as ``state``)
+        self.dstate: np.ndarray | tuple[np.ndarray, ...] | None = None
 
     # -- naming ------------------------------------------------------------------------
     @property
@@ -217,9 +255,52 @@ class RecurrentLayer(Layer):
     def cache(self, value: tuple | None) -> None:
         self._cache = value
 
+    # -- states --------------------------------------------------------------------------
+    def split_state(self, state: object) -> list:
+        """The arrays of a state in ``state_names`` order: ``h -> [h]``, ``(h, c) -> [h, c]``.
+
+        ``None`` gives one ``None`` per state.
+        """
+        return split_state(state, self.state_names, type(self).__name__)
+
+    def join_state(self, arrays: Sequence[np.ndarray]) -> np.ndarray | tuple[np.ndarray, ...]:
+        """The inverse of :meth:`split_state`: ``[h] -> h``, ``[h, c] -> (h, c)``."""
+        return join_state(arrays)
+
+    def zero_state(
+        self, batch: int, dtype: type | None = None
+    ) -> np.ndarray | tuple[np.ndarray, ...]:
+        """A zero state for ``batch`` sequences (parameter dtype unless ``dtype`` is given)."""
+        dtype = dtype or next(iter(self.cores[0].params.values())).dtype
+        return self.join_state(
+            [np.zeros(self.state_shape(batch), dtype=dtype) for _ in self.state_names]
+        )
+
+    def forward(
+        self, x: np.ndarray, state: np.ndarray | tuple[np.ndarray, ...] | None = None
+    ) -> tuple[np.ndarray, np.ndarray | tuple[np.ndarray, ...]]:
+        """Return the top layer's hidden states (N, T, H * num_directions) and the final state.
+
+        ``state`` is the initial state (zeros when None), ``h`` or ``(h, c)`` as described in
+        the class docstring; the final state has the same structure.
+        """
+        hs, finals = self._forward_states(x, self.split_state(state))
+        return hs, self.join_state(finals)
+
+    def backward(
+        self, dhs: np.ndarray, dstate: np.ndarray | tuple[np.ndarray | None, ...] | None = None
+    ) -> np.ndarray:
+        """Backpropagate through time; add into ``grads``, set ``dstate``, return ``dx``.
+
+        ``dstate`` is a gradient arriving at the final state from outside (a head on the last
+        state, or the next chunk in truncated BPTT); without it none flows there. For the
+        LSTM either part of the tuple may be None.
+        """
+        return self._backward_states(dhs, self.split_state(dstate))
+
     # -- checks --------------------------------------------------------------------------
     def state_shape(self, batch: int) -> tuple[int, ...]:
-        """Shape of one state (h0, c0, h_last, ...) for a batch of ``batch`` sequences."""
+        """Shape of each state array (h, c) for a batch of ``batch`` sequences."""
         if self.stacked:
             return (self.num_layers * self.num_directions, batch, self.hidden_size)
         return (batch, self.hidden_size)
@@ -246,8 +327,8 @@ class RecurrentLayer(Layer):
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Run every core; return the top layer's hs and the final states (our shapes)."""
         x = self._check_input(x)
-        names = self.core_class.state_names
-        states = [self._check_state(states[i], f"{n}0", x) for i, n in enumerate(names)]
+        names = self.state_names
+        states = [self._check_state(s, _state_label(i, names), x) for i, s in enumerate(states)]
         if not self.stacked:
             hs, finals, cache = self.cores[0].run(x, states)
             self._cache = (x.shape, [cache], [])
@@ -280,7 +361,7 @@ class RecurrentLayer(Layer):
     def _backward_states(
         self, dhs: np.ndarray, dfinals: Sequence[np.ndarray | None]
     ) -> np.ndarray:
-        """Backpropagate through every core; set ``d<state>0``; return dx."""
+        """Backpropagate through every core; set ``dstate``; return dx."""
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         x_shape, core_caches, masks = self._cache
@@ -288,17 +369,15 @@ class RecurrentLayer(Layer):
         H = self.hidden_size
         dhs = as_float_array(dhs, "dhs")
         check_shape(dhs, (N, T, H * self.num_directions), "dhs")
-        names = self.core_class.state_names
+        names = self.state_names
         shape = self.state_shape(N)
-        for i, n in enumerate(names):
-            d = dfinals[i]
+        for i, d in enumerate(dfinals):
             if d is not None:
-                as_float_array(d, f"d{n}_last")
-                check_shape(d, shape, f"d{n}_last")
+                label = "d" + _state_label(i, names)
+                check_shape(as_float_array(d, label), shape, label)
         if not self.stacked:
             dx, dinitials = self.cores[0].run_backward(dhs, core_caches[0], dfinals)
-            for i, n in enumerate(names):
-                setattr(self, f"d{n}0", dinitials[i])
+            self.dstate = self.join_state(dinitials)
             return dx
         dinitials: list[list[np.ndarray]] = [[None] * len(self.cores) for _ in names]
         dout = dhs
@@ -321,8 +400,7 @@ class RecurrentLayer(Layer):
                 for i, d in enumerate(core_dinitials):
                     dinitials[i][index] = d
             dout = dinput
-        for i, n in enumerate(names):
-            setattr(self, f"d{n}0", np.stack(dinitials[i]))
+        self.dstate = self.join_state([np.stack(d) for d in dinitials])
         return dout
 
     def __repr__(self) -> str:
@@ -334,3 +412,8 @@ class RecurrentLayer(Layer):
         if self.dropout:
             extra += f", dropout={self.dropout}"
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{extra})"
+
+
+def _state_label(index: int, names: Sequence[str]) -> str:
+    """How errors name state array ``index``: ``state``, or ``state[1] (c)`` for a tuple."""
+    return "state" if len(names) == 1 else f"state[{index}] ({names[index]})"

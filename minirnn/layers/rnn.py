@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import (
-    check_choice,
-    check_positive_int,
-    check_step_input,
-    make_rng,
-    state_or_zeros,
-)
+from minirnn._checks import check_choice
 from minirnn.functional.activations import ACTIVATIONS
 from minirnn.functional.fast.rnn import rnn_backward, rnn_forward
 from minirnn.functional.rnn import rnn_step_backward, rnn_step_forward
-from minirnn.layers.base import Layer
+from minirnn.layers.cell import RecurrentCell
 from minirnn.layers.recurrent import RecurrentCore, RecurrentLayer, init_recurrent_params
 
 __all__ = ["RNN", "RNNCell", "RNNCore", "init_recurrent_params"]
 
 
-class RNNCell(Layer):
+class RNNCell(RecurrentCell):
     r"""One step of a simple RNN, like PyTorch's ``nn.RNNCell`` (batch first, row vectors).
 
     Parameters
@@ -39,8 +33,9 @@ class RNNCell(Layer):
     -----
     .. math:: h = f(x W_x + h_{prev} W_h + b)
 
-    ``forward(x, h_prev)`` returns ``h``; ``backward(dh)`` returns ``dx`` and leaves the
-    gradient of the previous state in ``dh_prev``.
+    ``forward(x, state=None)`` returns ``(h, h)``: the output and the new state (zeros stand
+    in for a missing ``state``); ``backward(dh, dstate=None)`` returns ``dx`` and leaves the
+    gradient of the previous state in ``dstate``.
     """
 
     def __init__(
@@ -51,36 +46,30 @@ class RNNCell(Layer):
         seed: int | np.random.Generator | None = None,
         dtype: type = np.float64,
     ) -> None:
-        super().__init__()
         check_choice(nonlinearity, tuple(ACTIVATIONS), "nonlinearity")
-        self.input_size = check_positive_int(input_size, "input_size")
-        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
+        super().__init__(input_size, hidden_size, seed, dtype)
         self.nonlinearity = nonlinearity
-        init_recurrent_params(self, input_size, hidden_size, 1, make_rng(seed), dtype)
-        self._cache: tuple | None = None
-        self.dh_prev: np.ndarray | None = None
 
-    def forward(self, x: np.ndarray, h_prev: np.ndarray | None = None) -> np.ndarray:
-        """Return the next hidden state (N, H) from ``x`` (N, D) and ``h_prev`` (N, H)."""
-        x = check_step_input(x, self.input_size)
-        h_prev = state_or_zeros(h_prev, "h_prev", x, self.hidden_size)
+    def forward(
+        self, x: np.ndarray, state: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(h, h)``, the new hidden state (N, H) as output and as state."""
+        x, (h_prev,) = self._step_inputs(x, state)
         p = self.params
         h, self._cache = rnn_step_forward(x, h_prev, p["Wx"], p["Wh"], p["b"], self.nonlinearity)
-        return h
+        return h, h
 
-    def backward(self, dh: np.ndarray) -> np.ndarray:
-        """Accumulate parameter gradients, store ``dh_prev`` and return ``dx``."""
-        if self._cache is None:
-            raise RuntimeError("RNNCell.backward called before forward")
-        dx, self.dh_prev, dWx, dWh, db = rnn_step_backward(dh, self._cache)
-        self.grads["Wx"] += dWx
-        self.grads["Wh"] += dWh
-        self.grads["b"] += db
+    def backward(self, dh: np.ndarray, dstate: np.ndarray | None = None) -> np.ndarray:
+        """Add the parameter gradients, leave ``dstate`` (previous state), return ``dx``."""
+        (dh,) = self._incoming(dh, dstate)
+        dx, dh_prev, dWx, dWh, db = rnn_step_backward(dh, self._cache)
+        self.accumulate(Wx=dWx, Wh=dWh, b=db)
+        self._set_dstate([dh_prev])
         return dx
 
 
 class RNNCore(RecurrentCore):
-    """One layer, one direction of :class:`RNN`: runs ``rnn_forward``/``rnn_backward``."""
+    """One layer, one direction of :class:`RNN`: runs the fast ``rnn_forward``/``rnn_backward``."""
 
     num_gates = 1
     state_names = ("h",)
@@ -93,6 +82,7 @@ class RNNCore(RecurrentCore):
         dtype: type,
         nonlinearity: str = "tanh",
     ) -> None:
+        check_choice(nonlinearity, tuple(ACTIVATIONS), "nonlinearity")
         super().__init__(input_size, hidden_size, rng, dtype)
         self.nonlinearity = nonlinearity
 
@@ -137,51 +127,16 @@ class RNN(RecurrentLayer):
 
     .. math:: h_t = f(x_t W_x + h_{t-1} W_h + b), \quad t = 1, \dots, T
 
-    ``forward(x, h0)`` returns ``(hs, h_last)``; ``backward(dhs, dh_last=None)`` returns
-    ``dx`` and leaves the gradient of the initial state in ``dh0``. States are (N, H) for a
-    single-layer unidirectional RNN and (num_layers * num_directions, N, H), in PyTorch's
-    order, otherwise. A single-layer unidirectional RNN keeps ``Wx`` (D, H), ``Wh`` (H, H)
-    and ``b`` (H,) at the top level; otherwise they live in sub-layers ``l0``,
+    ``forward(x, state=None)`` returns ``(hs, h_last)``; ``backward(dhs, dstate=None)``
+    returns ``dx`` and leaves the gradient of the initial state in ``dstate``. States are
+    (N, H) for a single-layer unidirectional RNN and (num_layers * num_directions, N, H), in
+    PyTorch's order, otherwise. A single-layer unidirectional RNN keeps ``Wx`` (D, H), ``Wh``
+    (H, H) and ``b`` (H,) at the top level; otherwise they live in sub-layers ``l0``,
     ``l0_reverse``, ``l1``, ...
     """
 
     core_class = RNNCore
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
-        seed: int | np.random.Generator | None = None,
-        dtype: type = np.float64,
-        nonlinearity: str = "tanh",
-    ) -> None:
-        check_choice(nonlinearity, tuple(ACTIVATIONS), "nonlinearity")
+    def __init__(self, *args: object, nonlinearity: str = "tanh", **kwargs: object) -> None:
+        super().__init__(*args, nonlinearity=nonlinearity, **kwargs)
         self.nonlinearity = nonlinearity
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bidirectional,
-            dropout,
-            seed,
-            dtype,
-            nonlinearity=nonlinearity,
-        )
-
-    def forward(
-        self, x: np.ndarray, h0: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return every top-layer hidden state (N, T, H * num_directions) and ``h_last``."""
-        hs, (h_last,) = self._forward_states(x, [h0])
-        return hs, h_last
-
-    def backward(self, dhs: np.ndarray, dh_last: np.ndarray | None = None) -> np.ndarray:
-        """Backpropagate through time; accumulate gradients, store ``dh0``, return ``dx``.
-
-        ``dh_last`` is a gradient arriving at the final state from outside (a head on the
-        last state, or the next chunk in truncated BPTT); without it none flows there.
-        """
-        return self._backward_states(dhs, [dh_last])

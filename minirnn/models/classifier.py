@@ -21,16 +21,15 @@ from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout
 from minirnn.layers.embedding import Embedding
 from minirnn.layers.linear import Linear
-from minirnn.losses import softmax_cross_entropy
-from minirnn.models.padded_rnn import (
-    check_cell,
+from minirnn.layers.padded_rnn import (
     last_valid_states,
     last_valid_states_backward,
     lengths_from_mask,
     padded_backward,
     padded_forward,
-    recurrent_layer,
 )
+from minirnn.layers.registry import check_cell, recurrent_layer
+from minirnn.losses import softmax_cross_entropy
 
 
 def _check_ids(ids: object, vocab_size: int, name: str = "inputs") -> np.ndarray:
@@ -210,7 +209,7 @@ class SequenceClassifier(_RecurrentReader):
     each direction's state after it has read the whole valid sequence. Then
     :math:`z = s W + b`, :math:`p = \mathrm{softmax}(z)` and the loss is the mean of
     :math:`-\log p_{y_n}`. Padded steps never reach a valid state (see
-    :mod:`minirnn.models.padded_rnn`), so a padded sequence scores like the unpadded one.
+    :mod:`minirnn.layers.padded_rnn`), so a padded sequence scores like the unpadded one.
     """
 
     def __init__(

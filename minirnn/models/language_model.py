@@ -24,13 +24,9 @@ from minirnn.functional.activations import softmax
 from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout, check_dropout_probability
 from minirnn.layers.embedding import Embedding
-from minirnn.layers.gru import GRU
 from minirnn.layers.linear import Linear
-from minirnn.layers.lstm import LSTM
-from minirnn.layers.rnn import RNN
+from minirnn.layers.registry import CELLS, recurrent_layer
 from minirnn.losses import softmax_cross_entropy
-
-CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 # a recurrent state: (h,) for RNN/GRU, (h, c) for LSTM
 State = tuple[np.ndarray, ...]
@@ -114,8 +110,8 @@ class LanguageModel(Layer):
             input_size = vocab_size
         self.rnn = self.add_sublayer(
             "rnn",
-            CELLS[cell](
-                input_size, hidden_size, num_layers=num_layers,
+            recurrent_layer(
+                cell, input_size, hidden_size, num_layers=num_layers,
                 # between stacked layers only; a single layer would warn that it is unused
                 dropout=dropout if num_layers > 1 else 0.0,
                 seed=rng, dtype=dtype,
@@ -152,8 +148,7 @@ class LanguageModel(Layer):
         shape: tuple[int, ...] = (batch_size, self.hidden_size)
         if self.num_layers > 1:
             shape = (self.num_layers,) + shape
-        count = 2 if self.cell == "lstm" else 1
-        return tuple(np.zeros(shape, dtype=self.dtype) for _ in range(count))
+        return tuple(np.zeros(shape, dtype=self.dtype) for _ in self.rnn.state_names)
 
     def reset_state(self) -> None:
         """Forget the carried training and evaluation states."""
@@ -200,7 +195,7 @@ class LanguageModel(Layer):
         self._states = restored
 
     def _state_names(self) -> tuple[str, ...]:
-        return ("h", "c") if self.cell == "lstm" else ("h",)
+        return self.rnn.state_names
 
     def _carried_state(self, key: str, batch) -> State:
         state = self._states[key]
@@ -241,13 +236,8 @@ class LanguageModel(Layer):
         else:
             # One-hot rows: the classic char-rnn input; x @ Wx then picks a row of Wx.
             x = np.eye(self.vocab_size, dtype=self.dtype)[ids]
-        if self.cell == "lstm":
-            hs, h_last, c_last = self.rnn.forward(x, *state)
-            final: State = (h_last, c_last)
-        else:
-            hs, h_last = self.rnn.forward(x, *state)
-            final = (h_last,)
-        return self.out.forward(self.drop.forward(hs)), final
+        hs, final = self.rnn.forward(x, self.rnn.join_state(state))
+        return self.out.forward(self.drop.forward(hs)), tuple(self.rnn.split_state(final))
 
     def backward(self, dlogits: np.ndarray) -> None:
         """Backpropagate the logits' gradient; the initial state gets none (truncated BPTT)."""

@@ -15,7 +15,7 @@ from minirnn.layers.base import Layer
 from minirnn.layers.embedding import Embedding
 from minirnn.layers.linear import Linear
 from minirnn.losses import softmax_cross_entropy
-from minirnn.models.padded_rnn import recurrent_layer
+from minirnn.layers.registry import recurrent_layer
 
 __all__ = ["Learn2Carry"]
 

@@ -34,27 +34,26 @@ from minirnn.layers.attention import Attention
 from minirnn.layers.base import Layer
 from minirnn.layers.embedding import Embedding
 from minirnn.layers.linear import Linear
-from minirnn.models.padded_rnn import check_cell, recurrent_layer
+from minirnn.layers.registry import check_cell, recurrent_layer
 from minirnn.models.seq2seq_decoding import beam_search, greedy_decode
 
 
 # -- the one place that knows how a recurrent layer takes and returns its states ----------
 def run_recurrent(layer, x: np.ndarray, states: list | None) -> tuple[np.ndarray, list]:
     """``(hs, final states)`` of ``layer`` over ``x``; states as a list in ``state_names`` order."""
-    out = layer.forward(x, *(states or ()))
-    return out[0], list(out[1:])
+    hs, final = layer.forward(x, None if states is None else layer.join_state(states))
+    return hs, layer.split_state(final)
 
 
 def backward_recurrent(layer, dhs: np.ndarray, dfinals: list) -> tuple[np.ndarray, list]:
     """``(dx, gradients of the initial states)`` of ``layer``'s last forward."""
-    dx = layer.backward(dhs, *dfinals)
-    return dx, [getattr(layer, f"d{name}0") for name in state_names(layer)]
+    dx = layer.backward(dhs, layer.join_state(dfinals))
+    return dx, layer.split_state(layer.dstate)
 
 
 def state_names(layer) -> tuple[str, ...]:
     """The recurrent states of a layer, ``("h",)`` or ``("h", "c")``."""
-    return layer.core_class.state_names
-
+    return layer.state_names
 
 
 class Seq2Seq(Layer):

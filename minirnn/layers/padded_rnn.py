@@ -20,38 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_choice
 from minirnn.layers.recurrent import RecurrentLayer
-
-CELLS = ("rnn", "lstm", "gru")
-
-
-def recurrent_layer(
-    cell: str,
-    input_size: int,
-    hidden_size: int,
-    num_layers: int = 1,
-    bidirectional: bool = False,
-    dropout: float = 0.0,
-    seed: int | np.random.Generator | None = None,
-    dtype: type = np.float64,
-) -> RecurrentLayer:
-    """Build ``minirnn.layers.RNN``, ``LSTM`` or ``GRU`` from a cell name."""
-    from minirnn.layers.gru import GRU
-    from minirnn.layers.lstm import LSTM
-    from minirnn.layers.rnn import RNN
-
-    check_choice(cell, CELLS, "cell")
-    layer_class = {"rnn": RNN, "lstm": LSTM, "gru": GRU}[cell]
-    return layer_class(
-        input_size,
-        hidden_size,
-        num_layers=num_layers,
-        bidirectional=bidirectional,
-        dropout=dropout,
-        seed=seed,
-        dtype=dtype,
-    )
 
 
 def lengths_from_mask(mask: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
@@ -130,7 +99,7 @@ def padded_backward(layer: RecurrentLayer, dhs: np.ndarray, cache: tuple | None)
     N = dhs.shape[0]
     rows = np.arange(N)[:, None]
     H = layer.hidden_size
-    no_final_grads = [None] * len(layer.cores[0].state_names)
+    no_final_grads = [None] * len(layer.state_names)
     dout = dhs
     for layer_index in range(layer.num_layers - 1, -1, -1):
         if layer_index < layer.num_layers - 1:
@@ -179,10 +148,3 @@ def last_valid_states_backward(
     if bidirectional:
         dhs[:, 0, H:] += dsummary[:, H:]
     return dhs
-
-
-def check_cell(cell: str) -> str:
-    """Return ``cell`` lower-cased after checking it is one of :data:`CELLS`."""
-    cell = str(cell).lower()
-    check_choice(cell, CELLS, "cell")
-    return cell
