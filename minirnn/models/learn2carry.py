@@ -14,8 +14,8 @@ from minirnn._checks import check_positive_int, make_rng
 from minirnn.layers.base import Layer
 from minirnn.layers.embedding import Embedding
 from minirnn.layers.linear import Linear
-from minirnn.losses import softmax_cross_entropy
 from minirnn.layers.registry import recurrent_layer
+from minirnn.losses import softmax_cross_entropy
 
 __all__ = ["Learn2Carry"]
 
