@@ -1,29 +1,35 @@
-"""Time forward + backward of minirnn's RNN, LSTM and GRU against PyTorch in the same process.
+"""Time forward + backward of minirnn's RNN, LSTM and GRU against PyTorch and a plain GEMM.
 
 Usage::
 
-    python benchmarks/layers.py [--repeats 7] [--batch 64 --steps 50 --input 128 --hidden 256]
+    python benchmarks/layers.py            # the five shapes of issue 16 and the 2-layer
+                                           # bidirectional LSTM, float32 and float64 (~5 min)
+    python benchmarks/layers.py --quick    # three small shapes, one repeat (~30 s)
+    python benchmarks/layers.py --shape 64x50x128x256 --cells lstm --dtypes float32
 
-For every cell (RNN tanh, LSTM, GRU) and precision (float32, float64) it prints the best
-time of ``--repeats`` runs of one forward and one backward pass (input, initial state and
-every weight gradient), for minirnn and, when torch is importable, for the same
-``torch.nn`` layer (``batch_first=True``, input and initial state with ``requires_grad`` so
-it computes the same gradients), the ratio minirnn / torch (below 1 means minirnn is
-faster) and the GFLOP/s each achieves.
+For every case (shape N x T x D x H, cell, dtype) it prints the best time of one forward and
+one backward pass (input, initial state and every weight gradient) for minirnn and, when
+torch is importable, for the same ``torch.nn`` layer (``batch_first=True``, input and
+initial state with ``requires_grad`` so that it computes the same gradients); the ratio
+minirnn / torch (below 1: minirnn is faster); and the share of a *GEMM peak* both reach.
 
-Threads: torch is given as many threads as NumPy's BLAS uses, so the comparison is fair.
-That number comes from threadpoolctl when it is installed; otherwise from
-``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` or ``OMP_NUM_THREADS`` (first one set), and
-otherwise ``os.cpu_count()`` (OpenBLAS's own default). Set ``OPENBLAS_NUM_THREADS=1`` to
-compare single-threaded; on a machine whose cores are busy with other work, multi-threaded
-timings of both libraries swing by several times from run to run (idle threads spin and
-compete), and single-threaded ones are the stable comparison. The two sides take turns
-within each repeat so that such load hits both alike; run the script a few times and
-compare the best times.
+GEMM peak: the same run times a plain NumPy matrix product of the sizes the layer multiplies
+most, ``(N T, D + H) @ (D + H, G H)`` for a cell with ``G`` gates, in the same dtype. A
+layer's throughput counts only its matrix products, ``6 N T G H (D + H)`` floating-point
+operations per layer and direction (forward ``2 N T G H (D + H)``, backward twice that), so
+"LSTM at 70% of peak" means the whole forward + backward, element-wise work included, runs
+at 70% of the speed of its matrix products alone. (torch's figure uses NumPy's GEMM as the
+yardstick too.)
 
-GFLOP/s counts only the matrix products, ``6 N T G H (D + H)`` floating-point operations for
-a cell with ``G`` gates (forward ``2NTGH(D+H)``, backward twice that); the element-wise work
-is not counted, so it is a lower bound on the work done.
+Peak memory: with ``--memory``, the peak of NumPy allocations (``tracemalloc``) during one
+minirnn forward + backward, per case.
+
+Threads: torch is given as many threads as NumPy's BLAS uses, found with threadpoolctl when
+it is installed, else from ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` or
+``OMP_NUM_THREADS``, else ``os.cpu_count()``. Set ``OPENBLAS_NUM_THREADS=1`` for the stable
+single-thread comparison. minirnn, torch and the GEMM take turns within each repeat, so a
+burst of load from other processes hits all three alike; on a busy machine compare ratios,
+not times, and run the script more than once.
 """
 
 from __future__ import annotations
@@ -31,13 +37,21 @@ from __future__ import annotations
 import argparse
 import os
 import time
+import tracemalloc
 
 import numpy as np
 
 from minirnn.layers import GRU, LSTM, RNN
 
+#: name -> (minirnn class, gates, torch.nn class name)
 CELLS = {"rnn": (RNN, 1, "RNN"), "lstm": (LSTM, 4, "LSTM"), "gru": (GRU, 3, "GRU")}
 DTYPES = {"float32": np.float32, "float64": np.float64}
+#: the shapes of issue 16, N x T x D x H
+SHAPES = [(64, 50, 128, 256), (20, 35, 650, 650), (1, 100, 64, 128), (128, 25, 65, 100),
+          (32, 200, 256, 512)]
+QUICK_SHAPES = [(64, 50, 128, 256), (1, 100, 64, 128), (128, 25, 65, 100)]
+#: the stacked case: (shape, num_layers, bidirectional), LSTM only
+STACKED = ((64, 50, 128, 256), 2, True)
 
 
 def blas_threads() -> tuple[int, str]:
@@ -57,30 +71,35 @@ def blas_threads() -> tuple[int, str]:
     return os.cpu_count() or 1, "os.cpu_count()"
 
 
-def best_times(runs: list, repeats: int) -> list[tuple[float, float]]:
-    """Best and median wall time of each ``run()`` over ``repeats`` calls, after a warm-up.
+def best_times(runs: list, repeats: int, budget: float) -> list[float]:
+    """Best wall time of each ``run()``, taking turns, after one warm-up of each.
 
-    The runs take turns (minirnn, torch, minirnn, ...) so that a burst of load from other
-    processes on a shared machine hits both sides alike.
+    Stops after ``repeats`` rounds, or earlier once ``budget`` seconds have gone into
+    timed rounds and at least two rounds are done.
     """
     for run in runs:
         run()
-    times: list[list[float]] = [[] for _ in runs]
-    for _ in range(repeats):
-        for run, store in zip(runs, times, strict=True):
+    best = [float("inf")] * len(runs)
+    spent = 0.0
+    for done in range(repeats):
+        for i, run in enumerate(runs):
             start = time.perf_counter()
             run()
-            store.append(time.perf_counter() - start)
-    return [(min(t), float(np.median(t))) for t in times]
+            elapsed = time.perf_counter() - start
+            best[i] = min(best[i], elapsed)
+            spent += elapsed
+        if done >= 1 and spent > budget:
+            break
+    return best
 
 
-def minirnn_runner(cell: str, dtype, shape):
+def minirnn_runner(cell: str, dtype, shape, num_layers: int = 1, bidirectional: bool = False):
     N, T, D, H = shape
-    cls, _, _ = CELLS[cell]
-    layer = cls(D, H, seed=0, dtype=dtype)
+    layer = CELLS[cell][0](D, H, num_layers=num_layers, bidirectional=bidirectional, seed=0,
+                           dtype=dtype)
     rng = np.random.default_rng(1)
     x = rng.standard_normal((N, T, D)).astype(dtype)
-    dhs = rng.standard_normal((N, T, H)).astype(dtype)
+    dhs = rng.standard_normal((N, T, H * (2 if bidirectional else 1))).astype(dtype)
 
     def run() -> None:
         layer.zero_grad()
@@ -90,19 +109,21 @@ def minirnn_runner(cell: str, dtype, shape):
     return run
 
 
-def torch_runner(cell: str, dtype, shape):
+def torch_runner(cell: str, dtype, shape, num_layers: int = 1, bidirectional: bool = False):
     import torch
 
     N, T, D, H = shape
-    _, _, torch_name = CELLS[cell]
     torch_dtype = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
     torch.manual_seed(0)
-    module = getattr(torch.nn, torch_name)(D, H, batch_first=True).to(torch_dtype)
+    module = getattr(torch.nn, CELLS[cell][2])(
+        D, H, num_layers=num_layers, bidirectional=bidirectional, batch_first=True
+    ).to(torch_dtype)
+    directions = 2 if bidirectional else 1
     x = torch.randn(N, T, D, dtype=torch_dtype, requires_grad=True)
-    state_shape = (1, N, H)
+    state_shape = (num_layers * directions, N, H)
     h0 = torch.zeros(state_shape, dtype=torch_dtype, requires_grad=True)
     c0 = torch.zeros(state_shape, dtype=torch_dtype, requires_grad=True)
-    dhs = torch.randn(N, T, H, dtype=torch_dtype)
+    dhs = torch.randn(N, T, H * directions, dtype=torch_dtype)
 
     def run() -> None:
         module.zero_grad()
@@ -113,59 +134,165 @@ def torch_runner(cell: str, dtype, shape):
     return run
 
 
-def matmul_flops(cell: str, shape) -> float:
+def gemm_runner(cell: str, dtype, shape):
+    """A plain ``(N T, D + H) @ (D + H, G H)`` product, the layer's largest kind of GEMM."""
+    N, T, D, H = shape
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((N * T, D + H)).astype(dtype)
+    b = rng.standard_normal((D + H, CELLS[cell][1] * H)).astype(dtype)
+    out = np.empty((N * T, CELLS[cell][1] * H), dtype=dtype)
+
+    def run() -> None:
+        np.matmul(a, b, out=out)
+
+    return run, 2.0 * a.shape[0] * a.shape[1] * b.shape[1]
+
+
+def matmul_flops(cell: str, shape, num_layers: int = 1, bidirectional: bool = False) -> float:
+    """Floating-point operations of the matrix products of one forward + backward."""
     N, T, D, H = shape
     gates = CELLS[cell][1]
-    return 6.0 * N * T * gates * H * (D + H)
+    directions = 2 if bidirectional else 1
+    total = 0.0
+    for layer in range(num_layers):
+        width = D if layer == 0 else directions * H
+        total += directions * 6.0 * N * T * gates * H * (width + H)
+    return total
+
+
+def peak_memory_mb(run) -> float:
+    """Peak of NumPy's allocations (MB) during one ``run()``."""
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def parse_shape(text: str) -> tuple[int, int, int, int]:
+    parts = tuple(int(p) for p in text.lower().split("x"))
+    if len(parts) != 4 or min(parts) < 1:
+        raise argparse.ArgumentTypeError(f"shape must be NxTxDxH, got {text!r}")
+    return parts
+
+
+def cases(args) -> list[tuple]:
+    """(label, cell, shape, num_layers, bidirectional) in the order they are timed."""
+    shapes = args.shape or (QUICK_SHAPES if args.quick else SHAPES)
+    out = [("x".join(map(str, s)), cell, s, 1, False) for s in shapes for cell in args.cells]
+    if not args.shape and "lstm" in args.cells:
+        shape, layers, bidirectional = STACKED
+        out.append(("2-layer bidir " + "x".join(map(str, shape)), "lstm", shape, layers,
+                    bidirectional))
+    return out
+
+
+def measure(label, cell, shape, layers, bidirectional, dtype_name, args, torch) -> dict:
+    """Best times, ratio and GEMM-peak shares of one case, as a dict for the tables."""
+    dtype = DTYPES[dtype_name]
+    ours = minirnn_runner(cell, dtype, shape, layers, bidirectional)
+    gemm, gemm_flops = gemm_runner(cell, dtype, shape)
+    runs = [ours, gemm]
+    if torch is not None:
+        runs.append(torch_runner(cell, dtype, shape, layers, bidirectional))
+    times = best_times(runs, args.repeats, args.budget)
+    flops = matmul_flops(cell, shape, layers, bidirectional)
+    peak = gemm_flops / times[1]
+    row = {"case": label, "cell": cell, "dtype": dtype_name, "ours_ms": times[0] * 1e3,
+           "ours_peak": flops / times[0] / peak, "peak_gflops": peak / 1e9}
+    if torch is not None:
+        row.update(torch_ms=times[2] * 1e3, ratio=times[0] / times[2],
+                   torch_peak=flops / times[2] / peak)
+    if args.memory:
+        row["memory_mb"] = peak_memory_mb(ours)
+    return row
+
+
+def print_row(row: dict) -> None:
+    line = f"{row['case']:27} {row['cell']:5} {row['dtype']:8} {row['ours_ms']:10.1f} "
+    if "ratio" in row:
+        line += f"{row['torch_ms']:10.1f} {row['ratio']:6.2f} "
+    else:
+        line += f"{'-':>10} {'-':>6} "
+    line += f"{row['peak_gflops']:8.1f} {100 * row['ours_peak']:6.0f}%"
+    line += f" {100 * row['torch_peak']:6.0f}%" if "torch_peak" in row else f" {'-':>7}"
+    if "memory_mb" in row:
+        line += f" {row['memory_mb']:8.1f}"
+    print(line, flush=True)
+
+
+def print_ratio_table(rows: list[dict]) -> None:
+    """The issue's table: one line per shape, ratio minirnn/torch as f32 / f64 per cell."""
+    by_case: dict[str, dict[tuple[str, str], float]] = {}
+    for row in rows:
+        if "ratio" in row:
+            by_case.setdefault(row["case"], {})[row["cell"], row["dtype"]] = row["ratio"]
+    if not by_case:
+        return
+    cells = [c for c in CELLS if any(c == k[0] for ratios in by_case.values() for k in ratios)]
+    print("\nratio minirnn / torch (f32 / f64; below 1: minirnn faster)")
+    print(f"| {'N x T x D x H':27} | " + " | ".join(f"{c.upper():11}" for c in cells) + " |")
+    print(f"|{'-' * 29}|" + "|".join("-" * 13 for _ in cells) + "|")
+    for case, ratios in by_case.items():
+        parts = []
+        for c in cells:
+            f32, f64 = ratios.get((c, "float32")), ratios.get((c, "float64"))
+            shown = [f"{r:.2f}" if r is not None else "  - " for r in (f32, f64)]
+            parts.append(f"{shown[0]} / {shown[1]}" if (f32 or f64) else " " * 11)
+        print(f"| {case:27} | " + " | ".join(f"{p:11}" for p in parts) + " |")
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--input", type=int, default=128)
-    parser.add_argument("--hidden", type=int, default=256)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--quick", action="store_true",
+                        help="three small shapes, one repeat (about 30 s)")
+    parser.add_argument("--shape", type=parse_shape, action="append",
+                        help="NxTxDxH instead of the default shapes (repeatable)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed rounds per case (default 5, --quick 1)")
+    parser.add_argument("--budget", type=float, default=4.0,
+                        help="seconds of timed rounds per case after which to stop (default 4)")
     parser.add_argument("--cells", nargs="+", choices=list(CELLS), default=list(CELLS))
     parser.add_argument("--dtypes", nargs="+", choices=list(DTYPES), default=list(DTYPES))
+    parser.add_argument("--memory", action="store_true",
+                        help="also the peak of NumPy allocations of one forward + backward")
+    parser.add_argument("--no-torch", action="store_true", help="time minirnn and GEMM only")
     args = parser.parse_args(argv)
-    shape = (args.batch, args.steps, args.input, args.hidden)
+    if args.repeats is None:
+        args.repeats = 1 if args.quick else 5
 
     threads, source = blas_threads()
-    try:
-        import torch
+    torch = None
+    torch_note = "torch not used: minirnn and GEMM only"
+    if not args.no_torch:
+        try:
+            import torch
 
-        torch.set_num_threads(threads)
-        torch_note = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
-    except ImportError:
-        torch = None
-        torch_note = "torch not installed: minirnn times only"
-    print(
-        f"N={shape[0]} T={shape[1]} D={shape[2]} H={shape[3]}; forward+backward, best of "
-        f"{args.repeats} (median in brackets)\nnumpy {np.__version__}, BLAS threads "
-        f"{threads} (from {source}); {torch_note}\n"
-    )
-    header = f"{'cell':5} {'dtype':8} {'minirnn ms':>18} {'torch ms':>18} {'ratio':>6} "
-    header += f"{'minirnn GFLOP/s':>16} {'torch GFLOP/s':>14}"
-    print(header)
+            torch.set_num_threads(threads)
+            torch_note = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+        except ImportError:
+            torch_note = "torch not installed: minirnn and GEMM only"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"forward+backward, best of up to {args.repeats} (budget {args.budget:g} s per case)"
+          f"\nnumpy {np.__version__}, BLAS threads {threads} (from {source}); {torch_note}; "
+          f"load average {load:.2f} on {os.cpu_count()} cores at start\n")
+    header = (f"{'case':27} {'cell':5} {'dtype':8} {'minirnn ms':>10} {'torch ms':>10} "
+              f"{'ratio':>6} {'GEMM GF/s':>8} {'minirnn':>7} {'torch':>7}")
+    if args.memory:
+        header += f" {'peak MB':>8}"
+    print(header + "\n" + " " * 61 + "(share of GEMM peak)")
     print("-" * len(header))
-    for cell in args.cells:
+    rows = []
+    start = time.perf_counter()
+    for label, cell, shape, layers, bidirectional in cases(args):
         for dtype_name in args.dtypes:
-            dtype = DTYPES[dtype_name]
-            flops = matmul_flops(cell, shape)
-            runs = [minirnn_runner(cell, dtype, shape)]
-            if torch is not None:
-                runs.append(torch_runner(cell, dtype, shape))
-            timings = best_times(runs, args.repeats)
-            ours, ours_median = timings[0]
-            line = f"{cell:5} {dtype_name:8} {ours * 1e3:8.1f} ({ours_median * 1e3:7.1f}) "
-            if torch is not None:
-                theirs, theirs_median = timings[1]
-                line += f"{theirs * 1e3:8.1f} ({theirs_median * 1e3:7.1f}) {ours / theirs:6.2f} "
-                line += f"{flops / ours / 1e9:16.1f} {flops / theirs / 1e9:14.1f}"
-            else:
-                line += f"{'-':>18} {'-':>6} {flops / ours / 1e9:16.1f} {'-':>14}"
-            print(line, flush=True)
+            row = measure(label, cell, shape, layers, bidirectional, dtype_name, args, torch)
+            print_row(row)
+            rows.append(row)
+    print_ratio_table(rows)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\n{time.perf_counter() - start:.0f} s; load average {load:.2f} at the end")
 
 
 if __name__ == "__main__":

@@ -55,3 +55,23 @@ def test_attention_benchmark_runs(tmp_path):
     import json
 
     assert [r["name"] for r in json.loads(out.read_text())["results"]] == ["none", "dot"]
+
+
+def test_layers_benchmark_prints_the_ratio_table_and_gemm_shares():
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "layers.py"), "--shape", "2x3x4x5", "--repeats", "1",
+         "--memory"],
+        capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("2x3x4x5 ")]
+    assert len(rows) == 6  # three cells, two dtypes
+    assert all(line.count("%") == 2 for line in rows)  # minirnn's and torch's share of GEMM
+    assert "| 2x3x4x5" in done.stdout and "ratio minirnn / torch" in done.stdout
+    no_torch = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "layers.py"), "--shape", "2x3x4x5", "--repeats", "1",
+         "--cells", "gru", "--no-torch"],
+        capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert no_torch.returncode == 0, no_torch.stderr
+    assert "minirnn and GEMM only" in no_torch.stdout and "ratio minirnn" not in no_torch.stdout
