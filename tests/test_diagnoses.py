@@ -20,6 +20,11 @@ MISTAKES = [
     ("rnn_backward", "da = (dhs[:, t] + dh_next) * f_grad(hs[t])",
      "da = (dhs[:, t] + (dh_last if t == T - 1 and dh_last is not None else 0)) "
      "* f_grad(hs[t])", "carried_gradient_forgotten"),
+    ("rnn_backward", "da = (dhs[:, t] + dh_next) * f_grad(hs[t])", "da = dhs[:, t] * f_grad(hs[t])",
+     "carried_gradient_forgotten"),
+    ("gru_backward", "dh = dhs[:, t] + dh_next", "dh = dhs[:, t]", "carried_gradient_forgotten"),
+    ("lstm_backward", "dh = dhs[:, t] + dh_next\n        dc = dc_next + dh",
+     "dh = dhs[:, t]\n        dc = dh", "carried_gradient_forgotten"),
     ("rnn_backward", "dh_next = np.zeros_like(h0) if dh_last is None else dh_last",
      "dh_next = np.zeros_like(h0)", "dh_last_ignored"),
     ("lstm_backward", "dh = dhs[:, t] + dh_next",

@@ -169,3 +169,19 @@ def test_walkthrough_notebooks_have_optional_tasks_that_split(tmp_path):
         assert checks[student] and all("assert" not in text for text in checks[student])
         assert all("assert report.ok" in text for text in checks[autograder])
         nbformat.validate(nbformat.read(student, as_version=4))
+
+
+def test_grade_a_folder_of_notebooks(tmp_path, capsys, versions):
+    master, student, autograder = versions
+    folder = tmp_path / "handed_in"
+    folder.mkdir()
+    fill_in(student, master, folder / "erin.ipynb")
+    (folder / "frank.ipynb").write_text(student.read_text())
+    out = tmp_path / "grades.csv"
+    assert main(["exercise", "grade", str(folder), "--autograder", str(autograder), "--out",
+                 str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("submission,exercise,score,max_score,percent,passed")
+    assert "erin.ipynb,rnn_from_scratch,4,4,100.0,True," in lines[1]
+    assert "frank.ipynb,rnn_from_scratch,0,4,0.0,False," in lines[2]
+    assert "2 submissions, 1 passed" in capsys.readouterr().out

@@ -122,13 +122,20 @@ class ExerciseReport:
 
     @property
     def diagnoses(self) -> list[tuple[str, str]]:
-        """The recognised mistakes over all cases, ``(id, message)``, once each."""
+        """The recognised mistakes, ``(id, message)``, once each.
+
+        A mistake that explains every diagnosed case wins over one that fits only some (on a
+        single step, forgetting the carry and ignoring ``dh_last`` look the same).
+        """
+        diagnosed = [case.diagnoses for case in self.cases if case.diagnoses]
         found: list[tuple[str, str]] = []
-        for case in self.cases:
-            for item in case.diagnoses:
+        for items in diagnosed:
+            for item in items:
                 if item[0] not in [known for known, _ in found]:
                     found.append(item)
-        return found
+        everywhere = [item for item in found
+                      if all(item[0] in [i for i, _ in items] for items in diagnosed)]
+        return everywhere or found
 
     def verdict(self) -> str:
         """One line: PASS, or FAIL and what is wrong."""

@@ -130,5 +130,5 @@ def grade_notebook(path: str | Path, autograder: str | Path,
         elif outcomes.get(index, {}).get("error"):
             others.append(outcomes[index]["error"])
     violation = "; ".join(run.violations) if run.violations else None
-    return NotebookReport(path.stem, str(path), entries, violation, run.failure, tuple(others),
-                          run.seconds)
+    return NotebookReport(Path(autograder).stem, str(path), entries, violation, run.failure,
+                          tuple(others), run.seconds)

@@ -107,6 +107,11 @@ GRADESCOPE_SCHEMA = {
 }
 
 
+def _number(value: float) -> float | int:
+    """Points as an int when whole (4, not 4.0), so CSVs and JSON read naturally."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
 def _diagnoses(pairs) -> list[dict]:
     return [{"id": identifier, "message": message} for identifier, message in pairs]
 
@@ -117,15 +122,16 @@ def grade_document(report) -> dict:
         "format": FORMAT,
         "exercise": report.name,
         "submission": report.submission,
-        "score": report.points,
-        "max_score": report.max_points,
+        "score": _number(report.points),
+        "max_score": _number(report.max_points),
         "passed": report.ok,
         "verdict": report.verdict(),
         "violation": report.violation,
         "seconds": None if report.seconds is None else round(report.seconds, 3),
         "diagnoses": _diagnoses(report.diagnoses),
         "tests": [
-            {"name": test.name, "score": test.score, "max_score": test.max_score,
+            {"name": test.name, "score": _number(test.score),
+             "max_score": _number(test.max_score),
              "verdict": test.verdict, "message": test.message,
              "diagnoses": _diagnoses(test.diagnoses)}
             for test in report.tests()

@@ -153,6 +153,10 @@ with ``x`` (N, T, D), ``h0`` (N, H), ``hs`` (N, T, H), ``Wx`` (D, H), ``Wh`` (H,
                 "step's gradient is right, but h_t also gets the gradient flowing back from "
                 "step t+1 (dh_next @ Wh.T after the tanh); add it to dhs[:, t].",
                 steps.rnn_backward_without_carry),
+        Mistake("carried_gradient_forgotten", "the carried gradient is forgotten: each single "
+                "step's gradient is right, but h_t also gets the gradient flowing back from "
+                "step t+1 (and the last step gets dh_last); add them to dhs[:, t].",
+                steps.rnn_backward_nothing_carried),
         Mistake("dh_last_ignored", "dh_last, the gradient reaching the final state from "
                 "outside the sequence, was ignored: start the backward walk with it as "
                 "dh_next.", steps.rnn_backward_dh_last_ignored),

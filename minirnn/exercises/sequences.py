@@ -15,7 +15,8 @@ from minirnn.exercises.solutions import sequences as solution
 CARRY_FORGOTTEN = (
     "the carried gradient is forgotten: each single step's gradient is right, but the "
     "gradient of h_t (and c_t) must also collect what flows back from step t+1 (dh_next "
-    "through Wh, dc_next through f). Add it to dhs[:, t] before the step's backward."
+    "through Wh, dc_next through f), and the last step gets dh_last (and dc_last). Add them "
+    "to dhs[:, t] before the step's backward."
 )
 
 LSTM_BACKWARD = Exercise(
@@ -74,6 +75,8 @@ with :math:`i, f, o = \sigma(\cdot)`, :math:`g = \tanh(\cdot)` of their blocks; 
     mistakes=(
         Mistake("carried_gradient_forgotten", CARRY_FORGOTTEN,
                 solution.lstm_backward_without_carry),
+        Mistake("carried_gradient_forgotten", CARRY_FORGOTTEN,
+                solution.lstm_backward_nothing_carried),
         Mistake("carried_gradient_forgotten", CARRY_FORGOTTEN,
                 solution.lstm_backward_without_h_carry),
         Mistake("carried_gradient_forgotten", CARRY_FORGOTTEN,
@@ -141,5 +144,7 @@ with ``x`` (N, T, D), ``h0`` (N, H), ``Wx`` (D, 3H), ``Wh`` (H, 3H), ``b`` (3H,)
     keywords=("dh_last",),
     difficulty="4 (hard): h_{t-1} reaches h_t along four paths, all of which carry gradient.",
     mistakes=(Mistake("carried_gradient_forgotten", CARRY_FORGOTTEN,
-                      solution.gru_backward_without_carry),),
+                      solution.gru_backward_without_carry),
+              Mistake("carried_gradient_forgotten", CARRY_FORGOTTEN,
+                      solution.gru_backward_nothing_carried)),
 )

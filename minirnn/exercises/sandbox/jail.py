@@ -76,7 +76,9 @@ def install(protected: list[str], blocked: tuple[str, ...] = BLOCKED) -> None:
     The sandbox's own files stay readable (a traceback reads their lines): they hold no
     answer.
     """
-    folders = tuple(os.path.realpath(p) for p in protected)
+    # the grader's copy, and any other copy of the package this interpreter could import
+    others = [os.path.join(entry, "minirnn") for entry in sys.path if entry]
+    folders = tuple(os.path.realpath(p) for p in [*protected, *others] if os.path.isdir(p))
     own = Path(__file__).resolve().parent
     allowed = {str(own / name) for name in ("child.py", "wire.py", "calls.py", "jail.py")}
     sys.meta_path.insert(0, _BlockingFinder(blocked))

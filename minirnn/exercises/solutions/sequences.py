@@ -68,6 +68,11 @@ def lstm_backward_without_carry(dhs, cache, dh_last=None, dc_last=None):
     return _lstm_backward(dhs, cache, dh_last, dc_last, carry_h=False, carry_c=False)
 
 
+def lstm_backward_nothing_carried(dhs, cache, dh_last=None, dc_last=None):
+    """Mistake: only dhs[:, t] at every step, neither the carries nor dh_last, dc_last."""
+    return _lstm_backward(dhs, cache, carry_h=False, carry_c=False)
+
+
 def lstm_backward_without_h_carry(dhs, cache, dh_last=None, dc_last=None):
     """Mistake: dc is carried from step t+1, but dh is not."""
     return _lstm_backward(dhs, cache, dh_last, dc_last, carry_h=False)
@@ -128,3 +133,8 @@ def gru_backward(dhs, cache, dh_last=None):
 def gru_backward_without_carry(dhs, cache, dh_last=None):
     """Mistake: each step's gradient is right, but nothing flows from step t+1 to t."""
     return _gru_backward(dhs, cache, dh_last, carry=False)
+
+
+def gru_backward_nothing_carried(dhs, cache, dh_last=None):
+    """Mistake: only dhs[:, t] at every step, neither the carry nor dh_last."""
+    return _gru_backward(dhs, cache, carry=False)

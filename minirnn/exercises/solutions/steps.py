@@ -49,6 +49,11 @@ def rnn_backward_without_carry(dhs, cache, dh_last=None):
     return _rnn_bptt(dhs, cache, dh_last, carry=False)
 
 
+def rnn_backward_nothing_carried(dhs, cache, dh_last=None):
+    """Mistake: only dhs[:, t] at every step, neither the carry nor dh_last."""
+    return _rnn_bptt(dhs, cache, None, carry=False)
+
+
 def rnn_backward_dh_last_ignored(dhs, cache, dh_last=None):
     """Mistake: the gradient arriving at the final state from outside is dropped."""
     return _rnn_bptt(dhs, cache, None, carry=True)
