@@ -187,3 +187,17 @@ def test_cli_usage_errors(tmp_path, capsys):
     assert "--autograder" in capsys.readouterr().err
     assert main(["exercise", "check", str(CORRECT), "rnn_forward", "--memory-limit", "50"]) == 2
     assert "at least 200" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("object()", "returned h as object, expected a float64 ndarray of shape (3, 5)"),
+    ("np.array([None] * 15, dtype=object).reshape(3, 5)",
+     "returned h as ndarray of dtype object"),
+    ("(x @ Wx).astype(np.float32)", "returned h with dtype float32, expected float64"),
+])
+def test_results_cross_without_pickle_and_odd_ones_are_named(tmp_path, value, message):
+    path = tmp_path / "odd.py"
+    path.write_text(f"import numpy as np\n\ndef rnn_step_forward(x, h_prev, Wx, Wh, b):\n"
+                    f"    return {value}\n")
+    report = grade_file(path, None, QUICK)
+    assert report.score == 0 and message in report.cases[0].error

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from minirnn.errors import MinirnnError
 from minirnn.exercises.sandbox import jail, wire
 
 #: default wall-clock limit for one submission, in seconds
@@ -100,7 +101,16 @@ def _read_stderr(path: Path) -> tuple[list[str], str]:
 
 
 def run_child(job: dict, values: dict, limits: Limits) -> SandboxRun:
-    """Run one job in a fresh child process under ``limits``; never raises for its failures."""
+    """Run one job in a fresh child process under ``limits``; never raises for its failures.
+
+    Raises
+    ------
+    MinirnnError
+        On a system without POSIX resource limits (Windows), where no limit could be set.
+    """
+    if os.name != "posix":
+        raise MinirnnError("the grading sandbox needs Linux or macOS (POSIX resource limits "
+                           "and process groups); on Windows, grade inside WSL or a container")
     with tempfile.TemporaryDirectory(prefix="minirnn-grade-") as tmp:
         folder = Path(tmp)
         wire.save(folder / "job", {**job, "protected": protected_folders()}, values)
