@@ -173,6 +173,10 @@ def test_reversal_pairs():
     assert all(target == source[::-1] and 3 <= len(source) <= 7 for source, target in pairs)
     train, test, vocab = reversal_data(100, 5, 12, seed=0)
     assert train.inputs.shape == (90, 12) and test.targets.shape == (10, 13)
+    for source, target, mask in zip(train.inputs, train.targets, train.mask, strict=True):
+        text = vocab.decode(source)
+        assert text.lstrip("?") == vocab.decode(target[mask][:-1])[::-1]  # padded on the left
+        assert "?" not in text.lstrip("?")
     with pytest.raises(ValueError, match="max_length must be"):
         reversal_pairs(5, 6, 3)
 

@@ -10,6 +10,7 @@ is the benchmark setting (see ``benchmarks/seq2seq_attention.py``).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -131,6 +132,7 @@ def run_attention_task(task: str, args: argparse.Namespace) -> int:
 
     def report(epoch: int, loss: float) -> None:
         accuracy = _exact_match(model, test, 1)
+        sys.stderr.write("\n")  # end fit's progress line so that this one starts afresh
         print(f"epoch {epoch:3d}  loss {loss:.4f} nats/token  held-out exact match "
               f"{100 * accuracy:5.1f}%  ({time.perf_counter() - begin:.0f} s)", flush=True)
 

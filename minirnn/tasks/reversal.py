@@ -52,8 +52,19 @@ def reversal_data(
     seed: int | np.random.Generator | None = 0,
 ) -> tuple[Seq2SeqBatch, Seq2SeqBatch, Vocab]:
     """Train and held-out batches of :func:`reversal_pairs` in the addition task's layout
-    (``S``, ``E``, ``?`` then ``a..z``; sources right-padded with ``?`` to ``max_length``)."""
+    (``S``, ``E``, ``?`` then ``a..z``).
+
+    Sources are padded with ``?`` on the *left* to ``max_length``, so that the encoder reads
+    the string last and its final state comes right after the last character: the best case
+    for a model without attention, which has to carry everything in that state (with right
+    padding it would also have to carry it through the padding of every short string).
+    """
     vocab = seq2seq_vocab(LETTERS)
     pairs = reversal_pairs(n, min_length, max_length, seed=seed)
     data = encode_pairs(pairs, vocab, max_length, max_length)
+    lengths = np.array([len(source) for source, _ in pairs])
+    # right-padded rows -> left-padded rows: row n moves right by its padding
+    shift = max_length - lengths
+    columns = (np.arange(max_length)[None, :] - shift[:, None]) % max_length
+    data.inputs = np.take_along_axis(data.inputs, columns, axis=1)
     return (*split_held_out(data, test_fraction), vocab)
