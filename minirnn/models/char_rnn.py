@@ -110,6 +110,7 @@ class CharRNN(Layer):
         self._cache: tuple | None = None
         self._work: FastWorkspace | None = None  # fast mode: reused by loss_and_grads
         self._checked_stream: np.ndarray | None = None  # see _checked
+        self._zeroed = False  # zero_grad came after the last backward
 
     def flat_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(parameters, gradients)`` as one 1-D array each, or None if no longer packed.
@@ -130,6 +131,7 @@ class CharRNN(Layer):
             super().zero_grad()
         else:
             flat[1].fill(0.0)
+        self._zeroed = True  # the next backward may write its gradients instead of adding
 
     def initial_state(self) -> np.ndarray:
         """A zero hidden state, shape (H, 1) as in the original."""
@@ -185,6 +187,7 @@ class CharRNN(Layer):
         ``fresh=True`` overwrites ``grads`` instead (as if they were zeroed first).
         """
         dh_next = self._state(dh_last, "dh_last").copy()
+        self._zeroed = False
         backward = exact_backward if self.exact else fast_backward
         return backward(self.params, self.grads, cache, dh_next, fresh).reshape(-1, 1)
 
@@ -212,8 +215,10 @@ class CharRNN(Layer):
         """
         x, y = batch.inputs, batch.targets
         h = None if batch.reset_state else self.h
+        # Right after zero_grad, writing the gradients equals adding them, and skips a pass
+        # over every gradient (measurable at about 0.3 ms per iteration).
         loss, _, self.h = self.loss_and_grads(x, y, h, check=not self._checked(x, y),
-                                              fresh=False)
+                                              fresh=self._zeroed)
         self.last_token = int(batch.targets[-1])
         return loss / len(batch.targets)
 
