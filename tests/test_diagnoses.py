@@ -79,6 +79,17 @@ MISTAKES = [
     ("dot_attention_backward",
      "dscores = weights * (dw - (dw * weights).sum(axis=-1, keepdims=True))", "dscores = dw",
      "softmax_jacobian_missing"),
+    ("sequential_partition", "X = ids[offset:offset + N * per_row].reshape(N, per_row)\n"
+     "    Y = ids[offset + 1:offset + 1 + N * per_row].reshape(N, per_row)\n"
+     "    batches = per_row // T\n"
+     "    return (np.stack([X[:, i * T:(i + 1) * T] for i in range(batches)]),\n"
+     "            np.stack([Y[:, i * T:(i + 1) * T] for i in range(batches)]))",
+     "batches = per_row // T\n"
+     "    X = ids[offset:offset + N * per_row].reshape(batches, N, T)\n"
+     "    return X, ids[offset + 1:offset + 1 + N * per_row].reshape(batches, N, T)",
+     "rows_do_not_continue"),
+    ("sequential_partition", "Y = ids[offset + 1:offset + 1 + N * per_row]",
+     "Y = ids[offset:offset + N * per_row]", "targets_not_shifted"),
     ("sample_with_temperature", "z = logits / temperature", "z = logits * temperature",
      "temperature_multiplied"),
     ("sample_with_temperature", "return rng.choice(len(p), size=num_samples, p=p)",

@@ -338,3 +338,17 @@ def test_cli_new_writes_name_dot_py_by_default(tmp_path, monkeypatch, capsys):
     assert main(["exercise", "new", "embedding_backward"]) == 0
     assert (tmp_path / "embedding_backward.py").is_file()
     assert "minirnn exercise check embedding_backward.py" in capsys.readouterr().out
+
+
+def test_sequential_partition_reference_matches_the_library():
+    from minirnn.data.batching import sequential_batches
+    from minirnn.exercises.solutions.training import sequential_partition
+
+    ids = np.random.default_rng(0).integers(0, 50, size=97)
+    batches = list(sequential_batches(ids, 3, 4, rng=np.random.default_rng(5)))
+    first = batches[0].inputs[0]
+    offset = next(o for o in range(4) if np.array_equal(ids[o:o + 4], first))
+    X, Y = sequential_partition(ids, 3, 4, offset)
+    assert X.shape == (len(batches), 3, 4)
+    for i, batch in enumerate(batches):
+        assert np.array_equal(X[i], batch.inputs) and np.array_equal(Y[i], batch.targets)

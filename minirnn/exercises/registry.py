@@ -14,7 +14,12 @@ from minirnn.exercises.gated import GRU_STEP_BACKWARD, LSTM_STEP_BACKWARD
 from minirnn.exercises.outputs import EMBEDDING_BACKWARD, SOFTMAX_CROSS_ENTROPY_BACKWARD
 from minirnn.exercises.rnn import RNN_BACKWARD, RNN_STEP_BACKWARD
 from minirnn.exercises.sequences import GRU_BACKWARD, LSTM_BACKWARD
-from minirnn.exercises.training import CLIP_BY_GLOBAL_NORM, LOSS_FUN, SAMPLE_WITH_TEMPERATURE
+from minirnn.exercises.training import (
+    CLIP_BY_GLOBAL_NORM,
+    LOSS_FUN,
+    SAMPLE_WITH_TEMPERATURE,
+    SEQUENTIAL_PARTITION,
+)
 
 #: exercises in the order a course would set them: forwards, backwards, sequences, training
 EXERCISES: dict[str, Exercise] = {
@@ -33,6 +38,7 @@ EXERCISES: dict[str, Exercise] = {
         SOFTMAX_CROSS_ENTROPY_BACKWARD,
         EMBEDDING_BACKWARD,
         DOT_ATTENTION_BACKWARD,
+        SEQUENTIAL_PARTITION,
         CLIP_BY_GLOBAL_NORM,
         LOSS_FUN,
         SAMPLE_WITH_TEMPERATURE,

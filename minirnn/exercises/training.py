@@ -178,3 +178,59 @@ with logits ``z`` (V,) and the temperature :math:`\tau` > 0.
                 solution.greedy),
     ),
 )
+
+
+def _stream(length: int, batch_size: int, num_steps: int, offset: int):
+    def build(rng: np.random.Generator) -> dict:
+        return {"ids": rng.integers(0, 30, size=length), "batch_size": batch_size,
+                "num_steps": num_steps, "offset": offset}
+
+    return build
+
+
+SEQUENTIAL_PARTITION = Exercise(
+    name="sequential_partition",
+    arguments=("ids", "batch_size", "num_steps", "offset"),
+    returns=("X", "Y"),
+    forward=None,
+    kind="output",
+    pairs_with="minirnn.data.batching.sequential_batches",
+    reference=solution.sequential_partition,
+    task=("Cut a long stream of token ids into the minibatches of a language model, "
+          "sequentially: skip the first offset tokens, cut the rest into batch_size long rows "
+          "(dropping the ragged end so every batch is full), then take num_steps columns at "
+          "a time. Row r of batch i+1 must continue exactly where row r of batch i stopped, "
+          "so a model can carry its state from batch to batch. The targets are the next "
+          "tokens."),
+    equations=r"""
+.. math::
+
+    R = \left\lfloor \frac{L - o - 1}{N T} \right\rfloor T, \qquad
+    X_{i, r, t} = x_{o + rR + iT + t}, \qquad Y_{i, r, t} = x_{o + rR + iT + t + 1}
+
+for batch :math:`i`, row :math:`r < N`, step :math:`t < T`, with the stream ``ids``
+:math:`x` of length :math:`L`, the offset :math:`o` and :math:`R` tokens a row.
+""",
+    parameters=("ids : ndarray of int, shape (L,)\n"
+                "batch_size, num_steps : int\n    N rows and T steps per batch.\n"
+                "offset : int\n    Tokens to skip at the start (an epoch's random offset)."),
+    results=("X, Y : ndarray of int, shape (B, N, T)\n"
+             "    Inputs and targets of the B = R // T batches, in order."),
+    cache="",
+    unpack="N, T = batch_size, num_steps",
+    cases=(
+        Case("L=50, N=2, T=5, offset 3", _stream(50, 2, 5, 3), seed=0),
+        Case("L=21, N=4, T=5, offset 0 (exactly one batch)", _stream(21, 4, 5, 0), seed=1),
+        Case("L=100, N=3, T=4, offset 2 (ragged end dropped)", _stream(100, 3, 4, 2), seed=2),
+    ),
+    difficulty="2 (standard): index bookkeeping; which token continues which row is the trap.",
+    mistakes=(
+        Mistake("rows_do_not_continue", "each batch holds the next consecutive piece of the "
+                "stream, so row r of batch i+1 does not continue row r of batch i: cut the "
+                "stream into batch_size long rows first, then take num_steps columns at a "
+                "time.", solution.partition_rows_not_continued),
+        Mistake("targets_not_shifted", "the targets equal the inputs; they are the next "
+                "tokens, one position later in the stream.",
+                solution.partition_targets_not_shifted),
+    ),
+)

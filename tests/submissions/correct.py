@@ -197,3 +197,14 @@ def dot_attention_backward(dcontext, dweights, cache):
     dquery = dscores @ keys
     dkeys = weights.transpose(0, 2, 1) @ dcontext + dscores.transpose(0, 2, 1) @ query
     return (dquery[:, 0] if one_step else dquery), dkeys
+
+
+def sequential_partition(ids, batch_size, num_steps, offset):
+    N, T = batch_size, num_steps
+    per_row = (len(ids) - offset - 1) // N
+    per_row -= per_row % T
+    X = ids[offset:offset + N * per_row].reshape(N, per_row)
+    Y = ids[offset + 1:offset + 1 + N * per_row].reshape(N, per_row)
+    batches = per_row // T
+    return (np.stack([X[:, i * T:(i + 1) * T] for i in range(batches)]),
+            np.stack([Y[:, i * T:(i + 1) * T] for i in range(batches)]))

@@ -112,3 +112,28 @@ def greedy(logits, temperature):
     p = np.zeros(np.asarray(logits).size)
     p[int(np.argmax(logits))] = 1.0
     return p
+
+
+def sequential_partition(ids, batch_size, num_steps, offset):
+    """Inputs and targets of every batch, (B, N, T): N long rows cut T columns at a time."""
+    row_length = (len(ids) - offset - 1) // batch_size // num_steps * num_steps
+    used = batch_size * row_length
+    rows_in = np.asarray(ids[offset:offset + used]).reshape(batch_size, -1, num_steps)
+    rows_out = np.asarray(ids[offset + 1:offset + 1 + used]).reshape(batch_size, -1, num_steps)
+    return rows_in.transpose(1, 0, 2), rows_out.transpose(1, 0, 2)
+
+
+def partition_rows_not_continued(ids, batch_size, num_steps, offset):
+    """Mistake: consecutive pieces of the stream dealt out batch after batch."""
+    X, Y = sequential_partition(ids, batch_size, num_steps, offset)
+    B = X.shape[0]
+    used = B * batch_size * num_steps
+    shape = (B, batch_size, num_steps)
+    return (np.asarray(ids[offset:offset + used]).reshape(shape),
+            np.asarray(ids[offset + 1:offset + 1 + used]).reshape(shape))
+
+
+def partition_targets_not_shifted(ids, batch_size, num_steps, offset):
+    """Mistake: the targets are the inputs themselves, not the next tokens."""
+    X, _ = sequential_partition(ids, batch_size, num_steps, offset)
+    return X, X.copy()
