@@ -110,6 +110,13 @@ def check_seed(seed: object, name: str = "seed") -> None:
                          f"got {seed}")
 
 
+def check_non_negative_int(value: object, name: str) -> int:
+    """Return ``value`` as an int, raising unless it is an integer >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
 def make_rng(seed: int | np.random.Generator | None, name: str = "seed") -> np.random.Generator:
     """Turn ``seed`` (an int >= 0, a Generator or None) into a ``np.random.Generator``.
 

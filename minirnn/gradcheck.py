@@ -10,10 +10,29 @@ and compared entry by entry with the analytic gradient :math:`g_i` through the r
 
 The floor :math:`\varepsilon` (``REL_ERROR_FLOOR = 1e-8`` by default) keeps exact zeros, such
 as the rows of ``Wx`` that meet a zero in a one-hot input, from giving ``0/0``: both gradients
-are exactly zero there and the error is 0. A row of the report takes the largest
-:math:`r_i` of an array and gives a verdict: *good* below ``1e-7``, *suspicious* below
-``1e-4``, *wrong* above. Checks run in float64 only; in float32 the rounding error of
-:math:`f` divided by :math:`2h` is larger than the errors a check must find.
+are exactly zero there and the error is 0. Checks run in float64 only; in float32 the
+rounding error of :math:`f` divided by :math:`2h` is larger than the errors a check must find.
+
+**The verdict is noise-aware.** A finite difference is itself off by its truncation error
+(about :math:`h^2 f^{(3)}/6`) and its rounding error (about :math:`\epsilon |f| / h`, with
+:math:`\epsilon` the float64 machine epsilon). For an entry whose :math:`r_i` is not already
+below ``GOOD = 1e-7``, the checker estimates that noise from a second difference with step
+:math:`2h` (whose distance from the first is three times the truncation error at :math:`h`)
+and from the magnitude :math:`S_i` of the terms whose difference was taken,
+
+.. math:: \nu_i = |\hat g_i(2h) - \hat g_i(h)| + 10\, \epsilon\, S_i / 2h,
+
+and judges only the excess over it:
+
+.. math:: e_i = \frac{\max(|g_i - \hat g_i| - \nu_i,\ 0)}{\max(|g_i| + |\hat g_i|, \varepsilon)} .
+
+A row takes the largest :math:`e_i` of its array: *good* below ``1e-7``, *suspicious* below
+``1e-4``, *wrong* above. Noise excuses at most one step: an entry whose raw :math:`r_i` is
+``1e-4`` or more is never better than suspicious, so a step far too large cannot make a
+broken gradient look good. A NaN or infinity in either gradient gets the verdict *nan*.
+The noise estimate never looks at the analytic gradient, so it cannot excuse a wrong one; it
+stops entries of size ~1e-6, whose finite difference is only good to a few 1e-12, from being
+held against a fixed relative threshold. The table shows the raw :math:`\max_i r_i`.
 
 Entry points
 ------------
@@ -39,7 +58,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minirnn._checks import make_rng
+from minirnn._checks import (
+    check_non_negative_int,
+    check_number,
+    check_positive_int,
+    make_rng,
+)
 from minirnn.layers.base import Layer
 
 #: finite-difference step
@@ -50,15 +74,57 @@ REL_ERROR_FLOOR = 1e-8
 GOOD = 1e-7
 #: ... "suspicious" below this one, and "wrong" above
 SUSPICIOUS = 1e-4
+#: how many times eps * |terms| / 2h the forward's own rounding may reach (it rounds at
+#: every operation, not once)
+ROUNDING_SAFETY = 10.0
+#: the verdicts, best first; "nan" is a gradient (analytic or numeric) that is not finite
+VERDICTS = ("good", "suspicious", "wrong", "nan")
+#: the verdicts of a failed check
+FAILED = ("wrong", "nan")
 #: weight matrices that a layer with ``gates`` fuses along their last axis
 GATED_PARAMS = ("Wx", "Wh", "b")
 
 
 def verdict(error: float) -> str:
-    """Return ``"good"``, ``"suspicious"`` or ``"wrong"`` for a maximum relative error."""
-    if not np.isfinite(error) or error >= SUSPICIOUS:
+    """Return ``"good"``, ``"suspicious"``, ``"wrong"`` or ``"nan"`` for a relative error."""
+    if not np.isfinite(error):
+        return "nan"
+    if error >= SUSPICIOUS:
         return "wrong"
     return "good" if error < GOOD else "suspicious"
+
+
+def judged_errors(
+    analytic: np.ndarray, numeric: np.ndarray, noise: np.ndarray, floor: float = REL_ERROR_FLOOR
+) -> np.ndarray:
+    r"""Entry-wise error beyond the finite-difference noise, :math:`e_i` of the module doc.
+
+    Noise excuses at most one verdict step: an entry whose raw error is ``SUSPICIOUS`` or
+    more is judged at least ``GOOD`` (suspicious), whatever the noise.
+    """
+    analytic = np.asarray(analytic, dtype=np.float64)
+    numeric = np.asarray(numeric, dtype=np.float64)
+    raw = relative_error(analytic, numeric, floor)
+    scale = np.maximum(np.abs(analytic) + np.abs(numeric), floor)
+    with np.errstate(invalid="ignore"):
+        excess = np.maximum(np.abs(analytic - numeric) - noise, 0.0) / scale
+        excess = np.where(raw >= SUSPICIOUS, np.maximum(excess, GOOD), excess)
+    return np.where(np.isnan(raw), np.nan, np.minimum(excess, raw))
+
+
+def check_step(h: object) -> float:
+    """Return the finite-difference step ``h`` as a float, refusing ``h <= 0``."""
+    return check_number(h, "h", 0.0, low_open=True)
+
+
+def check_floor(floor: object) -> float:
+    """Return the relative-error floor as a float, refusing ``floor <= 0`` (0/0 would follow)."""
+    return check_number(floor, "floor", 0.0, low_open=True)
+
+
+def check_max_entries(max_entries: object) -> int | None:
+    """None (check every entry) or a positive int: ``max_entries=0`` would compare nothing."""
+    return None if max_entries is None else check_positive_int(max_entries, "max_entries")
 
 
 def relative_error(
@@ -86,9 +152,11 @@ def require_float64(value: np.ndarray, name: str) -> None:
 class GradcheckRow:
     """One checked array (or one gate block of it).
 
-    ``checked`` is how many entries were compared (``0`` for a random-direction check),
-    ``size`` how many the array has; ``worst`` is the index of the largest error, where the
-    analytic and numeric values were ``analytic`` and ``numeric``.
+    ``checked`` is how many entries were compared (``0`` for a random-direction check, which
+    sets ``directional``), ``size`` how many the array has; ``worst`` is the index of the
+    largest raw error ``max_error``, where the analytic and numeric values were ``analytic``
+    and ``numeric``. ``judged_error`` is the largest error beyond the finite-difference noise
+    (see the module docstring), the one the verdict reads; None means ``max_error``.
     """
 
     name: str
@@ -99,29 +167,49 @@ class GradcheckRow:
     worst: tuple[int, ...]
     analytic: float
     numeric: float
+    judged_error: float | None = None
+    directional: bool = False
+
+    @property
+    def compared(self) -> int:
+        """How many comparisons the row rests on (a direction counts as one)."""
+        return 1 if self.directional else self.checked
 
     @property
     def verdict(self) -> str:
-        """``"good"``, ``"suspicious"`` or ``"wrong"``."""
-        return verdict(self.max_error)
+        """``"good"``, ``"suspicious"``, ``"wrong"`` or ``"nan"`` (a non-finite gradient).
+
+        A row that compared nothing is ``"wrong"``: it proves nothing.
+        """
+        if not np.isfinite(self.max_error):
+            return "nan"
+        if self.compared == 0:
+            return "wrong"
+        return verdict(self.max_error if self.judged_error is None else self.judged_error)
+
+    @property
+    def passed(self) -> bool:
+        """True for ``"good"`` and ``"suspicious"`` rows."""
+        return self.verdict not in FAILED
 
     @property
     def coverage(self) -> str:
         """How much of the array was compared, for the table."""
-        if self.checked == 0:
+        if self.directional:
             return "direction"
         return "all" if self.checked == self.size else f"{self.checked}/{self.size}"
 
 
 _COLUMNS = ("name", "shape", "checked", "max rel error", "verdict")
-_COLOURS = {"good": "#1a7f37", "suspicious": "#9a6700", "wrong": "#cf222e"}
+_COLOURS = {"good": "#1a7f37", "suspicious": "#9a6700", "wrong": "#cf222e", "nan": "#cf222e"}
 
 
 class GradcheckReport:
     """The result of a gradient check: a table of :class:`GradcheckRow`.
 
     Print it in a terminal, or leave it as the last expression of a Jupyter cell for an
-    HTML table. ``ok`` is true when no row is wrong; ``assert_ok()`` raises with the table.
+    HTML table. ``ok`` is true when something was compared and no row is wrong or nan;
+    ``assert_ok()`` raises with the table.
     """
 
     def __init__(self, rows: Sequence[GradcheckRow], title: str = "gradient check") -> None:
@@ -129,19 +217,25 @@ class GradcheckReport:
         self.title = title
 
     @property
+    def compared(self) -> int:
+        """How many entries (and directions) were compared in all."""
+        return sum(row.compared for row in self.rows)
+
+    @property
     def ok(self) -> bool:
-        """True when no row is ``"wrong"`` (suspicious rows are allowed)."""
-        return all(row.verdict != "wrong" for row in self.rows)
+        """True when something was compared and every row passed (suspicious is allowed)."""
+        return self.compared > 0 and all(row.passed for row in self.rows)
 
     @property
     def all_good(self) -> bool:
-        """True when every row is ``"good"``."""
-        return all(row.verdict == "good" for row in self.rows)
+        """True when something was compared and every row is ``"good"``."""
+        return self.compared > 0 and all(row.verdict == "good" for row in self.rows)
 
     @property
     def max_error(self) -> float:
-        """The largest relative error of any row (0.0 for an empty report)."""
-        return max((row.max_error for row in self.rows), default=0.0)
+        """The largest relative error of any row (NaN if one is NaN, 0.0 for no rows)."""
+        errors = [row.max_error for row in self.rows]
+        return float("nan") if any(np.isnan(errors)) else max(errors, default=0.0)
 
     def assert_ok(self, strict: bool = False) -> None:
         """Raise AssertionError with the table if a row is wrong (or, with ``strict``, not good)."""
@@ -167,10 +261,12 @@ class GradcheckReport:
 
     def summary(self) -> str:
         """One line: how many rows of each verdict and the largest error."""
+        if self.compared == 0:
+            return "nothing compared: the check proves nothing"
         verdicts = [row.verdict for row in self.rows]
-        counts = {v: verdicts.count(v) for v in ("good", "suspicious", "wrong")}
+        counts = {v: verdicts.count(v) for v in VERDICTS}
         parts = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-        return f"{parts or 'nothing checked'}; max rel error {self.max_error:.2e}"
+        return f"{parts}; max rel error {self.max_error:.2e}"
 
     def __str__(self) -> str:
         cells = [_COLUMNS, *self._cells()]
@@ -223,6 +319,7 @@ def numerical_gradient(
         :math:`(f(x + h e_i) - f(x - h e_i)) / 2h` for every entry, shaped like ``x``.
     """
     require_float64(x, "x")
+    h = check_step(h)
     grad = np.empty_like(x)
     flat_grad = grad.reshape(-1)
     for i, idx in enumerate(np.ndindex(x.shape)):
@@ -242,13 +339,17 @@ def _projected_differences(
     x: np.ndarray,
     flat_indices: np.ndarray,
     h: float,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Numerical gradient of ``sum_k <w_k, out_k>`` at the chosen entries of ``x``.
 
     The outputs are subtracted before they are projected, which loses less precision than
-    subtracting two projected sums.
+    subtracting two projected sums. Also returns each entry's rounding noise,
+    ``ROUNDING_SAFETY * eps * S / 2h`` with ``S`` the size of the projected terms
+    ``sum_k |w_k| (|out_k(+h)| + |out_k(-h)|) / 2``.
     """
     numeric = np.empty(len(flat_indices))
+    rounding = np.empty(len(flat_indices))
+    eps = np.finfo(np.float64).eps
     for j, flat in enumerate(flat_indices):
         idx = np.unravel_index(flat, x.shape)
         old = x[idx]
@@ -257,10 +358,33 @@ def _projected_differences(
         x[idx] = old - h
         minus = evaluate()
         x[idx] = old
-        pairs = zip(weights, plus, minus, strict=True)
-        change = sum(np.sum(w * (p - m)) for w, p, m in pairs if w is not None)
+        pairs = [(w, p, m) for w, p, m in zip(weights, plus, minus, strict=True) if w is not None]
+        change = sum(np.sum(w * (p - m)) for w, p, m in pairs)
+        size = sum(np.sum(np.abs(w) * (np.abs(p) + np.abs(m))) for w, p, m in pairs) / 2
         numeric[j] = change / (2 * h)
-    return numeric
+        rounding[j] = ROUNDING_SAFETY * eps * size / (2 * h)
+    return numeric, rounding
+
+
+def _noise(
+    recompute: Callable[[np.ndarray, float], tuple[np.ndarray, np.ndarray]],
+    analytic: np.ndarray,
+    numeric: np.ndarray,
+    rounding: np.ndarray,
+    h: float,
+    floor: float,
+) -> np.ndarray:
+    """Finite-difference noise of every entry that is not already good (0 for the others).
+
+    ``recompute(positions, step)`` gives the numeric gradient (and rounding) at those
+    positions of ``numeric`` with another step; the second step is ``2h``.
+    """
+    noise = np.zeros(len(numeric))
+    unsure = np.flatnonzero(~(relative_error(analytic, numeric, floor) < GOOD))
+    if unsure.size:
+        again, _ = recompute(unsure, 2 * h)
+        noise[unsure] = np.abs(again - numeric[unsure]) + rounding[unsure]
+    return noise
 
 
 def _row(
@@ -271,11 +395,17 @@ def _row(
     flat_indices: np.ndarray,
     size: int,
     floor: float,
+    noise: np.ndarray | None = None,
 ) -> GradcheckRow:
-    """Build a row from the analytic and numeric values at ``flat_indices`` of ``shape``."""
+    """Build a row from the analytic and numeric values at ``flat_indices`` of ``shape``.
+
+    With ``noise`` (each entry's finite-difference noise) the row also gets its
+    ``judged_error``; an empty row compared nothing, and its verdict says so.
+    """
     if len(flat_indices) == 0:
         return GradcheckRow(name, shape, 0.0, 0, size, (), 0.0, 0.0)
     errors = relative_error(analytic, numeric, floor)
+    judged = None if noise is None else judged_errors(analytic, numeric, noise, floor)
     # NaN must win the "worst entry" contest, since it means the backward is broken.
     worst = int(np.argmax(np.where(np.isnan(errors), np.inf, errors)))
     full_shape = shape if len(shape) else ()
@@ -289,6 +419,7 @@ def _row(
         index,
         float(analytic[worst]),
         float(numeric[worst]),
+        None if judged is None else float(np.max(judged)),
     )
 
 
@@ -336,9 +467,14 @@ def _check_array(
     rows = []
     for row_name, block in _blocks(name, x.shape, gates):
         chosen = _sample(block, max_entries, rng)
-        numeric = _projected_differences(evaluate, weights, x, chosen, h)
+        numeric, rounding = _projected_differences(evaluate, weights, x, chosen, h)
         picked = analytic.reshape(-1)[chosen]
-        rows.append(_row(row_name, x.shape, picked, numeric, chosen, block.size, floor))
+
+        def recompute(positions, step, chosen=chosen):
+            return _projected_differences(evaluate, weights, x, chosen[positions], step)
+
+        noise = _noise(recompute, picked, numeric, rounding, h, floor)
+        rows.append(_row(row_name, x.shape, picked, numeric, chosen, block.size, floor, noise))
     return rows
 
 
@@ -462,6 +598,7 @@ def check_layer(
     called with ``(w_1, w_2, ...)`` and every gradient is :math:`\partial L / \partial
     \theta`. An output that is a tuple (a state ``(h, c)``) gets a tuple of weights.
     """
+    h, floor, max_entries = check_step(h), check_floor(floor), check_max_entries(max_entries)
     rng = make_rng(seed)
     params = list(_walk(layer))
     for prefix, sub, _ in params:
@@ -562,6 +699,7 @@ def check_function(
     title : str, optional
         Report title; defaults to the forward function's name.
     """
+    h, floor, max_entries = check_step(h), check_floor(floor), check_max_entries(max_entries)
     rng = make_rng(seed)
     inputs = dict(inputs)
     floats = _differentiable(inputs)
@@ -603,6 +741,7 @@ def check_loss(
 
     Other inputs (targets, masks) are passed through unchanged.
     """
+    h, floor, max_entries = check_step(h), check_floor(floor), check_max_entries(max_entries)
     inputs = dict(inputs)
     first = next(iter(inputs))
     require_float64(inputs[first], first)
@@ -658,6 +797,12 @@ def check_model(
     passes whatever the model's size, and a wrong gradient anywhere shows up in it with
     probability one.
     """
+    h, floor = check_step(h), check_floor(floor)
+    k = check_non_negative_int(k, "k")
+    directions = check_non_negative_int(directions, "directions")
+    if k + directions == 0:
+        raise ValueError("k and directions must not both be 0: the check would compare "
+                         "nothing")
     rng = make_rng(seed)
     named = [(name, value) for name, value, _ in model.named_parameters()]
     for name, value in named:
@@ -675,13 +820,16 @@ def check_model(
         rows.append(_directional_row(f"all parameters (direction {d + 1})", named, analytic,
                                      evaluate, rng, h, floor))
     one = [np.ones(())]
-    for name, value in named:
-        chosen = _sample(np.arange(value.size), k, rng) if k > 0 else np.arange(0)
-        numeric = _projected_differences(evaluate, one, value, chosen, h)
-        rows.append(
-            _row(name, value.shape, analytic[name].reshape(-1)[chosen], numeric, chosen,
-                 value.size, floor)
-        )
+    for name, value in named if k > 0 else []:
+        chosen = _sample(np.arange(value.size), k, rng)
+        numeric, rounding = _projected_differences(evaluate, one, value, chosen, h)
+        picked = analytic[name].reshape(-1)[chosen]
+
+        def recompute(positions, step, value=value, chosen=chosen):
+            return _projected_differences(evaluate, one, value, chosen[positions], step)
+
+        noise = _noise(recompute, picked, numeric, rounding, h, floor)
+        rows.append(_row(name, value.shape, picked, numeric, chosen, value.size, floor, noise))
     # Leave the model as loss_fn() would: analytic gradients in place.
     for name, _, grad in model.named_parameters():
         grad[...] = analytic[name]
@@ -709,11 +857,21 @@ def _directional_row(
             value[...] = original + step * u
         return float(evaluate()[0])
 
+    def difference(positions: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+        plus, minus = shifted(step), shifted(-step)
+        size = (abs(plus) + abs(minus)) / 2
+        eps = np.finfo(np.float64).eps
+        return np.array([(plus - minus) / (2 * step)]), \
+            np.array([ROUNDING_SAFETY * eps * size / (2 * step)])
+
     try:
-        numeric = (shifted(h) - shifted(-h)) / (2 * h)
+        numeric, rounding = difference(np.arange(1), h)
+        noise = _noise(difference, np.array([along]), numeric, rounding, h, floor)
     finally:
         for (_, value), original in zip(named, originals, strict=True):
             value[...] = original
     size = sum(value.size for _, value in named)
-    error = float(relative_error(along, numeric, floor))
-    return GradcheckRow(name, (size,), error, 0, size, (), along, numeric)
+    error = float(relative_error(along, numeric[0], floor))
+    judged = float(judged_errors(along, numeric, noise, floor)[0])
+    return GradcheckRow(name, (size,), error, 0, size, (), along, float(numeric[0]), judged,
+                        directional=True)

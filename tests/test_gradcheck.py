@@ -47,7 +47,7 @@ def test_relative_error_of_exact_zeros_is_zero():
 @pytest.mark.parametrize(
     "error, expected",
     [(0.0, "good"), (9.9e-8, "good"), (1e-7, "suspicious"), (9e-5, "suspicious"),
-     (1e-4, "wrong"), (0.5, "wrong"), (np.nan, "wrong"), (np.inf, "wrong")],
+     (1e-4, "wrong"), (0.5, "wrong"), (np.nan, "nan"), (np.inf, "nan")],
 )
 def test_verdict_thresholds(error, expected):
     assert verdict(error) == expected
@@ -137,12 +137,13 @@ def test_broken_step_function_is_reported_wrong():
     assert [row.verdict for row in report if row.name != "b"] == ["good"] * 4
 
 
-def test_nan_gradient_is_wrong():
+def test_nan_gradient_has_its_own_verdict():
     def loss(pred):
         return float(np.sum(pred**2)), np.full_like(pred, np.nan)
 
     report = check_loss(loss, {"pred": np.ones(3)})
-    assert report["pred"].verdict == "wrong"
+    assert report["pred"].verdict == "nan" and not report.ok
+    assert "1 nan" in report.summary()
 
 
 def test_check_layer_leaves_everything_as_it_was():

@@ -44,7 +44,7 @@ def _case_entry(number: int, case: CaseResult, violation: str | None) -> TestEnt
         return TestEntry(name, 0, case.expected, "error", case.error, case.diagnoses)
     if case.ok:
         return TestEntry(name, case.correct, case.expected, "pass", "right")
-    wrong = [row.name for row in case.report if row.verdict == "wrong"]
+    wrong = [row.name for row in case.report if not row.passed]
     message = f"wrong: {', '.join(wrong)}" + (f" ({case.note})" if case.note else "")
     return TestEntry(name, case.correct, case.expected, "fail", message, case.diagnoses)
 
@@ -111,7 +111,7 @@ class ExerciseReport:
         names: list[str] = []
         for case in self.cases:
             for row in case.report or []:
-                if row.verdict == "wrong" and row.name not in names:
+                if not row.passed and row.name not in names:
                     names.append(row.name)
         return names
 

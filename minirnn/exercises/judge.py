@@ -43,7 +43,7 @@ class CaseResult:
         """Rows that are not wrong."""
         if self.report is None:
             return 0
-        return sum(row.verdict != "wrong" for row in self.report)
+        return sum(row.passed for row in self.report)
 
     @property
     def ok(self) -> bool:
