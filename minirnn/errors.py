@@ -13,7 +13,7 @@ run time exits with status 1. A traceback is shown only with ``--debug`` or
 
 from __future__ import annotations
 
-__all__ = ["MinirnnError", "UsageError"]
+__all__ = ["FileFormatError", "MinirnnError", "UsageError"]
 
 
 class MinirnnError(Exception):
@@ -27,3 +27,12 @@ class UsageError(MinirnnError, ValueError):
     """A command-line argument or option that cannot work (exit status 2)."""
 
     exit_status = 2
+
+
+class FileFormatError(MinirnnError, ValueError):
+    """A file minirnn was asked to read is not what it should be (exit status 1).
+
+    The message names the file and the problem. Raised by every loader (checkpoints,
+    histories, vocabularies) instead of the error of the library that tripped over the file;
+    none of them ever suggests loading a file "unsafely" with pickle.
+    """

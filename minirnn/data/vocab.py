@@ -23,6 +23,7 @@ import numpy as np
 
 from minirnn._checks import check_choice
 from minirnn._files import atomic_write
+from minirnn.errors import FileFormatError
 from minirnn.data.tokenizers import TOKENIZERS, get_tokenizer, joiner
 
 __all__ = ["Vocab", "SPECIAL_TOKENS", "BOS", "EOS", "PAD", "UNK"]
@@ -280,6 +281,7 @@ class Vocab:
                 f"vocabulary format version {data.get('version')!r} is not supported "
                 f"(this minirnn reads version {_VERSION})"
             )
+        _check_vocab_fields(data)
         name = data.get("tokenizer")
         if tokenizer is None and name in TOKENIZERS:
             tokenizer = str(name)
@@ -300,12 +302,20 @@ class Vocab:
 
     @classmethod
     def load(cls, path: str | os.PathLike, tokenizer: Tokenizer | None = None) -> Vocab:
-        """Read a vocabulary written by :meth:`save`."""
+        """Read a vocabulary written by :meth:`save`.
+
+        Raises ``FileNotFoundError`` for a missing file and
+        :class:`~minirnn.errors.FileFormatError` (a ValueError) naming the file for anything
+        else: bytes that are not UTF-8 JSON, or JSON that is not a minirnn vocabulary.
+        """
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path} is not valid JSON: {err}") from None
-        return cls.from_dict(data, tokenizer=tokenizer)
+            return cls.from_dict(data, tokenizer=tokenizer)
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+            raise FileFormatError(f"{path} is not a minirnn vocabulary: not valid UTF-8 JSON "
+                                  f"({type(err).__name__})") from None
+        except (ValueError, TypeError) as err:
+            raise FileFormatError(f"{path} is not a valid minirnn vocabulary: {err}") from None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Vocab):
@@ -325,3 +335,18 @@ class Vocab:
         more = ", ..." if len(self) > 8 else ""
         return (f"Vocab(tokenizer={self.tokenizer_name!r}, size={len(self)}, "
                 f"tokens=[{head}{more}])")
+
+
+def _check_vocab_fields(data: dict) -> None:
+    """Raise ValueError unless the saved fields have the types :meth:`Vocab.to_dict` writes."""
+    tokens, specials = data.get("itos"), data.get("specials")
+    if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        raise ValueError("vocabulary field 'itos' must be a list of strings")
+    if not isinstance(specials, list) or not all(isinstance(t, str) for t in specials):
+        raise ValueError("vocabulary field 'specials' must be a list of strings")
+    for key in ("level", "sep"):
+        if not isinstance(data.get(key), str):
+            raise ValueError(f"vocabulary field {key!r} must be a string, got "
+                             f"{type(data.get(key)).__name__}")
+    if not set(specials) <= set(tokens):
+        raise ValueError("vocabulary field 'specials' names tokens that 'itos' does not hold")

@@ -40,7 +40,7 @@ class CaseResult:
 
     @property
     def correct(self) -> int:
-        """Rows that are not wrong."""
+        """Rows that passed (good or suspicious; not wrong or nan)."""
         if self.report is None:
             return 0
         return sum(row.passed for row in self.report)

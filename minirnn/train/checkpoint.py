@@ -21,6 +21,14 @@ File layout (format version 1). Every entry of the ``.npz`` is a plain numeric o
 The file is written to a temporary file in the same directory and then renamed over the
 target, so a crash in the middle of saving never leaves a half-written checkpoint behind.
 It is read with ``np.load(..., allow_pickle=False)``: loading a checkpoint never runs code.
+
+A checkpoint is validated, not trusted. Before NumPy reads an array, :func:`minirnn._npz.read_npz`
+checks that the file is a zip of plain ``.npy`` arrays whose headers match the bytes stored;
+before anything is built from it, the metadata is checked against the schema in
+:mod:`minirnn.train.checkpoint_schema` (keys, types, sizes bounded by the stored arrays).
+A loader that expects one kind of model checks :func:`checkpoint_kind` with
+:func:`require_kind`, which names the command that reads the file instead. Every failure is
+a :class:`CheckpointError` naming the file and the problem.
 """
 
 from __future__ import annotations
@@ -28,8 +36,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +45,9 @@ import numpy as np
 
 from minirnn import __version__
 from minirnn._files import atomic_write
+from minirnn._npz import read_npz
+from minirnn.errors import FileFormatError
+from minirnn.train.checkpoint_schema import validate_metadata
 
 #: bump when the layout changes; files with a larger number are refused with a clear error
 FORMAT_VERSION = 1
@@ -50,8 +60,21 @@ _EXTRA = "extra/"
 _CARRIED = "carried/"
 
 
-class CheckpointError(ValueError):
-    """A checkpoint file is unreadable, incomplete, too new, or does not fit the model."""
+class CheckpointError(FileFormatError):
+    """A checkpoint file is unreadable, incomplete, too new, or does not fit the model.
+
+    A :class:`~minirnn.errors.FileFormatError`, and so a ``ValueError`` and a
+    :class:`~minirnn.errors.MinirnnError` (the command line reports it in one line).
+    """
+
+
+#: checkpoint kind -> the command that reads it
+KIND_COMMANDS = {
+    "char-rnn": "minirnn char-rnn sample",
+    "lm": "minirnn lm generate",
+    "names": "minirnn names generate",
+    "seq2seq-attention": "minirnn seq2seq (it does not load checkpoints yet)",
+}
 
 
 @dataclass
@@ -140,14 +163,21 @@ def from_json(value: Any) -> Any:
     return value
 
 
+#: the bit generators a saved RNG state may name
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
 def generator_from_state(state: Mapping[str, Any]) -> np.random.Generator:
     """Build a ``np.random.Generator`` whose bit generator is in ``state``."""
     name = state.get("bit_generator")
-    bit_generator_class = getattr(np.random, str(name), None)
-    if bit_generator_class is None or not isinstance(bit_generator_class, type):
-        raise CheckpointError(f"unknown bit generator {name!r} in saved RNG state")
-    bit_generator = bit_generator_class()
-    bit_generator.state = from_json(dict(state))
+    if name not in BIT_GENERATORS:
+        raise CheckpointError(f"unknown bit generator {name!r} in saved RNG state; expected "
+                              f"one of {', '.join(BIT_GENERATORS)}")
+    bit_generator = getattr(np.random, name)()
+    try:
+        bit_generator.state = from_json(dict(state))
+    except (TypeError, ValueError, KeyError, OverflowError) as err:
+        raise CheckpointError(f"the saved {name} RNG state is not valid ({err})") from None
     return np.random.Generator(bit_generator)
 
 
@@ -319,30 +349,21 @@ def _add_optimizer_entries(entries: dict[str, np.ndarray], optimizer: Any) -> di
 def _read_entries(path: Path) -> dict[str, np.ndarray]:
     """Read every array, turning the many ways a damaged file fails into CheckpointError."""
     if not path.exists():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if not hasattr(data, "files"):
-                raise CheckpointError(f"{path} is a single .npy array, not a checkpoint .npz")
-            return {key: data[key] for key in data.files}
-    except CheckpointError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
-        # Truncation shows as BadZipFile/EOFError, flipped bytes as a CRC error or a bad header.
-        raise CheckpointError(
-            f"{path} is not a readable checkpoint (truncated or corrupted?): "
-            f"{type(err).__name__}: {err}"
-        ) from err
+        raise FileNotFoundError(2, "no checkpoint at this path", str(path))
+    return read_npz(path, "a minirnn checkpoint", CheckpointError)
 
 
 def _parse_metadata(path: Path, entries: Mapping[str, np.ndarray]) -> dict[str, Any]:
     if _METADATA_KEY not in entries:
         raise CheckpointError(f"{path} has no {_METADATA_KEY!r} entry: not a minirnn checkpoint")
     raw = entries[_METADATA_KEY]
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise CheckpointError(f"{path}: the metadata entry must be UTF-8 bytes (uint8, 1-D), "
+                              f"got {raw.dtype} of shape {raw.shape}")
     try:
         metadata = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"{path}: metadata is not valid JSON ({err})") from err
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise CheckpointError(f"{path}: metadata is not valid JSON ({err})") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
         raise CheckpointError(f"{path}: metadata does not describe a {FORMAT_NAME} file")
     version = metadata.get("format_version")
@@ -353,9 +374,7 @@ def _parse_metadata(path: Path, entries: Mapping[str, np.ndarray]) -> dict[str, 
             f"{path} has format version {version}, newer than this minirnn "
             f"({__version__}) can read (version {FORMAT_VERSION}); upgrade minirnn"
         )
-    for key in ("iteration", "params", "config", "rng_states"):
-        if key not in metadata:
-            raise CheckpointError(f"{path}: metadata is missing the key {key!r}")
+    validate_metadata(path, metadata, entries, CheckpointError)
     return metadata
 
 
@@ -534,3 +553,59 @@ def _match_generators(checkpoint: Checkpoint, rng: Any) -> dict[str, np.random.G
                 f"cannot restore it into a {type(gen.bit_generator).__name__}"
             )
     return dict(rng)
+
+
+# -- what kind of checkpoint ------------------------------------------------------------------
+def checkpoint_kind(checkpoint: Checkpoint) -> str:
+    """Which command wrote the file: ``"char-rnn"``, ``"lm"``, ``"names"``,
+    ``"seq2seq-attention"``, or ``"unknown"``.
+
+    Read from the metadata's ``kind`` when it has one, otherwise from the configuration each
+    command writes (files written before ``kind`` existed).
+    """
+    kind = checkpoint.metadata.get("kind")
+    if isinstance(kind, str):
+        return kind
+    config = checkpoint.config
+    if config.get("model") == "CharRNN":
+        return "char-rnn"
+    if config.get("task") == "names":
+        return "names"
+    if isinstance(config.get("model"), dict):
+        return "lm"
+    if "attention" in config:
+        return "seq2seq-attention"
+    return "unknown"
+
+
+def require_kind(checkpoint: Checkpoint, kinds: Sequence[str], reader: str) -> None:
+    """Raise CheckpointError unless the file is one of ``kinds``, naming the right command.
+
+    ``reader`` is the command (or function) trying to load it, for the message.
+    """
+    kind = checkpoint_kind(checkpoint)
+    if kind in kinds:
+        return
+    if kind in KIND_COMMANDS:
+        raise CheckpointError(f"{checkpoint.path} is a {kind} checkpoint, which {reader} "
+                              f"cannot use; use `{KIND_COMMANDS[kind]}`")
+    raise CheckpointError(f"{checkpoint.path} is not a checkpoint {reader} can use: it was "
+                          f"not written by {' or '.join(kinds)} training")
+
+
+def require_shapes(checkpoint: Checkpoint, expected: Mapping[str, tuple[int, ...]]) -> None:
+    """Raise CheckpointError unless each named parameter has the shape the config implies.
+
+    Called before a model is built from the configuration, so that a config that does not
+    describe the stored weights (a crafted one, or a vocabulary of the wrong size) is refused
+    instead of allocating or indexing out of range.
+    """
+    for name, shape in expected.items():
+        stored = checkpoint.params.get(name)
+        if stored is None:
+            raise CheckpointError(f"{checkpoint.path}: the configuration needs a parameter "
+                                  f"{name!r}, which the file does not hold")
+        if tuple(stored.shape) != tuple(shape):
+            raise CheckpointError(f"{checkpoint.path}: parameter {name!r} is stored as "
+                                  f"{tuple(stored.shape)}, but the configuration and vocabulary "
+                                  f"imply {tuple(shape)}")
