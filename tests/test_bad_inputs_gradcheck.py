@@ -30,7 +30,7 @@ from minirnn.losses import mse_loss
 def _rnn_case(seed=0):
     rng = np.random.default_rng(seed)
     return RNN(3, 4, seed=0), {"x": rng.standard_normal((2, 5, 3)),
-                               "h0": rng.standard_normal((2, 4))}
+                               "state": rng.standard_normal((2, 4))}
 
 
 def _step_inputs():
@@ -182,11 +182,11 @@ def test_every_documented_command_reads_all_good(capsys, argv):
 def test_the_documented_python_examples_read_all_good():
     rng = np.random.default_rng(0)  # README and docs/gradcheck.md
     check_layer(RNN(3, 4, seed=0), {"x": rng.standard_normal((2, 5, 3)),
-                                    "h0": rng.standard_normal((2, 4))}).assert_ok(strict=True)
+                                    "state": rng.standard_normal((2, 4))}).assert_ok(strict=True)
     lstm = LSTM(3, 4, num_layers=2, bidirectional=True, seed=0)  # docs/recurrent_layers.md
     x = np.random.default_rng(1).normal(size=(2, 5, 3))
-    check_layer(lstm, {"x": x, "h0": np.zeros((4, 2, 4)),
-                       "c0": np.zeros((4, 2, 4))}).assert_ok(strict=True)
+    state = (np.zeros((4, 2, 4)), np.zeros((4, 2, 4)))
+    check_layer(lstm, {"x": x, "state": state}).assert_ok(strict=True)
     inputs = {**_step_inputs(), "nonlinearity": "tanh"}  # docs/gradcheck.md
     check_function(rnn_step_forward, rnn_step_backward, inputs).assert_ok(strict=True)
 
@@ -209,9 +209,8 @@ def test_a_single_gate_error_is_still_caught_however_small(scale, expected):
 
     layer = OneGateOff(3, 4, num_layers=2, bidirectional=True, seed=0)
     rng = np.random.default_rng(1)
-    report = check_layer(layer, {"x": rng.standard_normal((2, 5, 3)),
-                                 "h0": rng.standard_normal((4, 2, 4)),
-                                 "c0": rng.standard_normal((4, 2, 4))})
+    state = (rng.standard_normal((4, 2, 4)), rng.standard_normal((4, 2, 4)))
+    report = check_layer(layer, {"x": rng.standard_normal((2, 5, 3)), "state": state})
     verdicts = {row.name: row.verdict for row in report}
     assert verdicts.pop("l1_reverse.Wx[f]") == expected, str(report)
     assert set(verdicts.values()) == {"good"}, str(report)

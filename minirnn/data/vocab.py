@@ -23,8 +23,8 @@ import numpy as np
 
 from minirnn._checks import check_choice
 from minirnn._files import atomic_write
-from minirnn.errors import FileFormatError
 from minirnn.data.tokenizers import TOKENIZERS, get_tokenizer, joiner
+from minirnn.errors import FileFormatError
 
 __all__ = ["Vocab", "SPECIAL_TOKENS", "BOS", "EOS", "PAD", "UNK"]
 
@@ -312,7 +312,7 @@ class Vocab:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             return cls.from_dict(data, tokenizer=tokenizer)
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-            raise FileFormatError(f"{path} is not a minirnn vocabulary: not valid UTF-8 JSON "
+            raise FileFormatError(f"{path} is not a minirnn vocabulary: not valid JSON in UTF-8 "
                                   f"({type(err).__name__})") from None
         except (ValueError, TypeError) as err:
             raise FileFormatError(f"{path} is not a valid minirnn vocabulary: {err}") from None
