@@ -38,7 +38,7 @@ def child(seconds: float, hidden: int) -> None:
     text = builtin_corpus()
     vocab = Vocab.from_text(text)
     batches = LMBatches(vocab.encode(text), 32, 64, scheme="sequential", seed=0)
-    model = LanguageModel(len(vocab), hidden, embed_dim=64, cell="lstm", seed=0,
+    model = LanguageModel(len(vocab), hidden, embedding_dim=64, cell="lstm", seed=0,
                           dtype=np.float32)
     optimizer = Adam(model, lr=2e-3)
     stream = iter(batches)

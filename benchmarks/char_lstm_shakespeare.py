@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     split = int(0.9 * len(ids))
     train_ids, val_ids = ids[:split], ids[split:]
     dtype = np.float32 if args.dtype == "float32" else np.float64
-    model = LanguageModel(len(vocab), args.hidden, embed_dim=args.embed, cell="lstm",
+    model = LanguageModel(len(vocab), args.hidden, embedding_dim=args.embed, cell="lstm",
                           num_layers=args.layers, seed=args.seed, dtype=dtype)
     optimizer = Adam(model, lr=args.lr)
     data = LMBatches(train_ids, args.batch_size, args.seq_len, scheme="sequential",

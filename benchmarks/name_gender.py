@@ -25,12 +25,8 @@ from minirnn.experiments.name_gender import (
     train_name_gender,
     train_next_char,
 )
-from minirnn.tasks.name_gender import (
-    load_name_lists,
-    majority_baseline,
-    name_gender_data,
-    names_vocab,
-)
+from minirnn.tasks.name_gender import load_name_lists, majority_baseline, name_gender_data
+from minirnn.tasks.names import names_vocab
 
 
 def main() -> None:
@@ -75,9 +71,9 @@ def main() -> None:
         model, losses = train_next_char(train, vocab, bidirectional=bidirectional, epochs=3)
         forced = teacher_forced_loss(model, held, vocab)
         honest = prefix_only_loss(model, held, vocab)
-        samples = [generate_name(model, vocab, p, rng=i, min_length=3)
+        samples = [generate_name(model, vocab, p, seed=i, min_length=3)
                    for i, p in enumerate(["", "", "r", "ar", "m"])]
-        greedy = [generate_name(model, vocab, p) for p in ["r", "ar"]]
+        greedy = [generate_name(model, vocab, p, greedy=True) for p in ["r", "ar"]]
         kind = "bidirectional " if bidirectional else "unidirectional"
         print(f"  {kind}: training loss {losses[-1]:.3f}, held-out teacher-forced {forced:.3f}, "
               f"held-out prefix-only {honest:.3f}")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn.experiments.seq2seq import time_one_epoch, train_epochs
+from minirnn.experiments.seq2seq import time_one_epoch, train_seq2seq
 from minirnn.models.seq2seq import Seq2Seq
 from minirnn.tasks.seq2seq import addition_data, exact_match
 from minirnn.train import EpochInfo
@@ -52,8 +52,9 @@ def run_variant(name: str, args: argparse.Namespace) -> dict:
         print(f"{name:9s} epoch {epoch:3d}  loss {loss:.4f}  held-out exact match "
               f"{100 * accuracy:6.2f}%  ({elapsed:6.1f} s)", flush=True)
 
-    train_epochs(model, train, args.epochs, batch_size=128, lr=1e-3, max_norm=5.0,
-                 seed=args.seed, on_epoch_end=on_epoch_end, decay_after=args.decay_after)
+    train_seq2seq(model, train, args.epochs, batch_size=128, lr=1e-3, clip_norm=5.0,
+                  seed=args.seed, on_epoch_end=on_epoch_end, decay_after=args.decay_after,
+                  verbose=False)
     return {"variant": name, **options, "epochs": rows}
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn.experiments.attention import train_seq2seq
+from minirnn.experiments.seq2seq import train_seq2seq
 from minirnn.models.seq2seq import Seq2Seq
 from minirnn.tasks.dates import dates_data
 from minirnn.tasks.reversal import reversal_data
@@ -53,7 +53,8 @@ def run(name: str, model: Seq2Seq, train, test, args, stop_at: float | None = No
     rows = []
     clock = {"start": time.perf_counter()}  # moved forward past each evaluation
 
-    def on_epoch(epoch: int, loss: float) -> None:
+    def on_epoch_end(info) -> None:
+        epoch, loss = info.epoch + 1, info.loss
         trained = time.perf_counter()
         accuracy = exact_match(model, test)
         rows.append({"epoch": epoch, "loss": loss, "accuracy": accuracy,
@@ -61,10 +62,10 @@ def run(name: str, model: Seq2Seq, train, test, args, stop_at: float | None = No
         print(f"{name:10s} epoch {epoch:3d}  loss {loss:.4f} nats/token  held-out exact match "
               f"{100 * accuracy:6.2f}%  ({trained - clock['start']:6.1f} s training)", flush=True)
         clock["start"] += time.perf_counter() - trained  # the clock counts training only
-        return stop_at is not None and accuracy >= stop_at
+        info.stop = stop_at is not None and accuracy >= stop_at
 
     train_seq2seq(model, train, args.epochs, batch_size=args.batch_size, lr=args.lr,
-                  seed=args.seed, on_epoch=on_epoch, verbose=False)
+                  seed=args.seed, on_epoch_end=on_epoch_end, verbose=False)
     return {"name": name, "epochs": rows}
 
 

@@ -122,7 +122,7 @@ def test_layers_refuse_bad_sizes_and_options(build, argument):
 @pytest.mark.parametrize(("build", "argument"), [
     (lambda: LanguageModel(0, 4), "vocab_size"),
     (lambda: LanguageModel(5, 0), "hidden_size"),
-    (lambda: LanguageModel(5, 4, embed_dim=0), "embed_dim"),
+    (lambda: LanguageModel(5, 4, embedding_dim=0), "embedding_dim"),
     (lambda: LanguageModel(5, 4, num_layers=0), "num_layers"),
     (lambda: LanguageModel(5, 4, dropout=1.0), "dropout"),
     (lambda: LanguageModel(5, 4, cell="transformer"), "cell"),
@@ -298,7 +298,7 @@ def test_losses_refuse_non_float_predictions():
 
 @pytest.fixture(scope="module")
 def lm():
-    return LanguageModel(5, 4, embed_dim=3, seed=0)
+    return LanguageModel(5, 4, embedding_dim=3, seed=0)
 
 
 @pytest.mark.parametrize(("call", "error", "words"), [

@@ -41,10 +41,10 @@ def _random_state(model: LanguageModel, n: int, seed: int = 1):
 
 # -- gradient checks ---------------------------------------------------------------------
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
-@pytest.mark.parametrize(("embed_dim", "num_layers"), [(None, 1), (4, 2)])
-def test_whole_model_gradient_check(corpus, cell, embed_dim, num_layers):
+@pytest.mark.parametrize(("embedding_dim", "num_layers"), [(None, 1), (4, 2)])
+def test_whole_model_gradient_check(corpus, cell, embedding_dim, num_layers):
     vocab, ids = corpus
-    model = LanguageModel(len(vocab), 5, embed_dim=embed_dim, cell=cell,
+    model = LanguageModel(len(vocab), 5, embedding_dim=embedding_dim, cell=cell,
                           num_layers=num_layers, seed=0)
     batch = next(iter(LMBatches(ids, 3, 4, seed=0)))
     # a carried (non-zero) initial state and a mask with holes, as real batches have
@@ -66,7 +66,7 @@ def test_whole_model_gradient_check(corpus, cell, embed_dim, num_layers):
 
 def test_gradient_check_with_fixed_dropout_masks(corpus):
     vocab, ids = corpus
-    model = LanguageModel(len(vocab), 6, embed_dim=4, cell="lstm", num_layers=2,
+    model = LanguageModel(len(vocab), 6, embedding_dim=4, cell="lstm", num_layers=2,
                           dropout=0.4, seed=3)
     model.drop.fixed_masks = True
     model.rnn.fixed_dropout_masks = True
@@ -84,7 +84,7 @@ def test_gradient_check_with_fixed_dropout_masks(corpus):
 # -- state across batches ------------------------------------------------------------------
 def test_sequential_batches_carry_the_state_and_random_ones_reset(corpus):
     vocab, ids = corpus
-    model = LanguageModel(len(vocab), 8, embed_dim=6, cell="lstm", num_layers=2, seed=0)
+    model = LanguageModel(len(vocab), 8, embedding_dim=6, cell="lstm", num_layers=2, seed=0)
     first, second = list(LMBatches(ids, 4, 6, scheme="sequential", seed=0))[:2]
     assert first.reset_state and not second.reset_state
     loss1, final1 = model.loss_and_grads(first.inputs, first.targets)
@@ -101,7 +101,7 @@ def test_sequential_batches_carry_the_state_and_random_ones_reset(corpus):
 
 def test_truncated_bptt_gradient_stops_at_the_chunk_boundary(corpus):
     vocab, ids = corpus
-    model = LanguageModel(len(vocab), 6, embed_dim=4, cell="gru", seed=2)
+    model = LanguageModel(len(vocab), 6, embedding_dim=4, cell="gru", seed=2)
     first, second = list(LMBatches(ids, 2, 5, seed=0))[:2]
     model.forward_backward(first)
     carried = model._states["train"]
@@ -117,7 +117,7 @@ def test_truncated_bptt_gradient_stops_at_the_chunk_boundary(corpus):
 
 def test_evaluation_keeps_its_own_state(corpus):
     vocab, ids = corpus
-    model = LanguageModel(len(vocab), 6, embed_dim=4, seed=0)
+    model = LanguageModel(len(vocab), 6, embedding_dim=4, seed=0)
     batches = list(LMBatches(ids, 2, 5, seed=0))[:3]
     model.forward_backward(batches[0])
     expected = model.loss_and_grads(batches[1].inputs, batches[1].targets,
@@ -139,7 +139,7 @@ def test_batch_size_change_resets_instead_of_failing(corpus):
 def test_training_reduces_validation_loss(corpus):
     vocab, ids = corpus
     train_ids, val_ids = ids[:3600], ids[3600:]
-    model = LanguageModel(len(vocab), 32, embed_dim=16, cell="lstm", seed=0)
+    model = LanguageModel(len(vocab), 32, embedding_dim=16, cell="lstm", seed=0)
     val = LMBatches(val_ids, 4, 16, seed=1)
     before, ppl_before = perplexity(model, val)
     fit(model, Adam(model, lr=0.01), LMBatches(train_ids, 8, 16, seed=0), iterations=60,
@@ -160,7 +160,7 @@ def test_uniform_model_has_perplexity_equal_to_vocabulary_size(corpus):
 
 
 def test_masked_positions_do_not_count():
-    model = LanguageModel(5, 4, embed_dim=3, seed=0)
+    model = LanguageModel(5, 4, embedding_dim=3, seed=0)
     inputs = np.array([[1, 2, 3, 0]])
     targets = np.array([[2, 3, 4, 0]])
     mask = np.array([[True, True, True, False]])
@@ -187,7 +187,7 @@ def test_softmax_temperature_and_top_k_sampling():
 
 
 def test_generation_is_seeded_and_stops_at_eos_or_length():
-    model = LanguageModel(6, 8, embed_dim=4, seed=0)
+    model = LanguageModel(6, 8, embedding_dim=4, seed=0)
     a = model.generate([1, 2], 30, seed=7)
     b = model.generate([1, 2], 30, seed=7)
     assert a == b and 1 <= len(a) <= 30
@@ -212,7 +212,7 @@ def test_chinese_poems_char_level_learns_and_generates_from_a_start_character():
     vocab = Vocab.from_text(POEMS, specials=["<pad>", "<bos>", "<eos>"])
     assert len(vocab) > 60 and "明" in vocab
     sequences = [[vocab.bos_id, *vocab.encode(p), vocab.eos_id] for p in POEMS]
-    model = LanguageModel(len(vocab), 48, embed_dim=16, cell="lstm", num_layers=2,
+    model = LanguageModel(len(vocab), 48, embedding_dim=16, cell="lstm", num_layers=2,
                           padding_idx=vocab.pad_id, seed=0)
     opt = Adam(model, lr=0.01)
 
@@ -232,7 +232,7 @@ def test_word_level_model_trains_and_decodes_words():
     text = "the cat sat on the mat . the dog sat on the log . " * 20
     vocab = Vocab.from_text(text, level="word")
     ids = vocab.encode(text)
-    model = LanguageModel(len(vocab), 16, embed_dim=8, cell="gru", seed=0)
+    model = LanguageModel(len(vocab), 16, embedding_dim=8, cell="gru", seed=0)
     fit(model, Adam(model, lr=0.02), LMBatches(ids, 4, 6, seed=0), iterations=80,
         verbose=False)
     out = generate_text(model, vocab, "the cat", 4, greedy=True)
@@ -242,7 +242,7 @@ def test_word_level_model_trains_and_decodes_words():
 
 # -- configuration and errors -------------------------------------------------------------
 def test_config_round_trip_and_float32():
-    model = LanguageModel(9, 6, embed_dim=3, cell="gru", num_layers=2, dropout=0.2,
+    model = LanguageModel(9, 6, embedding_dim=3, cell="gru", num_layers=2, dropout=0.2,
                           seed=0, dtype=np.float32)
     twin = LanguageModel.from_config(model.config(), seed=0)
     for name, value in model.parameters().items():
@@ -284,7 +284,7 @@ def test_loss_and_gradients_match_torch(cell):
     from minirnn.interop import to_torch_state_dict
 
     V, E, H, N, T = 11, 5, 7, 3, 6
-    model = LanguageModel(V, H, embed_dim=E, cell=cell, num_layers=2, seed=0)
+    model = LanguageModel(V, H, embedding_dim=E, cell=cell, num_layers=2, seed=0)
     rng = np.random.default_rng(0)
     inputs, targets = rng.integers(0, V, (N, T)), rng.integers(0, V, (N, T))
     state = _random_state(model, N)

@@ -5,17 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minirnn.models.names import (
-    encode_names,
+from minirnn.experiments.names import (
     generate_name,
-    load_names,
-    name_batches,
     name_table,
     names_model,
-    names_vocab,
     plot_name_table,
     train_names,
 )
+from minirnn.tasks.names import encode_names, load_names, name_batches, names_vocab
 
 FEW = ["Anna", "Arie", "Ariel", "Rose", "Ruth", "Rita", "Mary", "Maria", "Marie", "Ann"]
 
@@ -23,7 +20,7 @@ FEW = ["Anna", "Arie", "Ariel", "Rose", "Ruth", "Rita", "Mary", "Maria", "Marie"
 @pytest.fixture(scope="module")
 def trained(names_dir_module):
     names = load_names(names_dir_module / "female.txt")[::4]  # ~1250 names keep it quick
-    run = train_names(names, hidden_size=48, embed_dim=16, epochs=None, iterations=120,
+    run = train_names(names, hidden_size=48, embedding_dim=16, epochs=None, iterations=120,
                       batch_size=32, lr=0.01, seed=0)
     return run
 
@@ -65,7 +62,7 @@ def test_sequences_are_bos_name_eos_and_batches_are_masked():
 
 def test_padded_batch_loss_is_the_token_mean_of_the_names_alone():
     vocab = names_vocab(FEW)
-    model = names_model(vocab, hidden_size=8, embed_dim=4, seed=0)
+    model = names_model(vocab, hidden_size=8, embedding_dim=4, seed=0)
     both = next(iter(name_batches(["Ann", "Maria"], vocab, batch_size=2, rng=0)()))
     loss_both = model.loss_and_grads(both.inputs, both.targets, both.mask)[0]
     total = 0.0
@@ -116,7 +113,7 @@ def test_top5_table_records_the_model_distribution(trained):
 
 def test_length_limit_stops_an_untrained_model():
     vocab = names_vocab(FEW)
-    model = names_model(vocab, hidden_size=8, embed_dim=4, seed=1)
+    model = names_model(vocab, hidden_size=8, embedding_dim=4, seed=1)
     table = name_table(model, vocab, "Ma", max_length=4, seed=0)
     assert len(table.name) <= 4 and table.name.startswith("Ma")
     if not table.finished:

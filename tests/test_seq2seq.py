@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from minirnn.experiments.seq2seq import train_epochs, train_toy
+from minirnn.experiments.seq2seq import train_seq2seq, train_toy
 from minirnn.gradcheck import check_model
 from minirnn.models.seq2seq import Seq2Seq
 from minirnn.tasks.seq2seq import (
@@ -115,7 +115,9 @@ def test_addition_training_reduces_the_loss_and_exact_match_counts_whole_answers
     train, test, vocab = addition_data(1200, reverse=True, seed=0)
     model = Seq2Seq(len(vocab), hidden_size=24, embedding_dim=8, cell="lstm", peeky=True,
                     seed=0)
-    losses = train_epochs(model, train, epochs=3, batch_size=64, lr=0.01, seed=0)
+    history = train_seq2seq(model, train, epochs=3, batch_size=64, lr=0.01, seed=0,
+                            verbose=False)
+    losses = history.epoch_loss
     assert losses[-1] < 0.8 * losses[0]
     accuracy = exact_match(model, test)
     assert 0.0 <= accuracy <= 1.0

@@ -315,7 +315,7 @@ def test_language_model_resume_with_library_iterators(tmp_path):
     ids = vocab.encode(text)
 
     def run(iterations, seed, **kwargs):
-        model = LanguageModel(len(vocab), 16, embed_dim=8, cell="gru", dropout=0.3, seed=seed)
+        model = LanguageModel(len(vocab), 16, embedding_dim=8, cell="gru", dropout=0.3, seed=seed)
         data = LMBatches(ids, 4, 10, scheme="random", seed=seed)
         opt = Adam(model, lr=0.01)
         fit(model, opt, data, iterations=iterations, clip_norm=1.0, verbose=False,
@@ -351,7 +351,7 @@ def _sequential_lm_run(iterations, seed, **kwargs):
 
     text = builtin_corpus()[:2000]
     vocab = Vocab.from_text(text)
-    model = LanguageModel(len(vocab), 8, embed_dim=4, cell="lstm", dropout=0.2, seed=seed)
+    model = LanguageModel(len(vocab), 8, embedding_dim=4, cell="lstm", dropout=0.2, seed=seed)
     data = LMBatches(vocab.encode(text), 2, 8, scheme="sequential", seed=seed)
     fit(model, Adam(model, lr=0.01), data, iterations=iterations, clip_norm=1.0, verbose=False,
         rng={"data": data.rng, "dropout": model.drop.rng}, **kwargs)

@@ -142,7 +142,7 @@ def run_train(args: argparse.Namespace) -> int:
         data = LMBatches(train_ids, args.batch_size, args.seq_len, scheme=args.scheme,
                          seed=args.seed)
         dtype = np.float32 if args.dtype == "float32" else np.float64
-        model = LanguageModel(len(vocab), args.hidden, embed_dim=args.embed or None,
+        model = LanguageModel(len(vocab), args.hidden, embedding_dim=args.embed or None,
                               cell=args.cell, num_layers=args.layers, dropout=args.dropout,
                               seed=args.seed, dtype=dtype)
     except (ValueError, OSError) as error:

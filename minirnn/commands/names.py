@@ -70,7 +70,8 @@ def _fail(message: str) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from minirnn.models.names import load_names, train_names
+    from minirnn.experiments.names import train_names
+    from minirnn.tasks.names import load_names
 
     start = time.perf_counter()
     try:
@@ -80,7 +81,7 @@ def run_train(args: argparse.Namespace) -> int:
                              "some out")
         print(f"{len(names)} names from {args.kind}")
         run = train_names(
-            names, hidden_size=args.hidden, embed_dim=args.embed, cell=args.cell,
+            names, hidden_size=args.hidden, embedding_dim=args.embed, cell=args.cell,
             num_layers=args.layers, dropout=args.dropout, epochs=args.epochs,
             iterations=args.iters, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
             verbose=not args.quiet, checkpoint_path=args.out,
@@ -96,7 +97,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_generate(args: argparse.Namespace) -> int:
     from minirnn.commands.lm import load_language_model
-    from minirnn.models.names import name_table
+    from minirnn.experiments.names import name_table
 
     try:
         model, vocab = load_language_model(args.checkpoint)
@@ -118,7 +119,7 @@ def run_generate(args: argparse.Namespace) -> int:
     if args.figure is not None:
         from matplotlib.figure import Figure  # no pyplot: works without a display
 
-        from minirnn.models.names import plot_name_table
+        from minirnn.experiments.names import plot_name_table
 
         steps = len(tables[0].steps)
         fig = Figure(figsize=(1.1 * max(steps, 3) + 1.5, 3.6), layout="constrained")

@@ -60,7 +60,7 @@ def _positive(value: int | float | None, default: int | float, name: str) -> int
 
 
 def run(args: argparse.Namespace) -> int:
-    from minirnn.experiments.seq2seq import train_epochs, train_toy
+    from minirnn.experiments.seq2seq import train_seq2seq, train_toy
     from minirnn.models.seq2seq import Seq2Seq
     from minirnn.tasks import seq2seq as tasks
 
@@ -112,8 +112,8 @@ def run(args: argparse.Namespace) -> int:
     variant += " + peeky" if args.peeky else ""
     print(f"addition ({variant}): {len(train.inputs)} training, {len(test.inputs)} held-out "
           f"problems; {cell}, hidden {hidden}, embedding {embed or 'one-hot'}")
-    train_epochs(model, train, epochs, batch_size=128, lr=lr, max_norm=5.0,
-                 seed=args.seed, on_epoch_end=report, decay_after=15, verbose=True)
+    train_seq2seq(model, train, epochs, batch_size=128, lr=lr, clip_norm=5.0,
+                  seed=args.seed, on_epoch_end=report, decay_after=15)
     for row in test.inputs[:3]:
         question = vocab.decode(row[::-1] if args.reverse else row).replace("?", "")
         answer = vocab.decode(model.generate(row[None, :], max_length=5)[0])

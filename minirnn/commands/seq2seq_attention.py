@@ -97,7 +97,7 @@ def _show(vocab, ids, pad: str) -> str:
 
 def run_attention_task(task: str, args: argparse.Namespace) -> int:
     """Build, train and score the model of ``task``; see the module docstring."""
-    from minirnn.experiments.attention import train_seq2seq
+    from minirnn.experiments.seq2seq import train_seq2seq
     from minirnn.models.seq2seq import Seq2Seq
 
     quick, full = SETTINGS[task]
@@ -130,14 +130,13 @@ def run_attention_task(task: str, args: argparse.Namespace) -> int:
           f"{', bidirectional' if args.bidirectional else ''}; {epochs} epochs", flush=True)
     begin = time.perf_counter()
 
-    def report(epoch: int, loss: float) -> None:
+    def report(info) -> None:
         accuracy = _exact_match(model, test, 1)
-        sys.stderr.write("\n")  # end fit's progress line so that this one starts afresh
-        print(f"epoch {epoch:3d}  loss {loss:.4f} nats/token  held-out exact match "
+        print(f"epoch {info.epoch + 1:3d}  loss {info.loss:.4f} nats/token  held-out exact match "
               f"{100 * accuracy:5.1f}%  ({time.perf_counter() - begin:.0f} s)", flush=True)
 
     train_seq2seq(model, train, epochs, batch_size=args.batch_size or setting["batch"],
-                  lr=args.lr or setting["lr"], seed=args.seed, on_epoch=report)
+                  lr=args.lr or setting["lr"], seed=args.seed, on_epoch_end=report)
     sources = test.inputs[:3]
     for row, out in zip(sources, model.generate(sources, max_length=test.targets.shape[1]),
                         strict=True):

@@ -428,13 +428,15 @@ def array_batches(
     batch_size: int = 32,
     shuffle: bool = True,
     rng: int | np.random.Generator | None = None,
+    mask: np.ndarray | None = None,
 ) -> Iterator[Batch]:
     """One epoch of minibatches from arrays whose first axis indexes the examples.
 
-    For examples that all have the same length already (fixed-width sums, image rows): the
-    batches are slices of ``inputs`` and ``targets`` in a shuffled order, without padding or
-    mask. Pass ``lambda: array_batches(..., rng=data_rng)`` to :func:`minirnn.train.fit` for
-    a fresh order every epoch.
+    For examples that are padded to one width already (fixed-width sums, image rows, encoded
+    source/target pairs): the batches are slices of ``inputs``, ``targets`` and ``mask`` (if
+    given, e.g. the valid target steps) in a shuffled order. Pass
+    ``lambda: array_batches(..., rng=data_rng)`` to :func:`minirnn.train.fit` for a fresh
+    order every epoch.
     """
     batch_size = check_positive_int(batch_size, "batch_size")
     inputs, targets = np.asarray(inputs), np.asarray(targets)
@@ -445,4 +447,4 @@ def array_batches(
     order = make_rng(rng).permutation(len(inputs)) if shuffle else np.arange(len(inputs))
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
-        yield Batch(inputs[chunk], targets[chunk], None, True)
+        yield Batch(inputs[chunk], targets[chunk], None if mask is None else mask[chunk], True)

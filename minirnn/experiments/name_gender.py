@@ -21,7 +21,8 @@ from minirnn.data import Vocab
 from minirnn.data.batching import pad_sequences, padded_batches
 from minirnn.models.classifier import SequenceClassifier, SequenceTagger
 from minirnn.optim import Adam
-from minirnn.tasks.name_gender import NameGenderData, frame_names
+from minirnn.tasks.name_gender import NameGenderData
+from minirnn.tasks.names import encode_names
 from minirnn.train import fit
 
 
@@ -85,7 +86,7 @@ def train_next_char(
     rng = np.random.default_rng(seed)
     model = SequenceTagger(len(vocab), len(vocab), hidden_size=hidden_size, cell=cell,
                            bidirectional=bidirectional, embedding_dim=embedding_dim, seed=rng)
-    sequences = frame_names(words, vocab)
+    sequences = encode_names(words, vocab)
 
     def epoch_batches():
         return padded_batches(sequences, batch_size=batch_size, pad_id=vocab.pad_id, rng=rng,
@@ -97,7 +98,7 @@ def train_next_char(
 
 def teacher_forced_loss(model: SequenceTagger, words: list[str], vocab: Vocab) -> float:
     """Mean next-character loss with the whole name visible to the model (as in training)."""
-    batch = next(padded_batches(frame_names(words, vocab), batch_size=len(words),
+    batch = next(padded_batches(encode_names(words, vocab), batch_size=len(words),
                                 pad_id=vocab.pad_id, shuffle=False))
     return model.evaluate(batch)
 
@@ -110,7 +111,7 @@ def prefix_only_loss(model: SequenceTagger, words: list[str], vocab: Vocab) -> f
     it exposes the leak.
     """
     total, count = 0.0, 0
-    for sequence in frame_names(words, vocab):
+    for sequence in encode_names(words, vocab):
         # row t holds the prefix x_0..x_t, padded; its last valid output predicts x_{t+1}
         T = len(sequence) - 1
         prefixes, mask = pad_sequences([sequence[: t + 1] for t in range(T)], vocab.pad_id)
@@ -125,12 +126,17 @@ def generate_name(
     vocab: Vocab,
     prefix: str = "",
     max_length: int = 12,
-    rng: int | np.random.Generator | None = None,
+    greedy: bool = False,
+    seed: int | np.random.Generator | None = None,
     min_length: int = 0,
 ) -> str:
-    """Sample a name letter by letter, feeding the prefix generated so far (greedy if
-    ``rng`` is None); ``<eos>`` is refused until the name has ``min_length`` letters."""
-    generator = None if rng is None else make_rng(rng)
+    """Sample a name letter by letter, feeding the prefix generated so far.
+
+    The options are named as in :func:`minirnn.experiments.names.generate_name`: ``greedy``
+    takes the most likely letter, else letters are drawn with ``seed`` (an int or a
+    Generator). ``<eos>`` is refused until the name has ``min_length`` letters.
+    """
+    generator = None if greedy else make_rng(seed)
     ids = [vocab.bos_id] + list(vocab.encode(prefix.lower()))
     while len(ids) - 1 < max_length:
         probs = model.predict_proba(np.array([ids]))[0, -1]

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
 from minirnn._checks import check_positive_int, make_rng
+from minirnn.data import array_batches
 from minirnn.optim import Adam
 from minirnn.tasks.seq2seq import Seq2SeqBatch, toy_data
-from minirnn.train import EpochInfo, fit
+from minirnn.train import EpochInfo, History, fit
 from minirnn.train.events import Callbacks, as_callback_list
 
 
@@ -28,47 +29,47 @@ def train_toy(
     return history.loss.tolist()
 
 
-def shuffled_batches(data: Seq2SeqBatch, batch_size: int,
-                     rng: np.random.Generator) -> Iterator[Seq2SeqBatch]:
-    """One epoch of ``data`` in a fresh random order, ``batch_size`` rows at a time."""
-    order = rng.permutation(len(data.inputs))
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        yield Seq2SeqBatch(data.inputs[rows], data.targets[rows], data.mask[rows])
-
-
-def train_epochs(
+def train_seq2seq(
     model,
     train: Seq2SeqBatch,
     epochs: int,
     batch_size: int = 128,
     lr: float = 1e-3,
-    max_norm: float | None = 5.0,
+    clip_norm: float | None = 5.0,
     seed: int | np.random.Generator | None = 0,
     on_epoch_end: Callbacks = (),
     decay_after: int | None = None,
     decay: float = 0.8,
-    verbose: bool = False,
-) -> list[float]:
-    """Shuffled minibatch epochs with Adam and global-norm clipping; mean loss per epoch.
+    verbose: bool = True,
+    checkpoint_path: str | Path | None = None,
+) -> History:
+    """Shuffled minibatch epochs with Adam and global-norm clipping, through :func:`fit`.
 
-    Trained by :func:`~minirnn.train.fit`; ``on_epoch_end`` callbacks get its
-    :class:`~minirnn.train.EpochInfo` after every epoch (for held-out accuracy). After
-    epoch ``decay_after`` (if given, counted from 1) the learning rate is multiplied by
-    ``decay`` every epoch: with a constant rate, Adam's occasional large steps near zero loss
-    knock the exact-match accuracy down by several points for an epoch (seen: 99.0% -> 93.4%).
+    The recipe of the ``minirnn seq2seq`` commands, the notebooks and the benchmarks. The
+    batch order is drawn from ``seed``'s generator, which ``fit`` checkpoints;
+    ``on_epoch_end`` callbacks get fit's :class:`~minirnn.train.EpochInfo` after every
+    epoch (``info.loss``: the epoch's mean training loss in nats per token; for held-out
+    accuracy; ``info.stop = True`` ends training). After epoch ``decay_after`` (if given,
+    counted from 1) the learning rate is multiplied by ``decay`` every epoch: with a
+    constant rate, Adam's occasional large steps near zero loss knock the exact-match
+    accuracy down by several points for an epoch (seen: 99.0% -> 93.4%). Returns fit's
+    :class:`~minirnn.train.History` (``history.epoch_loss``: the loss of every epoch).
     """
     rng = make_rng(seed)
     optimizer = Adam(model, lr=lr)
+    batch_size = check_positive_int(batch_size, "batch_size")
 
     def decay_rate(info: EpochInfo) -> None:
         if decay_after is not None and info.epoch + 1 >= decay_after:
             optimizer.lr *= decay
 
-    history = fit(model, optimizer, lambda: shuffled_batches(train, batch_size, rng),
-                  epochs=check_positive_int(epochs, "epochs"), clip_norm=max_norm,
-                  on_epoch_end=[decay_rate, *as_callback_list(on_epoch_end)], verbose=verbose)
-    return history.epoch_loss.tolist()
+    def epoch_batches():
+        return array_batches(train.inputs, train.targets, mask=train.mask,
+                             batch_size=batch_size, rng=rng)
+
+    return fit(model, optimizer, epoch_batches, epochs=check_positive_int(epochs, "epochs"),
+               clip_norm=clip_norm, on_epoch_end=[decay_rate, *as_callback_list(on_epoch_end)],
+               rng={"data": rng}, verbose=verbose, checkpoint_path=checkpoint_path)
 
 
 def time_one_epoch(model, train: Seq2SeqBatch, batch_size: int = 128, batches: int = 20) -> float:

@@ -233,7 +233,7 @@ class SequenceClassifier(_RecurrentReader):
         check_choice(pooling, ("last", "mean"), "pooling")
         self.pooling = pooling
         self.num_classes = check_positive_int(num_classes, "num_classes")
-        self.dropout = self.add_sublayer("dropout", Dropout(dropout, seed=rng))
+        self.drop = self.add_sublayer("drop", Dropout(dropout, seed=rng))
         width = self.num_directions * hidden_size
         self.head = self.add_sublayer("head", Linear(width, num_classes, seed=rng, dtype=dtype))
         self._cache: tuple | None = None
@@ -250,14 +250,14 @@ class SequenceClassifier(_RecurrentReader):
             summary = np.einsum("nt,nth->nh", weights, hs)
             self._weights = weights
         self._cache = (hs.shape, lengths)
-        return self.head.forward(self.dropout.forward(summary))
+        return self.head.forward(self.drop.forward(summary))
 
     def backward(self, dlogits: np.ndarray) -> None:
         """Backpropagate the gradient of the logits; accumulates every parameter gradient."""
         if self._cache is None:
             raise RuntimeError("SequenceClassifier.backward called before forward")
         hs_shape, lengths = self._cache
-        dsummary = self.dropout.backward(self.head.backward(dlogits))
+        dsummary = self.drop.backward(self.head.backward(dlogits))
         if self.pooling == "last":
             dhs = last_valid_states_backward(dsummary, hs_shape, lengths, self.hidden_size,
                                              self.bidirectional)

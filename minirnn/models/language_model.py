@@ -41,7 +41,7 @@ class LanguageModel(Layer):
         Number of token ids ``V``.
     hidden_size : int
         State size ``H`` of every recurrent layer.
-    embed_dim : int or None
+    embedding_dim : int or None
         Size ``E`` of a learned :class:`~minirnn.layers.Embedding`; ``None`` feeds one-hot
         vectors of length ``V`` instead (the classic char-rnn input).
     cell : {"lstm", "gru", "rnn"}
@@ -82,7 +82,7 @@ class LanguageModel(Layer):
         self,
         vocab_size: int,
         hidden_size: int,
-        embed_dim: int | None = None,
+        embedding_dim: int | None = None,
         cell: str = "lstm",
         num_layers: int = 1,
         dropout: float = 0.0,
@@ -95,16 +95,19 @@ class LanguageModel(Layer):
         self.vocab_size = check_positive_int(vocab_size, "vocab_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.num_layers = check_positive_int(num_layers, "num_layers")
-        self.dropout_p = check_dropout_probability(dropout, "dropout")
+        self.dropout = check_dropout_probability(dropout, "dropout")
         self.cell = cell
-        self.embed_dim = None if embed_dim is None else check_positive_int(embed_dim, "embed_dim")
+        self.embedding_dim = (
+            None if embedding_dim is None else check_positive_int(embedding_dim, "embedding_dim")
+        )
         self.dtype = check_float_dtype(dtype)
         rng = make_rng(seed)
-        if self.embed_dim is not None:
+        if self.embedding_dim is not None:
             self.embed: Embedding | None = self.add_sublayer(
-                "embed", Embedding(vocab_size, self.embed_dim, padding_idx, seed=rng, dtype=dtype)
+                "embed",
+                Embedding(vocab_size, self.embedding_dim, padding_idx, seed=rng, dtype=dtype),
             )
-            input_size = self.embed_dim
+            input_size = self.embedding_dim
         else:
             self.embed = None
             input_size = vocab_size
@@ -127,10 +130,10 @@ class LanguageModel(Layer):
         return {
             "vocab_size": self.vocab_size,
             "hidden_size": self.hidden_size,
-            "embed_dim": self.embed_dim,
+            "embedding_dim": self.embedding_dim,
             "cell": self.cell,
             "num_layers": self.num_layers,
-            "dropout": self.dropout_p,
+            "dropout": self.dropout,
             "padding_idx": None if self.embed is None else self.embed.padding_idx,
             "dtype": self.dtype.name,
         }

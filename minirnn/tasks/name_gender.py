@@ -1,18 +1,12 @@
-"""Data for two name tasks: female or male from the letters, and next-letter prediction.
+"""Data for the name-gender task: female or male from the letters of a first name.
 
 **Classification.** The CMU names corpus has a female and a male list. Names on *both*
 lists (Jean, Kim, Robin, ...) have no single right answer, so they are dropped before the
 split; the number dropped is reported. Names are lower-cased (capitals carry no gender).
 A seeded shuffle holds out 20% of the remaining names.
 
-**The leak.** Seed 000 tried to generate names with a bidirectional RNN and failed. A
-next-character model is trained to predict :math:`x_{t+1}` from the output at step
-:math:`t`. In a bidirectional network that output includes the reverse direction, which
-has *already read* :math:`x_{t+1}` -- the very answer. Training drives the loss towards
-zero by copying it, but when generating, the future does not exist yet: the reverse
-direction sees only the prefix, and the predictions are garbage.
-:func:`minirnn.experiments.name_gender.prefix_only_loss` measures this honestly: every
-prediction made from the prefix alone, as generation must.
+The leak of a bidirectional "generator" trained on the same names is in
+:mod:`minirnn.experiments.name_gender`; its data come from :mod:`minirnn.tasks.names`.
 """
 
 from __future__ import annotations
@@ -78,14 +72,3 @@ def majority_baseline(data: NameGenderData) -> float:
     """Test accuracy of always answering the more common training label."""
     majority = np.bincount(data.train_labels).argmax()
     return float(np.mean(data.test_labels == majority))
-
-
-# -- the leak of a bidirectional "generator" -------------------------------------------------
-def names_vocab(words: list[str]) -> Vocab:
-    """Letters of ``words`` after ``<pad>``, ``<bos>``, ``<eos>``."""
-    return Vocab.from_text(words, specials=["<pad>", "<bos>", "<eos>"])
-
-
-def frame_names(words: list[str], vocab: Vocab) -> list[np.ndarray]:
-    """Each word as ids ``<bos> letters <eos>``: the input and target of a next-letter model."""
-    return [np.concatenate([[vocab.bos_id], vocab.encode(w), [vocab.eos_id]]) for w in words]

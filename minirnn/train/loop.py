@@ -204,7 +204,7 @@ def fit(
     if resume is not None:
         run.restore(resume)
     run.progress = ProgressLine(verbose, progress_every, run.state.iteration,
-                                clipping=run.clip is not None)
+                                clipping=run.clipping)
     return run.train()
 
 
@@ -270,12 +270,8 @@ class _Run:
         self.objects, self.model, self.optimizer = objects, objects.model, objects.optimizer
         self.history, self.generators = objects.history, objects.generators
         self.batches, self.limits, self.events = batches, limits, events
-        self.clip = (
-            (lambda: clip_grad_value(self.model, clip_value)) if clip_value is not None
-            else (lambda: clip_grad_norm(self.model, clip_norm)[1]) if clip_norm is not None
-            else None
-        )
-        self.clip_limit = clip_value if clip_value is not None else clip_norm
+        self.clip_value, self.clip_norm = clip_value, clip_norm
+        self.clipping = clip_value is not None or clip_norm is not None
         self.smoothing = smoothing
         self.callbacks, self.epoch_callbacks = callbacks, epoch_callbacks
         self.state = LoopState()
@@ -327,8 +323,7 @@ class _Run:
         # the rate this update uses (a scheduler changes it after the step)
         lr = float(getattr(self.optimizer, "lr", float("nan")))
         self.guard.hold()  # a Ctrl-C arriving during the update waits until release()
-        # every |g| <= norm: within the bound, neither clipping could change anything
-        clipped = bool(self.clip()) if self.clip is not None and norm > self.clip_limit else False
+        clipped = self.clip(norm)
         self.optimizer.step()
         if self.objects.scheduler is not None:
             self.objects.scheduler.step()
@@ -342,6 +337,15 @@ class _Run:
         return self.after_step(loss, smooth, norm, clipped, lr)
 
     # -- around the updates -----------------------------------------------------------------
+    def clip(self, norm: float) -> bool:
+        """Clip the gradients as asked; True if that changed them."""
+        if self.clip_value is not None:
+            # with the global norm within the bound, so is every entry: nothing to clip
+            return norm > self.clip_value and clip_grad_value(self.model, self.clip_value)
+        if self.clip_norm is not None:
+            return clip_grad_norm(self.model, self.clip_norm)[1]
+        return False
+
     def done(self) -> bool:
         return self.limits.reached(self.state)
 

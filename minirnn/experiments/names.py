@@ -1,5 +1,7 @@
 """The names generator: a character :class:`LanguageModel` trained on one name per sequence.
 
+The data (the names, their vocabulary and padded batches) come from :mod:`minirnn.tasks.names`.
+
 Each name becomes ``<bos> N a m e <eos>``; names of different lengths share a batch by being
 padded with ``<pad>`` and masked out of the loss. To generate, the model is warmed up on
 ``<bos>`` and a prefix ("R", "Ar") and then picks one character at a time until it picks
@@ -12,22 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from minirnn._checks import check_positive_int, make_rng
-from minirnn.data import Vocab, load_text, padded_batches, train_val_split
-from minirnn.data import names as cmu_names
-from minirnn.data.corpora import NAME_KINDS, parse_names
-from minirnn.data.vocab import BOS, EOS, PAD
+from minirnn.data import Vocab, padded_batches, train_val_split
+from minirnn.data.vocab import EOS
 from minirnn.models.language_model import LanguageModel, pick_token
+from minirnn.optim import Adam
+from minirnn.tasks.names import encode_names, name_batches, names_vocab
+from minirnn.train import fit
 
 __all__ = [
-    "load_names",
-    "names_vocab",
-    "encode_names",
-    "name_batches",
     "names_model",
     "train_names",
     "generate_name",
@@ -38,65 +36,11 @@ __all__ = [
 ]
 
 
-# -- data ------------------------------------------------------------------------------------
-def load_names(source: str | Path = "female") -> list[str]:
-    """Names from the CMU corpus (``"female"``, ``"male"``, ``"pet"``) or from a file.
-
-    A file holds one name per line; blank lines and lines starting with ``#`` are skipped,
-    and a tab-separated second column (the pet file's species) is ignored. The CMU kinds go
-    through :func:`minirnn.data.names` (cache directory, ``$MINIRNN_DATA``, download).
-    """
-    if str(source) in NAME_KINDS and not Path(source).is_file():
-        found = cmu_names(str(source))
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise ValueError(
-                f"names source must be one of {', '.join(NAME_KINDS)} or an existing file, "
-                f"got {str(source)!r}"
-            )
-        found = parse_names(load_text(path))
-    if not found:
-        raise ValueError(f"no names found in {str(source)!r}")
-    return list(found)
-
-
-def names_vocab(names: Sequence[str]) -> Vocab:
-    """Character vocabulary of ``names`` with ``<pad>`` (id 0), ``<bos>`` and ``<eos>``."""
-    return Vocab.from_text(list(names), specials=[PAD, BOS, EOS])
-
-
-def encode_names(names: Sequence[str], vocab: Vocab) -> list[np.ndarray]:
-    """Each name as the ids of ``<bos> name <eos>``."""
-    head, tail = [vocab.bos_id], [vocab.eos_id]
-    return [np.concatenate([head, vocab.encode(name), tail]).astype(np.int64) for name in names]
-
-
-def name_batches(
-    names: Sequence[str],
-    vocab: Vocab,
-    batch_size: int = 64,
-    rng: int | np.random.Generator | None = None,
-):
-    """A callable giving one shuffled epoch of padded, masked batches per call (for ``fit``).
-
-    Inputs are ``<bos> name`` and targets ``name <eos>``; the mask is False on padding, and
-    every batch has ``reset_state=True`` (each row is a separate name).
-    """
-    sequences = encode_names(names, vocab)
-    rng = make_rng(rng)
-
-    def epoch():
-        return padded_batches(sequences, batch_size=batch_size, pad_id=vocab.pad_id, rng=rng)
-
-    return epoch
-
-
 # -- model and training -----------------------------------------------------------------------
 def names_model(
     vocab: Vocab,
     hidden_size: int = 128,
-    embed_dim: int = 32,
+    embedding_dim: int = 32,
     cell: str = "gru",
     num_layers: int = 1,
     dropout: float = 0.0,
@@ -104,7 +48,7 @@ def names_model(
 ) -> LanguageModel:
     """A :class:`LanguageModel` for names: embedding with a frozen ``<pad>`` row."""
     return LanguageModel(
-        len(vocab), hidden_size, embed_dim=embed_dim, cell=cell, num_layers=num_layers,
+        len(vocab), hidden_size, embedding_dim=embedding_dim, cell=cell, num_layers=num_layers,
         dropout=dropout, padding_idx=vocab.pad_id, seed=seed,
     )
 
@@ -124,7 +68,7 @@ def train_names(
     names: Sequence[str],
     *,
     hidden_size: int = 128,
-    embed_dim: int = 32,
+    embedding_dim: int = 32,
     cell: str = "gru",
     num_layers: int = 1,
     dropout: float = 0.0,
@@ -143,16 +87,13 @@ def train_names(
     Returns a :class:`NamesRun`. ``fit_options`` go to :func:`minirnn.train.fit`
     (``checkpoint_path``, ``callbacks``, ...).
     """
-    from minirnn.optim import Adam  # the training loop sits above the models
-    from minirnn.train import fit
-
     names = list(names)
     vocab = names_vocab(names)
     rng = np.random.default_rng(seed)
     train, val = (names, [])
     if val_fraction:
         train, val = train_val_split(names, val_fraction, shuffle=True, rng=rng)
-    model = names_model(vocab, hidden_size, embed_dim, cell, num_layers, dropout, seed=rng)
+    model = names_model(vocab, hidden_size, embedding_dim, cell, num_layers, dropout, seed=rng)
     val_batches = None
     if val:
         val_sequences = encode_names(val, vocab)

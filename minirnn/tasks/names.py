@@ -1,0 +1,75 @@
+"""The names task: first names as ``<bos> name <eos>`` sequences, padded into batches.
+
+The names come from the CMU lists (female, male, pet) or from a file with one name per line.
+Names of different lengths share a batch by being padded with ``<pad>`` and masked out of the
+loss. The names generator (:mod:`minirnn.experiments.names`) and the bidirectional leak of
+:mod:`minirnn.experiments.name_gender` train on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from minirnn._checks import make_rng
+from minirnn.data import Vocab, load_text, padded_batches
+from minirnn.data import names as cmu_names
+from minirnn.data.corpora import NAME_KINDS, parse_names
+from minirnn.data.vocab import BOS, EOS, PAD
+
+__all__ = ["load_names", "names_vocab", "encode_names", "name_batches"]
+
+
+def load_names(source: str | Path = "female") -> list[str]:
+    """Names from the CMU corpus (``"female"``, ``"male"``, ``"pet"``) or from a file.
+
+    A file holds one name per line; blank lines and lines starting with ``#`` are skipped,
+    and a tab-separated second column (the pet file's species) is ignored. The CMU kinds go
+    through :func:`minirnn.data.names` (cache directory, ``$MINIRNN_DATA``, download).
+    """
+    if str(source) in NAME_KINDS and not Path(source).is_file():
+        found = cmu_names(str(source))
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ValueError(
+                f"names source must be one of {', '.join(NAME_KINDS)} or an existing file, "
+                f"got {str(source)!r}"
+            )
+        found = parse_names(load_text(path))
+    if not found:
+        raise ValueError(f"no names found in {str(source)!r}")
+    return list(found)
+
+
+def names_vocab(names: Sequence[str]) -> Vocab:
+    """Character vocabulary of ``names`` with ``<pad>`` (id 0), ``<bos>`` and ``<eos>``."""
+    return Vocab.from_text(list(names), specials=[PAD, BOS, EOS])
+
+
+def encode_names(names: Sequence[str], vocab: Vocab) -> list[np.ndarray]:
+    """Each name as the ids of ``<bos> name <eos>``."""
+    head, tail = [vocab.bos_id], [vocab.eos_id]
+    return [np.concatenate([head, vocab.encode(name), tail]).astype(np.int64) for name in names]
+
+
+def name_batches(
+    names: Sequence[str],
+    vocab: Vocab,
+    batch_size: int = 64,
+    rng: int | np.random.Generator | None = None,
+):
+    """A callable giving one shuffled epoch of padded, masked batches per call (for ``fit``).
+
+    Inputs are ``<bos> name`` and targets ``name <eos>``; the mask is False on padding, and
+    every batch has ``reset_state=True`` (each row is a separate name).
+    """
+    sequences = encode_names(names, vocab)
+    rng = make_rng(rng)
+
+    def epoch():
+        return padded_batches(sequences, batch_size=batch_size, pad_id=vocab.pad_id, rng=rng)
+
+    return epoch
