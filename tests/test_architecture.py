@@ -38,10 +38,11 @@ MAY_IMPORT: dict[str, set[str]] = {
     "interop": {"functional", "layers"},
     # generated task data: data only, never models
     "tasks": {"data"},
-    # models: built from layers; never trained here
-    "models": _TOOLS,
-    # the training loop: generic, above the models
-    "train": _TOOLS | {"models"},
+    # models: built from layers (a task's encoding may serve a convenience method); never
+    # trained here
+    "models": _TOOLS | {"tasks"},
+    # the training loop: generic, above the models (the classic replicas' loops use both)
+    "train": _TOOLS | {"tasks", "models"},
     # a model, a task and fit put together; student exercises
     "experiments": _TOOLS | {"tasks", "models", "train"},
     "exercises": _TOOLS | {"tasks", "models", "train"},

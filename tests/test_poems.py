@@ -57,7 +57,7 @@ def test_two_layer_lstm_poem_model_gradients_with_padding():
     vocab = poem_vocab(POEMS)
     batch = next(padded_batches(poem_sequences([POEMS[0], POEMS[1][:12]], vocab),
                                 batch_size=2, pad_id=vocab.pad_id, shuffle=False))
-    model = LanguageModel(len(vocab), 5, embed_dim=4, cell="lstm", num_layers=2,
+    model = LanguageModel(len(vocab), 5, embedding_dim=4, cell="lstm", num_layers=2,
                           padding_idx=vocab.pad_id, seed=0)
     report = check_model(model, lambda: model.forward_backward(batch), k=5, directions=2)
     report.assert_ok()
@@ -68,7 +68,7 @@ def test_two_layer_lstm_poem_model_gradients_with_padding():
 def trained():
     split = split_poems(tang_poems(5, 4)[:800], 0.1, seed=0)
     vocab = poem_vocab(split.train, min_freq=2)
-    model, history = train_poem_model(split, vocab, hidden_size=64, embed_dim=32, epochs=6,
+    model, history = train_poem_model(split, vocab, hidden_size=64, embedding_dim=32, epochs=6,
                                       lr=1e-2, seed=0, verbose=False)
     return model, vocab, history
 
@@ -100,7 +100,7 @@ def test_fixed_form_and_acrostic_are_always_in_form(trained):
 
 def test_untrained_model_is_out_of_form_unless_the_form_is_enforced():
     vocab = poem_vocab(POEMS)
-    writer = PoemWriter(LanguageModel(len(vocab), 8, embed_dim=4, num_layers=2, seed=0), vocab)
+    writer = PoemWriter(LanguageModel(len(vocab), 8, embedding_dim=4, num_layers=2, seed=0), vocab)
     free = [writer.poem("春", 2, seed=s, max_length=60) for s in range(5)]
     assert form_share(free, 5)[0] < 0.3
     fixed = [writer.poem("春", 2, chars_per_line=5, seed=s) for s in range(5)]

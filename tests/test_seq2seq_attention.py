@@ -186,7 +186,7 @@ def test_short_seeded_dates_run_reaches_70_percent():
 
     Measured 83.8% (seed 0, float32); the margin covers BLAS rounding on other machines.
     """
-    from minirnn.experiments.attention import train_seq2seq
+    from minirnn.experiments.seq2seq import train_seq2seq
     from minirnn.tasks.seq2seq import exact_match
 
     train, test, vocab = dates_data(4000, seed=0)

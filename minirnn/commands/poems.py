@@ -107,7 +107,7 @@ def run_train(args: argparse.Namespace) -> int:
           f"{len(vocab)} characters and specials (seen at least {args.min_freq} times); "
           f"{args.layers}-layer LSTM, {settings['hidden']} hidden, embedding {args.embed}")
     model, history = train_poem_model(
-        split, vocab, hidden_size=settings["hidden"], embed_dim=args.embed,
+        split, vocab, hidden_size=settings["hidden"], embedding_dim=args.embed,
         num_layers=args.layers, epochs=settings["epochs"], lr=args.lr, seed=args.seed,
         checkpoint_path=args.out, verbose=not args.quiet)
     print(f"validation loss {float(history.val_loss[-1]):.4f} nats/char "

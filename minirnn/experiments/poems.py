@@ -23,7 +23,7 @@ def train_poem_model(
     split: PoemSplit,
     vocab: Vocab,
     hidden_size: int = 128,
-    embed_dim: int = 64,
+    embedding_dim: int = 64,
     num_layers: int = 2,
     epochs: int = 3,
     batch_size: int = 32,
@@ -43,7 +43,7 @@ def train_poem_model(
     rng = np.random.default_rng(seed)
     train = poem_sequences(split.train, vocab)
     val = poem_sequences(split.val, vocab)
-    model = LanguageModel(len(vocab), hidden_size, embed_dim=embed_dim, cell="lstm",
+    model = LanguageModel(len(vocab), hidden_size, embedding_dim=embedding_dim, cell="lstm",
                           num_layers=num_layers, padding_idx=vocab.pad_id, seed=rng, dtype=dtype)
     history = fit(
         model, Adam(model, lr=lr),
