@@ -10,7 +10,6 @@ is the benchmark setting (see ``benchmarks/seq2seq_attention.py``).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
