@@ -129,7 +129,7 @@ def test_models_take_the_new_cell_by_name(accum):
     from minirnn.models.seq2seq import Seq2Seq
 
     rng = np.random.default_rng(2)
-    lm = LanguageModel(7, 5, embed_dim=3, cell="accum", num_layers=2, seed=0)
+    lm = LanguageModel(7, 5, embedding_dim=3, cell="accum", num_layers=2, seed=0)
     ids = rng.integers(0, 7, size=(2, 6))
     assert [s.shape for s in lm.zero_state(2)] == [(2, 2, 5), (2, 2, 5)]
     logits, state = lm.forward(ids, lm.zero_state(2))
