@@ -168,20 +168,32 @@ def load_char_rnn(path: str | Path, vocab: object = None) -> tuple[object, objec
 
     Raises
     ------
+    CheckpointError
+        If the file is not a valid CharRNN checkpoint (another kind, a vocabulary that does
+        not fit the weights, ...).
     UsageError
-        If the file is not a CharRNN checkpoint or was trained on another vocabulary.
+        If ``vocab`` is given and the model was trained on another vocabulary.
     """
-    from minirnn.data import Vocab
     from minirnn.models.char_rnn import CharRNN
     from minirnn.train import load_checkpoint, load_params_into
+    from minirnn.train.checkpoint import (
+        CheckpointError,
+        require_kind,
+        require_shapes,
+        require_vocab_size,
+        saved_vocab,
+    )
 
     checkpoint = load_checkpoint(path)
+    require_kind(checkpoint, ("char-rnn",), "`minirnn char-rnn`")
     config = checkpoint.config
-    if config.get("model") != "CharRNN" or checkpoint.vocab is None:
-        raise UsageError(f"{path} is not a CharRNN checkpoint (config model="
-                         f"{config.get('model')!r}, vocabulary saved: "
-                         f"{checkpoint.vocab is not None})")
-    saved = Vocab.from_dict(checkpoint.vocab)
+    saved = saved_vocab(checkpoint)
+    V, H = config.get("vocab_size"), config.get("hidden_size")
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (V, H)):
+        raise CheckpointError(f"{path}: the configuration needs integer vocab_size and "
+                              f"hidden_size, got {V!r} and {H!r}")
+    require_shapes(checkpoint, {"Wxh": (H, V), "Why": (V, H)})
+    require_vocab_size(checkpoint, saved, V)
     if vocab is not None and vocab != saved:
         only_saved = sorted(set(saved.itos) - set(vocab.itos))[:5]
         only_given = sorted(set(vocab.itos) - set(saved.itos))[:5]

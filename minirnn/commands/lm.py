@@ -193,20 +193,46 @@ def _epoch_log(args: argparse.Namespace, vocab) -> list:
     return [EpochLog(continuations)]
 
 
-def load_language_model(path: Path):
-    """Model and vocabulary from a checkpoint written by ``minirnn lm train``."""
-    from minirnn.data import Vocab
+def load_language_model(path: Path, reader: str = "`minirnn lm generate`"):
+    """Model and vocabulary from a checkpoint written by ``minirnn lm train`` (or ``names``).
+
+    The file is validated before the model is built: its kind, the vocabulary, and the
+    shapes the configuration implies for the embedding and output layers against the stored
+    arrays (a crafted configuration cannot allocate a huge model). Every problem is a
+    :class:`~minirnn.train.checkpoint.CheckpointError` naming the file; ``reader`` is the
+    command loading it, for the message.
+    """
     from minirnn.models.language_model import LanguageModel
-    from minirnn.train.checkpoint import load_checkpoint
+    from minirnn.train.checkpoint import (
+        CheckpointError,
+        load_checkpoint,
+        load_params_into,
+        require_kind,
+        require_shapes,
+        require_vocab_size,
+        saved_vocab,
+    )
 
     ckpt = load_checkpoint(path)
-    config = ckpt.config.get("model") if ckpt.config else None
-    if config is None or ckpt.vocab is None:
-        raise ValueError(f"{path} has no language-model configuration or vocabulary; was it "
-                         "written by `minirnn lm train` or `minirnn names train`?")
-    model = LanguageModel.from_config(config)
-    load_checkpoint(path, model)
-    return model, Vocab.from_dict(ckpt.vocab)
+    require_kind(ckpt, ("lm", "names"), reader)
+    config = ckpt.config.get("model")
+    vocab = saved_vocab(ckpt)
+    sizes = [config.get(key) for key in ("vocab_size", "hidden_size")]
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+        raise CheckpointError(f"{path}: the model configuration needs integer vocab_size and "
+                              f"hidden_size, got {sizes}")
+    V, H = sizes
+    expected = {"out.W": (H, V), "out.b": (V,)}
+    if config.get("embed_dim") is not None:
+        expected["embed.W"] = (V, config["embed_dim"])
+    require_shapes(ckpt, expected)
+    require_vocab_size(ckpt, vocab, V)
+    try:
+        model = LanguageModel.from_config(config)
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"{path}: the model configuration is not valid ({err})") from None
+    load_params_into(model, ckpt.params, source=str(path))
+    return model, vocab
 
 
 def run_generate(args: argparse.Namespace) -> int:

@@ -131,7 +131,10 @@ class Checkpoint:
             raise CheckpointError(
                 f"{self.path}: no saved RNG state named {name!r}; saved: {sorted(self.rng_states)}"
             )
-        return generator_from_state(self.rng_states[name])
+        try:
+            return generator_from_state(self.rng_states[name])
+        except CheckpointError as err:
+            raise CheckpointError(f"{self.path}: {err}") from None
 
 
 # -- JSON helpers -------------------------------------------------------------------------
@@ -547,6 +550,7 @@ def _match_generators(checkpoint: Checkpoint, rng: Any) -> dict[str, np.random.G
                 f"saved: {sorted(checkpoint.rng_states)}"
             )
         saved_kind = checkpoint.rng_states[name].get("bit_generator")
+        checkpoint.make_rng(name)  # a state that cannot be restored fails here, before any change
         if saved_kind != type(gen.bit_generator).__name__:
             raise CheckpointError(
                 f"{checkpoint.path}: RNG {name!r} was a {saved_kind}, "
@@ -609,3 +613,30 @@ def require_shapes(checkpoint: Checkpoint, expected: Mapping[str, tuple[int, ...
             raise CheckpointError(f"{checkpoint.path}: parameter {name!r} is stored as "
                                   f"{tuple(stored.shape)}, but the configuration and vocabulary "
                                   f"imply {tuple(shape)}")
+
+
+def saved_vocab(checkpoint: Checkpoint) -> Any:
+    """The checkpoint's vocabulary as a :class:`~minirnn.data.Vocab`, checked.
+
+    Raises CheckpointError naming the file when there is none or it is not a valid
+    vocabulary (wrong types, repeated tokens, an unknown format).
+    """
+    from minirnn.data.vocab import Vocab
+
+    if checkpoint.vocab is None:
+        raise CheckpointError(f"{checkpoint.path} holds no vocabulary; it cannot be used to "
+                              "read or write text")
+    try:
+        return Vocab.from_dict(checkpoint.vocab)
+    except (TypeError, ValueError, KeyError) as err:
+        raise CheckpointError(f"{checkpoint.path}: the saved vocabulary is not valid "
+                              f"({err})") from None
+
+
+def require_vocab_size(checkpoint: Checkpoint, vocab: Any, model_size: int) -> None:
+    """Raise CheckpointError unless the vocabulary has as many tokens as the model's input
+    and output (otherwise sampling would index out of range, or decode to the wrong tokens)."""
+    if len(vocab) != model_size:
+        raise CheckpointError(f"{checkpoint.path}: the vocabulary has {len(vocab)} tokens but "
+                              f"the model's input and output have {model_size}; the file is "
+                              "inconsistent")

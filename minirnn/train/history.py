@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from minirnn._files import atomic_write
+from minirnn._npz import read_npz
+from minirnn.errors import FileFormatError
 
 #: per-iteration fields and their dtypes
 STEP_FIELDS = {
@@ -164,9 +166,16 @@ class History:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> History:
-        """Read a file written by :meth:`save` (no pickle)."""
-        with np.load(path, allow_pickle=False) as data:
-            return cls.from_arrays({key: data[key] for key in data.files})
+        """Read a file written by :meth:`save` (no pickle).
+
+        Raises :class:`~minirnn.errors.FileFormatError` naming the file when it is not a
+        history (not an ``.npz``, pickled or corrupted entries, inconsistent lengths).
+        """
+        arrays = read_npz(path, "a minirnn training history")
+        try:
+            return cls.from_arrays(arrays)
+        except (TypeError, ValueError) as err:
+            raise FileFormatError(f"{path} is not a valid training history ({err})") from None
 
     def __repr__(self) -> str:
         last = f", last loss {self._lists['loss'][-1]:.4g}" if len(self) else ""
