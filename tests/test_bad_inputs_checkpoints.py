@@ -37,7 +37,7 @@ def vocab():
 
 @pytest.fixture()
 def lm_file(tmp_path, vocab):
-    model = LanguageModel(len(vocab), 6, embed_dim=4, seed=0)
+    model = LanguageModel(len(vocab), 6, embedding_dim=4, seed=0)
     optimizer = Adam(model)
     optimizer.step()  # so that its moment arrays exist and are saved
     path = tmp_path / "lm.npz"
@@ -183,7 +183,7 @@ def test_metadata_that_is_not_json(lm_file, tmp_path, metadata, words):
 
 
 @pytest.mark.parametrize(("key", "value"), [
-    ("vocab_size", 10**12), ("hidden_size", 10**9), ("embed_dim", 10**8), ("num_layers", 10**6),
+    ("vocab_size", 10**12), ("hidden_size", 10**9), ("embedding_dim", 10**8), ("num_layers", 10**6),
 ])
 def test_huge_configs_are_refused_before_anything_is_allocated(lm_file, tmp_path, key, value):
     bad = rewrite(lm_file, tmp_path / "huge.npz", _set(("config", "model", key), value))

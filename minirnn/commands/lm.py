@@ -223,8 +223,8 @@ def load_language_model(path: Path, reader: str = "`minirnn lm generate`"):
                               f"hidden_size, got {sizes}")
     V, H = sizes
     expected = {"out.W": (H, V), "out.b": (V,)}
-    if config.get("embed_dim") is not None:
-        expected["embed.W"] = (V, config["embed_dim"])
+    if config.get("embedding_dim") is not None:
+        expected["embed.W"] = (V, config["embedding_dim"])
     require_shapes(ckpt, expected)
     require_vocab_size(ckpt, vocab, V)
     try:
