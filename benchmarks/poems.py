@@ -62,7 +62,10 @@ def main() -> None:
     fixed_share, fixed_lines = form_share(fixed, args.form)
     print(f"free generation:  {100 * free_share:.1f}% of {free_lines} lines in form")
     print(f"form enforced:    {100 * fixed_share:.1f}% of {fixed_lines} lines in form")
-    for poem in free[:4] + [writer.acrostic("春夏秋冬"[: args.lines], args.form, seed=0)]:
+    heads = "春夏秋冬"[: args.lines]
+    if not all(ch in vocab for ch in heads):  # a small vocabulary may lack some seasons
+        heads = "".join(starts[: args.lines])
+    for poem in free[:4] + [writer.acrostic(heads, args.form, seed=0)]:
         print("  " + poem)
     if args.out is not None:
         args.out.write_text(json.dumps({
