@@ -49,6 +49,9 @@ def test_lm_train_then_generate(tmp_path, text_file, capsys):
     assert capsys.readouterr().out == first  # seeded
     main(["lm", "generate", str(out), "--prefix", "The ", "--length", "30", "--greedy"])
     assert capsys.readouterr().out.startswith("The ")
+    # no --prefix and no <bos> token: the default still generates, from a line break
+    assert main(["lm", "generate", str(out), "--length", "20"]) == 0
+    assert len(capsys.readouterr().out.strip("\n")) > 0
 
 
 def test_lm_train_word_level_one_hot_random_partitioning(tmp_path, text_file, capsys):

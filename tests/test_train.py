@@ -185,7 +185,7 @@ def test_progress_line(capsys):
     err = capsys.readouterr().err
     assert "\r" in err
     last = err.rstrip("\n").split("\r")[-1]
-    for piece in ("iter 10/10", "loss ", "smooth ", "it/s", "ETA 0:00", "clip 100%"):
+    for piece in ("iter 10/10", "loss ", "nats/token", "smooth ", "it/s", "ETA 0:00", "clip 100%"):
         assert piece in last, (piece, last)
     fit(model, SGD(model, lr=0.1), batches, iterations=10, verbose=False)
     assert capsys.readouterr().err == ""

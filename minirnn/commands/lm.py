@@ -84,7 +84,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     gen = actions.add_parser("generate", help="continue a prefix with a trained model")
     gen.add_argument("checkpoint", type=Path, help="file written by `minirnn lm train`")
-    gen.add_argument("--prefix", default="", help="text to warm up on (default: none)")
+    gen.add_argument("--prefix", default="",
+                     help="text to warm up on (default: none; a line break for models "
+                     "without a <bos> token)")
     gen.add_argument("--length", type=int, default=200, help="tokens to generate (200)")
     gen.add_argument("--greedy", action="store_true", help="always take the likeliest token")
     gen.add_argument("--temperature", type=float, default=1.0,
@@ -240,9 +242,11 @@ def run_generate(args: argparse.Namespace) -> int:
 
     try:
         model, vocab = load_language_model(args.checkpoint)
-        if args.prefix == "" and vocab.bos_id is None:
-            raise ValueError("this model has no <bos> token; give a --prefix to start from")
-        text = generate_text(model, vocab, args.prefix, args.length, greedy=args.greedy,
+        prefix = args.prefix
+        if prefix == "" and vocab.bos_id is None:
+            # no start token to begin from: start after a line break, or on the first token
+            prefix = "\n" if "\n" in vocab else [vocab.itos[len(vocab.specials)]]
+        text = generate_text(model, vocab, prefix, args.length, greedy=args.greedy,
                              temperature=args.temperature, top_k=args.top_k, seed=args.seed)
     except (ValueError, OSError) as error:
         return _fail(str(error))

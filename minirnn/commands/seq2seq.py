@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if toy:
         losses = train_toy(model, steps=epochs, lr=lr, verbose=True)
         print(f"trained {epochs} steps on {len(tasks.TOY_PAIRS)} pairs: loss {losses[0]:.4f} "
-              f"-> {losses[-1]:.6f} ({time.perf_counter() - start:.1f} s)")
+              f"-> {losses[-1]:.6f} nats/token ({time.perf_counter() - start:.1f} s)")
         for word, out in zip(args.translate, tasks.translate(model, args.translate, vocab),
                              strict=True):
             print(f"{word} -> {out}")
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
     def report(info) -> None:
         accuracy = tasks.exact_match(model, test)
-        print(f"epoch {info.epoch + 1:3d}  loss {info.loss:.4f}  held-out exact match "
+        print(f"epoch {info.epoch + 1:3d}  loss {info.loss:.4f} nats/token  held-out exact match "
               f"{100 * accuracy:6.2f}%  ({time.perf_counter() - start:.0f} s)", flush=True)
 
     variant = "reversed" if args.reverse else "plain"

@@ -118,7 +118,8 @@ class ScheduledEvents:
         history.record_validation(iteration, loss)
         ppl = float(history.val_perplexity[-1])
         progress.message(
-            f"validation at iteration {iteration}: loss {loss:.4f}, perplexity {ppl:.3f}"
+            f"validation at iteration {iteration}: loss {loss:.4f} nats/token, "
+            f"perplexity {ppl:.3f}"
         )
         self.last_validated = iteration
         return loss, ppl

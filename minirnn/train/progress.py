@@ -1,6 +1,6 @@
 """The one progress line of :func:`~minirnn.train.fit`, rewritten in place on stderr.
 
-``iter 120/500 | epoch 2 | loss 1.8731 | smooth 1.9012 | 41.3 it/s | ETA 0:09 | clip 3%``
+``iter 120/500 | epoch 2 | loss 1.8731 nats/token | smooth 1.9012 | 41.3 it/s | ETA 0:09 | clip 3%``
 
 Losses are in the model's unit: nats per token (per character for character models).
 Validation results and samples are printed as full lines below it (:meth:`message`).
@@ -81,7 +81,7 @@ class ProgressLine:
              rate: float, clip_rate: float | None) -> str:
         """The text of the line (``epoch`` counts from 0 here and from 1 on screen)."""
         parts = [f"iter {it}" + (f"/{total}" if total else ""), f"epoch {epoch + 1}",
-                 f"loss {loss:.4f}", f"smooth {smooth:.4f}", f"{rate:.1f} it/s"]
+                 f"loss {loss:.4f} nats/token", f"smooth {smooth:.4f}", f"{rate:.1f} it/s"]
         if total:
             remaining = (total - it) / rate if rate > 0 else math.inf
             parts.append(f"ETA {format_seconds(remaining)}")
