@@ -101,3 +101,18 @@ def test_the_check_can_fail():
         "minirnn.layers.dropout"))}
     assert id(public_modules) not in documented()[1]  # not everything counts as documented
     assert resolve("minirnn.optim.Adam").__name__ == "Adam"
+
+
+def test_no_module_is_documented_twice():
+    # Sphinx -W fails on a second description of the same object: find it here, quickly
+    seen: dict[str, str] = {}
+    twice = []
+    for page in sorted(DOCS.glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for block in re.split(r"\n(?=\.\. )", text):
+            match = DIRECTIVE.match(block)
+            if match and ":no-index:" not in block:
+                if match.group(2) in seen:
+                    twice.append(f"{match.group(2)} ({seen[match.group(2)]}, {page.name})")
+                seen[match.group(2)] = page.name
+    assert not twice, "documented twice: " + ", ".join(twice)
