@@ -71,13 +71,16 @@ def test_lm_train_word_level_one_hot_random_partitioning(tmp_path, text_file, ca
 
 
 def test_lm_errors_exit_with_status_2(tmp_path, text_file, capsys):
-    assert main(["lm", "train", "--data", str(tmp_path / "missing.txt"),
-                 "--out", str(tmp_path / "x.npz")]) == 2
-    assert "error" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # argparse checks the file before any work
+        main(["lm", "train", "--data", str(tmp_path / "missing.txt"),
+              "--out", str(tmp_path / "x.npz")])
+    assert stop.value.code == 2 and "missing.txt does not exist" in capsys.readouterr().err
     assert main(["lm", "train", "--data", str(text_file), "--val-fraction", "0.0001",
                  "--out", str(tmp_path / "x.npz"), "--quiet"]) == 2
     assert "--seq-len" in capsys.readouterr().err
-    assert main(["lm", "generate", str(tmp_path / "missing.npz")]) == 2
+    with pytest.raises(SystemExit) as stop:
+        main(["lm", "generate", str(tmp_path / "missing.npz")])
+    assert stop.value.code == 2
 
 
 def test_names_train_then_generate_with_top5_and_figure(tmp_path, names_file, capsys):

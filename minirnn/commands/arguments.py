@@ -34,6 +34,7 @@ __all__ = [
     "probability",
     "readable_file",
     "readable_problem",
+    "resolve_options",
 ]
 
 
@@ -165,3 +166,40 @@ def output_path(text: str) -> Path:
     if problem is not None:
         raise argparse.ArgumentTypeError(problem)
     return Path(text)
+
+
+def resolve_options(
+    args: object,
+    defaults: dict[str, object],
+    stored: dict[str, object] | None = None,
+    source: object = "the checkpoint",
+) -> dict[str, object]:
+    """The value of each option in ``defaults``: given, stored by a resumed run, or default.
+
+    Options that shape a run are declared with ``default=None``, so that one the user typed
+    can be told from one left alone. Without ``stored`` (a new run) each takes the value
+    given or its default. With ``stored`` (``--resume``: the options the checkpoint was
+    trained with) each takes the stored value, and an option given again with another value
+    is a conflict: a :class:`~minirnn.errors.UsageError` lists every conflicting option.
+    """
+    values: dict[str, object] = {}
+    conflicts = []
+    for name, default in defaults.items():
+        given = getattr(args, name, None)
+        if stored is not None and name in stored:
+            values[name] = stored[name]
+            if given is not None and _as_stored(given) != stored[name]:
+                conflicts.append(f"--{name.replace('_', '-')} {given} (it was trained with "
+                                 f"{stored[name]})")
+        else:
+            values[name] = default if given is None else _as_stored(given)
+    if conflicts:
+        raise UsageError(f"--resume: {source} was trained with other options: "
+                         f"{'; '.join(conflicts)}; drop them to continue the run as it was, or "
+                         "start a new run without --resume")
+    return values
+
+
+def _as_stored(value: object) -> object:
+    """Paths are stored as strings (JSON); everything else as it is."""
+    return str(value) if isinstance(value, os.PathLike) else value

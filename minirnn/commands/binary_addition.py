@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 
+from minirnn.commands.arguments import non_negative_int, positive_float, positive_int
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -20,19 +22,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--classic", action="store_true",
                         help="the original: 8 bits, 16 sigmoid units, no biases, one example "
                         "per update, learning rate 0.1, legacy np.random stream")
-    parser.add_argument("--iters", type=int,
+    parser.add_argument("--iters", type=positive_int,
                         help="updates (default 10000 classic, 2000 modern)")
-    parser.add_argument("--bits", type=int, default=8, help="width of the training sums (8)")
-    parser.add_argument("--hidden", type=int, default=16, help="hidden units (16)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    parser.add_argument("--batch-size", type=int, default=32, help="modern: sums per update")
-    parser.add_argument("--lr", type=float,
+    parser.add_argument("--bits", type=positive_int, default=8,
+                        help="width of the training sums (8)")
+    parser.add_argument("--hidden", type=positive_int, default=16, help="hidden units (16)")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (0)")
+    parser.add_argument("--batch-size", type=positive_int, default=32,
+                        help="modern: sums per update")
+    parser.add_argument("--lr", type=positive_float,
                         help="learning rate (default 0.1 classic, 0.01 modern Adam)")
     parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam",
                         help="modern: optimizer (adam)")
     parser.add_argument("--nonlinearity", choices=("sigmoid", "tanh"), default="sigmoid",
                         help="modern: hidden activation (sigmoid)")
-    parser.add_argument("--test-bits", type=int, nargs="*", default=[16, 32, 64],
+    parser.add_argument("--test-bits", type=positive_int, nargs="*", default=[16, 32, 64],
                         help="widths of the length-generalisation test (16 32 64)")
     parser.set_defaults(func=run)
 

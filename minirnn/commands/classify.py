@@ -16,6 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from minirnn.commands.arguments import (
+    non_negative_int,
+    output_path,
+    positive_float,
+    positive_int,
+)
+from minirnn.errors import UsageError
 from minirnn.layers.registry import CELLS
 
 
@@ -31,32 +38,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     names.add_argument("--cell", choices=tuple(CELLS), default="lstm",
                        help="recurrent cell (lstm)")
     names.add_argument("--bidirectional", action="store_true", help="read both ways")
-    names.add_argument("--layers", type=int, default=1, help="stacked layers (1)")
-    names.add_argument("--hidden", type=int, default=64, help="hidden units per direction (64)")
-    names.add_argument("--embed", type=int, default=16, help="embedding size (16)")
-    names.add_argument("--epochs", type=int, default=10, help="passes over the names (10)")
-    names.add_argument("--seed", type=int, default=0, help="seed of split, weights, order (0)")
+    names.add_argument("--layers", type=positive_int, default=1, help="stacked layers (1)")
+    names.add_argument("--hidden", type=positive_int, default=64,
+                       help="hidden units per direction (64)")
+    names.add_argument("--embed", type=positive_int, default=16, help="embedding size (16)")
+    names.add_argument("--epochs", type=positive_int, default=10, help="passes over the names (10)")
+    names.add_argument("--seed", type=non_negative_int, default=0,
+                       help="seed of split, weights, order (0)")
     names.add_argument("--data-dir", type=Path,
                        help="directory holding names/female.txt and names/male.txt "
                        "(default: $MINIRNN_DATA, then the copy shipped with minirnn)")
     names.set_defaults(func=run_names)
 
     digits = tasks.add_parser("digit-sum", help="memory task: sum of the first two digits")
-    digits.add_argument("--length", type=int, nargs="+", default=[5, 35],
+    digits.add_argument("--length", type=positive_int, nargs="+", default=[5, 35],
                         help="sequence lengths (5 35)")
     digits.add_argument("--cells", nargs="+", choices=tuple(CELLS),
                         default=["rnn", "lstm", "gru"], help="cells to compare (all)")
-    digits.add_argument("--steps", type=int, default=2000, help="training steps (2000)")
-    digits.add_argument("--hidden", type=int, default=32, help="hidden units (32)")
-    digits.add_argument("--seed", type=int, default=0, help="seed (0)")
-    digits.add_argument("--plot", type=Path, help="save accuracy against length here")
+    digits.add_argument("--steps", type=positive_int, default=2000, help="training steps (2000)")
+    digits.add_argument("--hidden", type=positive_int, default=32, help="hidden units (32)")
+    digits.add_argument("--seed", type=non_negative_int, default=0, help="seed (0)")
+    digits.add_argument("--plot", type=output_path, help="save accuracy against length here")
     digits.set_defaults(func=run_digit_sum)
     _register_digits(tasks)
 
 
 def _register_digits(tasks: argparse._SubParsersAction) -> None:
-    from minirnn.commands.arguments import output_path, positive_float, positive_int
-
     images = tasks.add_parser("digits", help="8x8 digit images read row by row (seed 002)")
     images.add_argument("--cell", choices=("rnn", "lstm", "gru"), default="lstm",
                         help="recurrent cell (lstm)")
@@ -69,24 +76,18 @@ def _register_digits(tasks: argparse._SubParsersAction) -> None:
                         help="passes over the training images (30)")
     images.add_argument("--lr", type=positive_float, default=5e-3,
                         help="Adam learning rate (0.005)")
-    images.add_argument("--seed", type=int, default=0, help="seed of split, weights, order (0)")
+    images.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed of split, weights, order (0)")
     images.add_argument("--plot", type=output_path,
                         help="save the confusion matrix as a figure here")
     images.add_argument("--quiet", action="store_true", help="no progress line")
     images.set_defaults(func=run_digits)
 
 
-def _check_positive(**values: int) -> None:
-    for name, value in values.items():
-        if value < 1:
-            raise SystemExit(f"minirnn classify: --{name} must be a positive integer, got {value}")
-
-
 def run_names(args: argparse.Namespace) -> int:
     from minirnn.experiments.name_gender import train_name_gender
     from minirnn.tasks.name_gender import majority_baseline, name_gender_data
 
-    _check_positive(layers=args.layers, hidden=args.hidden, embed=args.embed, epochs=args.epochs)
     data = name_gender_data(cache_dir=args.data_dir, seed=args.seed)
     print(f"{len(data.train_names)} training and {len(data.test_names)} held-out names; "
           f"{len(data.dropped)} names on both lists dropped; majority baseline "
@@ -108,9 +109,8 @@ def run_names(args: argparse.Namespace) -> int:
 def run_digit_sum(args: argparse.Namespace) -> int:
     from minirnn.experiments.digit_sum import digit_sum_experiment, plot_digit_sum
 
-    _check_positive(steps=args.steps, hidden=args.hidden)
     if min(args.length) < 2:
-        raise SystemExit(f"minirnn classify: --length must be at least 2, got {args.length}")
+        raise UsageError(f"--length must be at least 2, got {args.length}")
     result = digit_sum_experiment(args.cells, args.length, verbose=True, steps=args.steps,
                                   hidden_size=args.hidden, seed=args.seed)
     if args.plot is not None:

@@ -17,7 +17,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from minirnn.commands.arguments import check_output_path, positive_float, positive_int
+from minirnn.commands.arguments import (
+    check_output_path,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from minirnn.errors import MinirnnError, UsageError
 from minirnn.exercises import results
 from minirnn.exercises.checker import grade_file
@@ -37,7 +42,7 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
                         default=DEFAULT_MEMORY_LIMIT,
                         help=f"address space per submission in MiB (default "
                              f"{DEFAULT_MEMORY_LIMIT}; at least 200)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="move the test cases' seeds (0: the published cases); a course "
                              "can keep its seed private so inputs cannot be looked up")
     parser.add_argument("--autograder", metavar="NOTEBOOK",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minirnn.commands.arguments import positive_int
+from minirnn.commands.arguments import non_negative_int, positive_int
 from minirnn.functional.activations import ACTIVATIONS
 from minirnn.gradcheck import check_layer
 from minirnn.layers.base import Layer
@@ -113,7 +113,8 @@ def _common_arguments(parser: argparse.ArgumentParser) -> None:
         "--layers", type=positive_int, default=1, help="stacked layers (default: 1)"
     )
     parser.add_argument("--bidirectional", action="store_true", help="check both directions")
-    parser.add_argument("--seed", type=int, default=0, help="weights and inputs (default: 0)")
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="weights and inputs (default: 0)")
     parser.add_argument(
         "--max-entries",
         type=positive_int,

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from minirnn.commands.arguments import positive_float, positive_int
+from minirnn.commands.arguments import non_negative_int, positive_float, positive_int
 from minirnn.errors import UsageError
 
 CELLS = ("rnn", "lstm", "gru")
@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="digit embedding size (8)")
     parser.add_argument("--lr", type=positive_float, default=1e-2,
                         help="Adam learning rate (0.01)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of data and weights (0)")
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed of data and weights (0)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     parser.set_defaults(func=run)
 

@@ -13,15 +13,35 @@ perplexity and a continuation of each prefix.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from minirnn.commands.arguments import (
+    check_output_path,
+    check_readable_file,
+    non_negative_float,
+    non_negative_int,
+    output_path,
+    positive_float,
+    positive_int,
+    probability,
+    readable_file,
+    resolve_options,
+)
 from minirnn.data.tokenizers import TOKENIZERS
 from minirnn.errors import UsageError
 from minirnn.layers.registry import CELLS
+
+#: lm train options that shape the run, with their defaults. ``--resume`` takes them from the
+#: checkpoint ("run" in its config); options given again must agree with it.
+RUN_OPTIONS: dict[str, object] = {
+    "data": None, "level": "char", "tokenizer": None, "encoding": "utf-8", "cell": "lstm",
+    "layers": 1, "hidden": 128, "embed": 64, "dropout": 0.0, "batch_size": 32, "seq_len": 64,
+    "scheme": "sequential", "lr": 2e-3, "clip": 5.0, "val_fraction": 0.1, "dtype": "float32",
+    "seed": 0,
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,72 +53,74 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions.required = True
 
     train = actions.add_parser("train", help="train on a text file (default: built-in corpus)")
-    train.add_argument("--data", type=Path,
+    train.add_argument("--data", type=readable_file,
                        help="UTF-8 text file (default: minirnn.data.builtin_corpus())")
-    train.add_argument("--level", choices=("char", "word"), default="char",
+    train.add_argument("--level", choices=("char", "word"),
                        help="tokens are characters (default) or whitespace-separated words")
     train.add_argument("--tokenizer", choices=TOKENIZERS,
                        help="how text becomes tokens: char, whitespace (words) or jieba "
                        "(Chinese words; needs pip install \"minirnn[zh]\"); overrides --level")
-    train.add_argument("--encoding", default="utf-8",
+    train.add_argument("--encoding",
                        help="encoding of --data, e.g. gbk or gb18030 (utf-8)")
     train.add_argument("--prefixes",
                        help="comma-separated prefixes; once per epoch print the training "
                        "perplexity and a greedy continuation of each, as d2l's log does "
                        "(e.g. \"分开,不分开\")")
-    train.add_argument("--prefix-length", type=int, default=50,
+    train.add_argument("--prefix-length", type=positive_int, default=50,
                        help="tokens generated after each of --prefixes (50)")
-    train.add_argument("--cell", choices=tuple(CELLS), default="lstm",
+    train.add_argument("--cell", choices=tuple(CELLS),
                        help="recurrent cell (lstm)")
-    train.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (1)")
-    train.add_argument("--hidden", type=int, default=128, help="hidden units H (128)")
-    train.add_argument("--embed", type=int, default=64,
+    train.add_argument("--layers", type=positive_int,
+                       help="stacked recurrent layers (1)")
+    train.add_argument("--hidden", type=positive_int, help="hidden units H (128)")
+    train.add_argument("--embed", type=non_negative_int,
                        help="embedding size E; 0 feeds one-hot vectors instead (64)")
-    train.add_argument("--dropout", type=float, default=0.0,
+    train.add_argument("--dropout", type=probability,
                        help="dropout between layers and before the output (0)")
-    train.add_argument("--batch-size", type=int, default=32, help="sequences per batch N (32)")
-    train.add_argument("--seq-len", type=int, default=64,
+    train.add_argument("--batch-size", type=positive_int,
+                       help="sequences per batch N (32)")
+    train.add_argument("--seq-len", type=positive_int,
                        help="steps per chunk T, the truncated-BPTT length (64)")
-    train.add_argument("--scheme", choices=("sequential", "random"), default="sequential",
+    train.add_argument("--scheme", choices=("sequential", "random"),
                        help="partitioning: sequential carries the state between batches "
                        "(default), random resets it")
-    train.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (2e-3)")
-    train.add_argument("--clip", type=float, default=5.0,
+    train.add_argument("--lr", type=positive_float, help="Adam learning rate (2e-3)")
+    train.add_argument("--clip", type=non_negative_float,
                        help="global gradient-norm limit, 0 for none (5)")
-    train.add_argument("--iters", type=int, help="updates to run (default: one epoch)")
-    train.add_argument("--epochs", type=int, help="passes over the training text")
-    train.add_argument("--val-fraction", type=float, default=0.1,
+    train.add_argument("--iters", type=positive_int, help="updates to run (default: one epoch)")
+    train.add_argument("--epochs", type=positive_int, help="passes over the training text")
+    train.add_argument("--val-fraction", type=probability,
                        help="final fraction of the text held out for validation (0.1)")
-    train.add_argument("--val-every", type=int,
+    train.add_argument("--val-every", type=positive_int,
                        help="validate every this many updates (default: each epoch and at "
                        "the end)")
-    train.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+    train.add_argument("--dtype", choices=("float32", "float64"),
                        help="parameter precision; float32 is about twice as fast (float32)")
-    train.add_argument("--seed", type=int, default=0, help="seed of weights and data order (0)")
-    train.add_argument("--out", type=Path, default=Path("lm.npz"),
-                       help="checkpoint to write (lm.npz)")
-    train.add_argument("--resume", type=Path, help="continue the run saved in this checkpoint")
-    train.add_argument("--sample-every", type=int, help="print a sample every this many updates")
+    train.add_argument("--seed", type=non_negative_int,
+                       help="seed of weights and data order (0)")
+    train.add_argument("--out", type=output_path,
+                       help="checkpoint to write (lm.npz; with --resume, the resumed file)")
+    train.add_argument("--resume", type=readable_file,
+                       help="continue the run saved in this checkpoint: model, optimizer, data "
+                       "and schedule come from it; options given again must agree, only "
+                       "--iters, --epochs and reporting options may change")
+    train.add_argument("--sample-every", type=non_negative_int,
+                       help="print a sample every this many updates")
     train.add_argument("--quiet", action="store_true", help="no progress line")
     train.set_defaults(func=run_train)
 
     gen = actions.add_parser("generate", help="continue a prefix with a trained model")
-    gen.add_argument("checkpoint", type=Path, help="file written by `minirnn lm train`")
+    gen.add_argument("checkpoint", type=readable_file, help="file written by `minirnn lm train`")
     gen.add_argument("--prefix", default="",
                      help="text to warm up on (default: none; a line break for models "
                      "without a <bos> token)")
-    gen.add_argument("--length", type=int, default=200, help="tokens to generate (200)")
+    gen.add_argument("--length", type=positive_int, default=200, help="tokens to generate (200)")
     gen.add_argument("--greedy", action="store_true", help="always take the likeliest token")
-    gen.add_argument("--temperature", type=float, default=1.0,
+    gen.add_argument("--temperature", type=positive_float, default=1.0,
                      help="<1 more conservative, >1 more surprising (1.0)")
-    gen.add_argument("--top-k", type=int, help="sample only among the k likeliest tokens")
-    gen.add_argument("--seed", type=int, default=0, help="seed of the sampling (0)")
+    gen.add_argument("--top-k", type=positive_int, help="sample only among the k likeliest tokens")
+    gen.add_argument("--seed", type=non_negative_int, default=0, help="seed of the sampling (0)")
     gen.set_defaults(func=run_generate)
-
-
-def _fail(message: str) -> int:
-    print(f"minirnn lm: error: {message}", file=sys.stderr)
-    return 2
 
 
 def _val_batches(val_ids: np.ndarray, batch_size: int, seq_len: int):
@@ -107,51 +129,93 @@ def _val_batches(val_ids: np.ndarray, batch_size: int, seq_len: int):
 
     rows = min(batch_size, (len(val_ids) - 1) // seq_len)
     if rows < 1:
-        raise ValueError(
+        raise UsageError(
             f"the held-out text has {len(val_ids)} tokens, fewer than --seq-len + 1 = "
             f"{seq_len + 1}; use a larger --val-fraction or a shorter --seq-len"
         )
     return LMBatches(val_ids, rows, seq_len, scheme="sequential", seed=0)
 
 
-def _tokenizer_name(args: argparse.Namespace) -> str:
-    if args.tokenizer is not None:
-        return args.tokenizer
-    return "char" if args.level == "char" else "whitespace"
+def _tokenizer_name(run: dict) -> str:
+    if run["tokenizer"] is not None:
+        return str(run["tokenizer"])
+    return "char" if run["level"] == "char" else "whitespace"
+
+
+def _stored_run(path: Path) -> dict:
+    """The options the lm checkpoint at ``path`` was trained with (for ``--resume``).
+
+    Files written before the options were stored give what their model configuration says.
+    """
+    from minirnn.train.checkpoint import load_checkpoint, require_kind
+
+    ckpt = load_checkpoint(path)
+    require_kind(ckpt, ("lm",), "`minirnn lm train --resume`")
+    if isinstance(ckpt.config.get("run"), dict):
+        return dict(ckpt.config["run"])
+    model = ckpt.config["model"]
+    return {"cell": model.get("cell"), "layers": model.get("num_layers"),
+            "hidden": model.get("hidden_size"), "embed": model.get("embedding_dim") or 0,
+            "dropout": model.get("dropout"), "dtype": model.get("dtype"),
+            "tokenizer": ckpt.config.get("tokenizer")}
+
+
+def _run_options(args: argparse.Namespace) -> tuple[dict, Path]:
+    """The run's options (from the checkpoint when resuming) and the checkpoint to write."""
+    stored = None if args.resume is None else _stored_run(args.resume)
+    run = resolve_options(args, RUN_OPTIONS, stored, args.resume)
+    if not 0.0 < run["val_fraction"] < 1.0:
+        raise UsageError(f"--val-fraction must be in (0, 1), got {run['val_fraction']}")
+    if run["data"] is not None:
+        check_readable_file(run["data"], "--data")
+    out = args.out or args.resume or Path("lm.npz")
+    return run, check_output_path(out, "--out")
+
+
+def _load_corpus(run: dict) -> tuple[str, str]:
+    from minirnn.data import builtin_corpus, load_text
+
+    if run["data"] is None:
+        return builtin_corpus(), "the built-in corpus"
+    try:
+        return load_text(Path(run["data"]), run["encoding"]), str(run["data"])
+    except UnicodeDecodeError as error:
+        raise UsageError(f"--data: {run['data']} is not {run['encoding']} text ({error.reason} "
+                         f"at byte {error.start}); give its --encoding") from None
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from minirnn.data import LMBatches, Vocab, builtin_corpus, load_text
+    from minirnn.data import LMBatches, Vocab
     from minirnn.models.language_model import LanguageModel, generate_text
     from minirnn.optim import Adam
     from minirnn.train import fit
 
     start = time.perf_counter()
-    try:
-        text = builtin_corpus() if args.data is None else load_text(args.data, args.encoding)
-        source = "the built-in corpus" if args.data is None else str(args.data)
-        if not 0.0 < args.val_fraction < 1.0:
-            raise ValueError(f"--val-fraction must be in (0, 1), got {args.val_fraction}")
-        tokenizer = _tokenizer_name(args)
-        unit = "char" if tokenizer == "char" else "word"
-        vocab = Vocab.from_text(text, tokenizer=tokenizer)
-        if len(vocab) < 2:
-            raise ValueError(f"{source} has {len(vocab)} distinct token(s); need at least 2")
-        ids = vocab.encode(text)
-        n_val = int(len(ids) * args.val_fraction)
-        train_ids, val_ids = ids[: len(ids) - n_val], ids[len(ids) - n_val :]
-        val = _val_batches(val_ids, args.batch_size, args.seq_len)
-        data = LMBatches(train_ids, args.batch_size, args.seq_len, scheme=args.scheme,
-                         seed=args.seed)
-        dtype = np.float32 if args.dtype == "float32" else np.float64
-        model = LanguageModel(len(vocab), args.hidden, embedding_dim=args.embed or None,
-                              cell=args.cell, num_layers=args.layers, dropout=args.dropout,
-                              seed=args.seed, dtype=dtype)
-    except (ValueError, OSError) as error:
-        return _fail(str(error))
+    run, out = _run_options(args)
+    _epoch_log(args, None)  # check --prefixes and --prefix-length before any work
+    text, source = _load_corpus(run)
+    tokenizer = _tokenizer_name(run)
+    unit = "char" if tokenizer == "char" else "word"
+    vocab = Vocab.from_text(text, tokenizer=tokenizer)
+    if len(vocab) < 2:
+        raise UsageError(f"{source} has {len(vocab)} distinct token(s); need at least 2")
+    ids = vocab.encode(text)
+    n_val = int(len(ids) * run["val_fraction"])
+    train_ids, val_ids = ids[: len(ids) - n_val], ids[len(ids) - n_val :]
+    val = _val_batches(val_ids, run["batch_size"], run["seq_len"])
+    if len(train_ids) < run["batch_size"] * run["seq_len"] + 1:
+        raise UsageError(f"the training text has {len(train_ids)} tokens, fewer than one batch "
+                         f"(--batch-size x --seq-len + 1 = "
+                         f"{run['batch_size'] * run['seq_len'] + 1}); use smaller values")
+    data = LMBatches(train_ids, run["batch_size"], run["seq_len"], scheme=run["scheme"],
+                     seed=run["seed"])
+    dtype = np.float32 if run["dtype"] == "float32" else np.float64
+    model = LanguageModel(len(vocab), run["hidden"], embedding_dim=run["embed"] or None,
+                          cell=run["cell"], num_layers=run["layers"], dropout=run["dropout"],
+                          seed=run["seed"], dtype=dtype)
     print(f"{source}: {len(ids)} {unit}s ({tokenizer}), {len(vocab)} distinct; training on "
           f"{len(train_ids)}, validating on {len(val_ids)}; {model.num_parameters()} parameters")
-    optimizer = Adam(model, lr=args.lr)
+    optimizer = Adam(model, lr=run["lr"])
 
     def sample(m):
         return generate_text(m, vocab, "", 120, seed=0) if vocab.bos_id is not None else \
@@ -159,17 +223,17 @@ def run_train(args: argparse.Namespace) -> int:
 
     history = fit(
         model, optimizer, data, epochs=args.epochs, iterations=args.iters, val_batches=val,
-        val_every=args.val_every, clip_norm=args.clip or None,
+        val_every=args.val_every, clip_norm=run["clip"] or None,
         sample_fn=sample if args.sample_every else None, sample_every=args.sample_every,
-        checkpoint_path=args.out, resume=args.resume,
+        checkpoint_path=out, resume=args.resume,
         rng={"data": data.rng, "dropout": model.drop.rng}, vocab=vocab,
-        config={"model": model.config(), "level": unit, "tokenizer": tokenizer},
+        config={"model": model.config(), "level": unit, "tokenizer": tokenizer, "run": run},
         verbose=not args.quiet, on_epoch_end=_epoch_log(args, vocab),
     )
     val_loss = float(history.val_loss[-1])
     print(f"validation loss {val_loss:.4f} nats/{unit}, perplexity {np.exp(val_loss):.3f}"
           f" after {int(history.iteration[-1])} updates ({history.stop_reason})")
-    print(f"saved checkpoint {args.out}; done in {time.perf_counter() - start:.1f} s")
+    print(f"saved checkpoint {out}; done in {time.perf_counter() - start:.1f} s")
     return 0
 
 
@@ -183,10 +247,13 @@ def _epoch_log(args: argparse.Namespace, vocab) -> list:
     prefixes = [p for p in (piece.strip() for piece in args.prefixes.split(",")) if p]
     if not prefixes:
         raise UsageError(f"--prefixes has no prefix in it: {args.prefixes!r}")
-    if args.prefix_length < 1:
-        raise UsageError(f"--prefix-length must be a positive integer, got {args.prefix_length}")
+    if vocab is None:  # called before the text is read: the option alone is checked
+        return []
     for prefix in prefixes:
-        vocab.encode(prefix)  # an unknown character fails now, not after the first epoch
+        try:
+            vocab.encode(prefix)  # an unknown character fails now, not after the first epoch
+        except ValueError as error:
+            raise UsageError(f"--prefixes: {error}") from None
 
     def continuations(model) -> list[str]:
         return [generate_text(model, vocab, prefix, args.prefix_length, greedy=True)
@@ -240,15 +307,16 @@ def load_language_model(path: Path, reader: str = "`minirnn lm generate`"):
 def run_generate(args: argparse.Namespace) -> int:
     from minirnn.models.language_model import generate_text
 
+    model, vocab = load_language_model(args.checkpoint)
+    prefix = args.prefix
+    if prefix == "" and vocab.bos_id is None:
+        # no start token to begin from: start after a line break, or on the first token
+        prefix = "\n" if "\n" in vocab else [vocab.itos[len(vocab.specials)]]
     try:
-        model, vocab = load_language_model(args.checkpoint)
-        prefix = args.prefix
-        if prefix == "" and vocab.bos_id is None:
-            # no start token to begin from: start after a line break, or on the first token
-            prefix = "\n" if "\n" in vocab else [vocab.itos[len(vocab.specials)]]
-        text = generate_text(model, vocab, prefix, args.length, greedy=args.greedy,
-                             temperature=args.temperature, top_k=args.top_k, seed=args.seed)
-    except (ValueError, OSError) as error:
-        return _fail(str(error))
+        vocab.encode(prefix)
+    except ValueError as error:  # characters the model never saw: the user's input
+        raise UsageError(f"--prefix: {error}") from None
+    text = generate_text(model, vocab, prefix, args.length, greedy=args.greedy,
+                         temperature=args.temperature, top_k=args.top_k, seed=args.seed)
     print(text)
     return 0

@@ -11,10 +11,20 @@ and ``--figure`` draws that table.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
+from minirnn.commands.arguments import (
+    check_output_path,
+    non_negative_int,
+    output_path,
+    positive_float,
+    positive_int,
+    probability,
+    readable_file,
+)
+from minirnn.commands.saving import save_with_fallback
+from minirnn.errors import UsageError
 from minirnn.layers.registry import CELLS
 
 
@@ -32,41 +42,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "line (female)")
     train.add_argument("--cell", choices=tuple(CELLS), default="gru",
                        help="recurrent cell (gru)")
-    train.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (1)")
-    train.add_argument("--hidden", type=int, default=128, help="hidden units H (128)")
-    train.add_argument("--embed", type=int, default=32, help="embedding size E (32)")
-    train.add_argument("--dropout", type=float, default=0.0, help="dropout (0)")
-    train.add_argument("--epochs", type=int, default=10, help="passes over the names (10)")
-    train.add_argument("--iters", type=int, help="stop after this many updates instead")
-    train.add_argument("--batch-size", type=int, default=64, help="names per batch (64)")
-    train.add_argument("--lr", type=float, default=5e-3, help="Adam learning rate (5e-3)")
-    train.add_argument("--seed", type=int, default=0, help="seed of weights and order (0)")
-    train.add_argument("--out", type=Path, default=Path("names.npz"),
+    train.add_argument("--layers", type=positive_int, default=1,
+                       help="stacked recurrent layers (1)")
+    train.add_argument("--hidden", type=positive_int, default=128, help="hidden units H (128)")
+    train.add_argument("--embed", type=positive_int, default=32, help="embedding size E (32)")
+    train.add_argument("--dropout", type=probability, default=0.0, help="dropout (0)")
+    train.add_argument("--epochs", type=positive_int, default=10, help="passes over the names (10)")
+    train.add_argument("--iters", type=positive_int, help="stop after this many updates instead")
+    train.add_argument("--batch-size", type=positive_int, default=64, help="names per batch (64)")
+    train.add_argument("--lr", type=positive_float, default=5e-3, help="Adam learning rate (5e-3)")
+    train.add_argument("--seed", type=non_negative_int, default=0,
+                       help="seed of weights and order (0)")
+    train.add_argument("--out", type=output_path, default=Path("names.npz"),
                        help="checkpoint to write (names.npz)")
     train.add_argument("--quiet", action="store_true", help="no progress line")
     train.set_defaults(func=run_train)
 
     gen = actions.add_parser("generate", help="generate names from a checkpoint")
-    gen.add_argument("checkpoint", type=Path, help="file written by `minirnn names train`")
+    gen.add_argument("checkpoint", type=readable_file, help="file written by `minirnn names train`")
     gen.add_argument("--prefix", default="", help='first letters, e.g. "R" or "Ar" (none)')
-    gen.add_argument("--count", type=int, default=5,
+    gen.add_argument("--count", type=positive_int, default=5,
                      help="names to generate (5; always 1 with --greedy)")
     gen.add_argument("--greedy", action="store_true",
                      help="always take the likeliest character (gives one name per prefix)")
-    gen.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (1)")
-    gen.add_argument("--top-k", type=int, help="sample only among the k likeliest characters")
+    gen.add_argument("--temperature", type=positive_float, default=1.0,
+                     help="sampling temperature (1)")
+    gen.add_argument("--top-k", type=positive_int,
+                     help="sample only among the k likeliest characters")
     gen.add_argument("--top5", action="store_true",
                      help="print the per-step table of chosen characters and top-5 candidates")
-    gen.add_argument("--figure", type=Path,
+    gen.add_argument("--figure", type=output_path,
                      help="save the table of the first name as a figure (PNG, SVG, ...)")
-    gen.add_argument("--max-length", type=int, default=20, help="longest name (20)")
-    gen.add_argument("--seed", type=int, default=0, help="seed of the sampling (0)")
+    gen.add_argument("--max-length", type=positive_int, default=20, help="longest name (20)")
+    gen.add_argument("--seed", type=non_negative_int, default=0, help="seed of the sampling (0)")
     gen.set_defaults(func=run_generate)
-
-
-def _fail(message: str) -> int:
-    print(f"minirnn names: error: {message}", file=sys.stderr)
-    return 2
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -74,20 +83,21 @@ def run_train(args: argparse.Namespace) -> int:
     from minirnn.tasks.names import load_names
 
     start = time.perf_counter()
+    check_output_path(args.out, "--out")
     try:
         names = load_names(args.kind)
-        if len(names) < 10:
-            raise ValueError(f"{args.kind} has {len(names)} names; need at least 10 to hold "
-                             "some out")
-        print(f"{len(names)} names from {args.kind}")
-        run = train_names(
-            names, hidden_size=args.hidden, embedding_dim=args.embed, cell=args.cell,
-            num_layers=args.layers, dropout=args.dropout, epochs=args.epochs,
-            iterations=args.iters, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-            verbose=not args.quiet, checkpoint_path=args.out,
-        )
-    except (ValueError, OSError) as error:
-        return _fail(str(error))
+    except ValueError as error:  # neither a CMU list nor a file of names: what was typed
+        raise UsageError(f"--kind: {error}") from None
+    if len(names) < 10:
+        raise UsageError(f"--kind: {args.kind} has {len(names)} names; need at least 10 to "
+                         "hold some out")
+    print(f"{len(names)} names from {args.kind}")
+    run = train_names(
+        names, hidden_size=args.hidden, embedding_dim=args.embed, cell=args.cell,
+        num_layers=args.layers, dropout=args.dropout, epochs=args.epochs,
+        iterations=args.iters, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+        verbose=not args.quiet, checkpoint_path=args.out,
+    )
     h = run.history
     print(f"training loss {h.smooth_loss[-1]:.4f}, validation loss {h.val_loss[-1]:.4f} "
           f"nats/char on {len(run.val_names)} held-out names")
@@ -99,21 +109,21 @@ def run_generate(args: argparse.Namespace) -> int:
     from minirnn.commands.lm import load_language_model
     from minirnn.experiments.names import name_table
 
+    model, vocab = load_language_model(args.checkpoint, "`minirnn names generate`")
+    if vocab.bos_id is None or vocab.eos_id is None:
+        raise UsageError(f"{args.checkpoint} is not a names model (no <bos>/<eos>); use "
+                         "`minirnn lm generate`")
     try:
-        model, vocab = load_language_model(args.checkpoint)
-        if vocab.bos_id is None or vocab.eos_id is None:
-            raise ValueError(f"{args.checkpoint} is not a names model (no <bos>/<eos>)")
-        if args.count < 1:
-            raise ValueError(f"--count must be at least 1, got {args.count}")
-        tables = [
-            name_table(model, vocab, args.prefix, k=5, max_length=args.max_length,
-                       greedy=args.greedy, temperature=args.temperature, top_k=args.top_k,
-                       seed=args.seed + i)
-            # greedy decoding is deterministic: a second name would repeat the first
-            for i in range(1 if args.greedy else args.count)
-        ]
-    except (ValueError, OSError) as error:
-        return _fail(str(error))
+        vocab.encode(args.prefix)
+    except ValueError as error:  # letters the model never saw: the user's input
+        raise UsageError(f"--prefix: {error}") from None
+    tables = [
+        name_table(model, vocab, args.prefix, k=5, max_length=args.max_length,
+                   greedy=args.greedy, temperature=args.temperature, top_k=args.top_k,
+                   seed=args.seed + i)
+        # greedy decoding is deterministic: a second name would repeat the first
+        for i in range(1 if args.greedy else args.count)
+    ]
     for table in tables:
         print(table.text() + "\n" if args.top5 else table.name)
     if args.figure is not None:
@@ -124,7 +134,6 @@ def run_generate(args: argparse.Namespace) -> int:
         steps = len(tables[0].steps)
         fig = Figure(figsize=(1.1 * max(steps, 3) + 1.5, 3.6), layout="constrained")
         plot_name_table(tables[0], ax=fig.subplots())
-        args.figure.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(args.figure, dpi=100)
+        save_with_fallback(lambda path: fig.savefig(path, dpi=100), args.figure, "figure")
         print(f"saved figure {args.figure}")
     return 0

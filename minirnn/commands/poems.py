@@ -14,7 +14,13 @@ import argparse
 import time
 from pathlib import Path
 
-from minirnn.commands.arguments import output_path, positive_float, positive_int, readable_file
+from minirnn.commands.arguments import (
+    non_negative_int,
+    output_path,
+    positive_float,
+    positive_int,
+    readable_file,
+)
 from minirnn.errors import UsageError
 
 #: (characters per line, lines) of the default subset and of --full (None: any)
@@ -49,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="rarer characters become <unk> (2)")
     train.add_argument("--data", type=readable_file,
                        help="another file of poems, one per line (default: the shipped ones)")
-    train.add_argument("--seed", type=int, default=0, help="seed of split, weights, order (0)")
+    train.add_argument("--seed", type=non_negative_int, default=0,
+                       help="seed of split, weights, order (0)")
     train.add_argument("--out", type=output_path, default=Path("poems.npz"),
                        help="checkpoint to write (poems.npz)")
     train.add_argument("--quiet", action="store_true", help="no progress line")
@@ -69,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gen.add_argument("--temperature", type=positive_float, default=0.8,
                      help="<1 more conservative, >1 more surprising (0.8)")
     gen.add_argument("--top-k", type=positive_int, help="sample among the k likeliest only")
-    gen.add_argument("--seed", type=int, default=0, help="seed of the sampling (0)")
+    gen.add_argument("--seed", type=non_negative_int, default=0, help="seed of the sampling (0)")
     gen.set_defaults(func=run_generate)
 
 

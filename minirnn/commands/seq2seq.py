@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 from minirnn.commands import seq2seq_attention
+from minirnn.commands.arguments import non_negative_int, positive_float, positive_int
 from minirnn.errors import UsageError
 from minirnn.layers.registry import CELLS
 
@@ -35,28 +36,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="toy word pairs or addition (the same as TASK)")
     parser.add_argument("--cell", choices=tuple(CELLS),
                         help="recurrent cell (rnn for toy, as in the course; lstm for addition)")
-    parser.add_argument("--hidden", type=int, help="hidden units (toy 64, addition 128)")
-    parser.add_argument("--embed", type=int,
+    parser.add_argument("--hidden", type=positive_int, help="hidden units (toy 64, addition 128)")
+    parser.add_argument("--embed", type=non_negative_int,
                         help="embedding size; 0 means one-hot (toy 0, addition 16)")
     parser.add_argument("--reverse", action="store_true", help="reverse the source (addition)")
     parser.add_argument("--peeky", action="store_true", help="peeky decoder")
-    parser.add_argument("--epochs", type=int,
+    parser.add_argument("--epochs", type=positive_int,
                         help="toy: full-batch steps (200); addition: epochs (25)")
-    parser.add_argument("--problems", type=int, default=50_000,
+    parser.add_argument("--problems", type=positive_int, default=50_000,
                         help="addition problems, 10%% held out (50000)")
-    parser.add_argument("--lr", type=float, help="Adam learning rate (toy 5e-3, addition 1e-3)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of data, weights, order (0)")
+    parser.add_argument("--lr", type=positive_float,
+                        help="Adam learning rate (toy 5e-3, addition 1e-3)")
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed of data, weights, order (0)")
     parser.add_argument("--translate", nargs="+", default=TOY_WORDS,
                         help="words to translate after the toy training")
     seq2seq_attention.add_arguments(parser)
     parser.set_defaults(func=run)
-
-
-def _positive(value: int | float | None, default: int | float, name: str) -> int | float:
-    value = default if value is None else value
-    if value <= 0:
-        raise SystemExit(f"minirnn seq2seq: {name} must be positive, got {value}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,21 +68,19 @@ def run(args: argparse.Namespace) -> int:
     args.task = task
     toy = args.task == "toy"
     cell = args.cell or ("rnn" if toy else "lstm")
-    hidden = int(_positive(args.hidden, 64 if toy else 128, "--hidden"))
+    # the types of --hidden, --embed, --epochs and --lr refuse bad values; None: the default
+    hidden = args.hidden or (64 if toy else 128)
     embed = (0 if toy else 16) if args.embed is None else args.embed
-    if embed < 0:
-        raise SystemExit(f"minirnn seq2seq: --embed must be >= 0, got {embed}")
-    epochs = int(_positive(args.epochs, 200 if toy else 25, "--epochs"))
-    lr = float(_positive(args.lr, 5e-3 if toy else 1e-3, "--lr"))
+    epochs = args.epochs or (200 if toy else 25)
+    lr = args.lr or (5e-3 if toy else 1e-3)
     if toy:
         vocab = tasks.toy_vocab()
         bad = [w for w in args.translate if not w.isalpha() or not w.islower() or len(w) > 5]
         if bad:
-            raise SystemExit(f"minirnn seq2seq: words must be 1-5 lower-case letters, got {bad}")
+            raise UsageError(f"--translate: words must be 1-5 lower-case letters, got {bad}")
     else:
         if args.problems < 20:
-            raise SystemExit(f"minirnn seq2seq: --problems must be at least 20, got "
-                             f"{args.problems}")
+            raise UsageError(f"--problems must be at least 20, got {args.problems}")
         train, test, vocab = tasks.addition_data(args.problems, reverse=args.reverse,
                                                  seed=args.seed)
     dtype = np.float64 if toy else np.float32
