@@ -46,14 +46,15 @@ def same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and bool(np.all(relative_error(a, b) < SAME))
 
 
-def _label_gates(exercise: Exercise, label: str) -> tuple[str, ...] | None:
+def gates_of(exercise: Exercise, label: str) -> tuple[str, ...] | None:
+    """The gate order of a returned array that is fused (``dWx``, ``dWh``, ``db``), or None."""
     base = label[1:] if exercise.kind == "gradient" else label
     return exercise.gates if exercise.gates and base in ("Wx", "Wh", "b") else None
 
 
 def _gate_order(exercise: Exercise, label: str, got: np.ndarray, want: np.ndarray):
     """The gate order the student's fused array has, if it is a shuffle of the right one."""
-    gates = _label_gates(exercise, label)
+    gates = gates_of(exercise, label)
     if gates is None or got.shape != want.shape or got.shape[-1] % len(gates):
         return None
     got_blocks = np.split(got, len(gates), axis=-1)
@@ -108,7 +109,8 @@ def diagnose(exercise: Exercise, args: tuple, kwargs: dict, expected: Mapping[st
     found: list[tuple[str, str]] = []
     for mistake in exercise.mistakes:
         arrays = _mistake_arrays(exercise, mistake, args, kwargs, expected_result, inputs)
-        if arrays is not None and all(same(student[k], arrays[k]) for k in student):
+        matches = arrays is not None and all(same(student[k], arrays[k]) for k in student)
+        if matches and mistake.id not in ids(found):
             found.append((mistake.id, mistake.message))
     if found:
         return found

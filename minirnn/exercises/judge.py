@@ -58,7 +58,7 @@ def expected_rows(exercise: Exercise, plan: Plan) -> int:
     arrays = returned_arrays(exercise.name, exercise.returns, plan.expected, plan.expected,
                              plan.inputs)
     per_gate = len(exercise.gates) if exercise.gates else 1
-    return sum(per_gate if diagnoses._label_gates(exercise, label) else 1 for label in arrays)
+    return sum(per_gate if diagnoses.gates_of(exercise, label) else 1 for label in arrays)
 
 
 def _output_rows(exercise: Exercise, got: dict, want: dict) -> list[GradcheckRow]:
@@ -66,7 +66,7 @@ def _output_rows(exercise: Exercise, got: dict, want: dict) -> list[GradcheckRow
     rows = []
     for label, target in want.items():
         blocks = [(label, None)]
-        gates = diagnoses._label_gates(exercise, label)
+        gates = diagnoses.gates_of(exercise, label)
         if gates and target.shape[-1] % len(gates) == 0:
             width = target.shape[-1] // len(gates)
             blocks = [(f"{label}[{g}]", slice(k * width, (k + 1) * width))
