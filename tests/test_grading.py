@@ -139,6 +139,21 @@ def test_check_writes_json_and_gradescope_results_that_follow_their_schemas(tmp_
     assert "hint: the cell state's gradient" in results["output"]
 
 
+def test_gradescope_schema_accepts_the_fields_of_its_specification():
+    # every field the autograder specification lists, at the top level and per test
+    example = {
+        "score": 44.0, "execution_time": 136, "output": "text for the whole submission",
+        "output_format": "simple_format", "visibility": "after_due_date",
+        "stdout_visibility": "visible", "extra_data": {},
+        "tests": [{"score": 2.0, "max_score": 2.0, "status": "passed", "name": "case 1",
+                   "name_format": "text", "number": "1.1", "output": "right",
+                   "output_format": "text", "tags": ["bptt"], "visibility": "visible",
+                   "extra_data": {}}],
+        "leaderboard": [{"name": "Accuracy", "value": 0.9}],
+    }
+    jsonschema.validate(example, GRADESCOPE_SCHEMA)
+
+
 def test_schemas_reject_what_they_should():
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"score": 1, "tests": [{"status": "ok"}]}, GRADESCOPE_SCHEMA)
