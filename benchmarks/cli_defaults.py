@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: what is run, in order: the default of every command and action (later ones may use the
-#: files earlier ones wrote in the same directory)
+#: files earlier ones wrote in the same directory); {ROOT} is this repository
 RUNS: list[list[str]] = [
     ["gradcheck", "rnn"],
     ["gradcheck", "lstm"],
@@ -49,9 +49,13 @@ RUNS: list[list[str]] = [
     ["classify", "digit-sum"],
     ["classify", "digits"],
     ["learn2carry"],
+    ["poems", "train"],
+    ["poems", "generate", "poems.npz"],
     ["exercise", "list"],
     ["exercise", "new", "lstm_step_backward"],
     ["exercise", "check", "lstm_step_backward.py"],
+    ["exercise", "grade", "."],
+    ["exercise", "notebook", "{ROOT}/notebooks/assignments/rnn_from_scratch.ipynb"],
 ]
 
 
@@ -86,6 +90,7 @@ def timed_run(argv: list[str], cwd: Path, timeout: float) -> dict:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     cpu_before = _children_cpu()
     start = time.perf_counter()
+    argv = [arg.replace("{ROOT}", str(ROOT)) for arg in argv]
     process = subprocess.Popen([sys.executable, "-m", "minirnn", *argv], cwd=cwd, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     stamps: list[float] = []
@@ -135,7 +140,8 @@ def main() -> None:
             result = timed_run(argv, Path(work), args.timeout)
             results.append(result)
             first = result["first_output_s"]
-            print(f"{'minirnn ' + ' '.join(argv):45s} {result['status']!s:>6s} "
+            shown = " ".join(argv).replace("{ROOT}/", "")
+            print(f"{'minirnn ' + shown:45s} {result['status']!s:>6s} "
                   f"{result['wall_s']:7.1f} {result['cpu_s']:6.1f} "
                   f"{first if first is None else round(first, 1)!s:>7s} "
                   f"{result['longest_silence_s']:9.1f}", flush=True)

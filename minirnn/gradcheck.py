@@ -193,6 +193,19 @@ class GradcheckRow:
         return self.verdict not in FAILED
 
     @property
+    def block_shape(self) -> tuple[int, ...]:
+        """The shape of what the row covers: the array's, or one gate's block of a fused one.
+
+        A gate's block is the array cut along its last axis (``Wx[i]`` of an LSTM with
+        ``Wx`` of shape (D, 4H) is (D, H)); ``shape`` stays the whole array's, the frame of
+        ``worst``.
+        """
+        lead = int(np.prod(self.shape[:-1], dtype=np.int64)) if self.shape else 0
+        if lead == 0 or self.size == int(np.prod(self.shape, dtype=np.int64)):
+            return self.shape
+        return (*self.shape[:-1], self.size // lead)
+
+    @property
     def coverage(self) -> str:
         """How much of the array was compared, for the table."""
         if self.directional:
@@ -201,6 +214,14 @@ class GradcheckRow:
 
 
 _COLUMNS = ("name", "shape", "checked", "max rel error", "verdict")
+#: printed under a table with a suspicious row: what the word means and when to worry
+SUSPICIOUS_NOTE = (
+    f"suspicious = an error of {GOOD:.0e} to {SUSPICIOUS:.0e} beyond the finite-difference "
+    "noise; the check passes.\n"
+    "Usual causes: a kink (relu at 0), a saturated unit, rounding over a long chain. Worry if\n"
+    "it stays with another seed or smaller inputs, or one entry stands out (row.worst); a\n"
+    "wrong backward pass gives errors near 1. More on the gradient-check page of the docs."
+)
 _COLOURS = {"good": "#1a7f37", "suspicious": "#9a6700", "wrong": "#cf222e", "nan": "#cf222e"}
 
 
@@ -256,7 +277,8 @@ class GradcheckReport:
 
     def _cells(self) -> list[tuple[str, ...]]:
         return [
-            (r.name, str(r.shape), r.coverage, f"{r.max_error:.2e}", r.verdict) for r in self.rows
+            (r.name, str(r.block_shape), r.coverage, f"{r.max_error:.2e}", r.verdict)
+            for r in self.rows
         ]
 
     def summary(self) -> str:
@@ -276,7 +298,9 @@ class GradcheckReport:
             lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
             if i == 0:
                 lines.append("  ".join("-" * w for w in widths))
-        lines.append(self.summary())
+        if any(row.verdict == "suspicious" for row in self.rows):
+            lines.append(SUSPICIOUS_NOTE)
+        lines.append(self.summary())  # last, so scripts can read it as the final line
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -119,3 +119,23 @@ def test_gru_layer_report_names_the_broken_reset_gate(monkeypatch):
     monkeypatch.setattr(gru_layer_module, "gru_backward", broken)
     report = check_layer(GRU(3, 4, seed=0), {"x": inputs(2, 3, 3)})
     assert_only_wrong(report, {"Wh[r]"})
+
+
+def test_gate_rows_show_the_gate_block_shape():
+    report = check_layer(LSTM(5, 4, seed=0), {"x": inputs(2, 3, 5)}, max_entries=6)
+    table = str(report)
+    assert "Wx[i]" in table and report["Wx[i]"].shape == (5, 16)
+    assert report["Wx[i]"].block_shape == (5, 4) and report["b[o]"].block_shape == (4,)
+    row = next(line for line in table.splitlines() if line.startswith("Wx[i]"))
+    assert "(5, 4)" in row and "(5, 16)" not in row
+    assert report["x"].block_shape == (2, 3, 5)  # not a gate: the array's own shape
+
+
+def test_a_suspicious_row_is_explained_under_the_table():
+    from minirnn.gradcheck import GradcheckReport, GradcheckRow
+
+    good = GradcheckRow("Wx", (3, 4), 1e-9, 12, 12, (0, 0), 1.0, 1.0)
+    suspicious = GradcheckRow("Wh", (4, 4), 3e-6, 16, 16, (1, 2), 1.0, 1.0)
+    assert "suspicious =" not in str(GradcheckReport([good]))
+    text = str(GradcheckReport([good, suspicious]))
+    assert "suspicious = an error of 1e-07 to 1e-04" in text and "Worry if" in text
