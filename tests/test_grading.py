@@ -51,6 +51,10 @@ COPYING = {
         "        pass\n"
         "    raise NotImplementedError\n",
         "opened lstm.py inside the minirnn package"),
+    "reads a solution from the source checkout's tests": (
+        "def lstm_step_backward(dh, dc, cache):\n"
+        "    text = open({correct!r}).read()\n",
+        "opened correct.py inside the minirnn package or its source checkout"),
     "removes the import guard first": (
         "import sys\n"
         "sys.meta_path[:] = [f for f in sys.meta_path if 'Blocking' not in type(f).__name__]\n"
@@ -72,7 +76,8 @@ COPYING = {
 def test_copy_through_scores_zero_with_the_reason(tmp_path, how):
     source, reason = COPYING[how]
     path = tmp_path / "copy.py"
-    path.write_text(source.format(path=str(PACKAGE / "functional" / "lstm.py")))
+    path.write_text(source.format(path=str(PACKAGE / "functional" / "lstm.py"),
+                                  correct=str(CORRECT)))
     report = grade_file(path, "lstm_step_backward", QUICK)
     assert report.score == 0 and not report.ok
     assert reason in report.violation

@@ -309,7 +309,7 @@ def grade_file(path: str | Path, name: str | None = None, limits: Limits | None 
     cases = [replace(case, seed=case.seed + 7919 * seed) for case in exercise.cases]
     plans = [plan_case(exercise, case) for case in cases]
     job = {"mode": "function", "submission": str(path.resolve()), "function": exercise.name,
-           "calls": len(plans)}
+           "calls": len(plans), "allowed": [str(path.resolve().parent)]}
     values = {f"call{n}": (plan.args, plan.kwargs) for n, plan in enumerate(plans)}
     run = run_child(job, values, limits or Limits())
     outcomes = run.document.get("outcomes", [])

@@ -120,7 +120,7 @@ def grade_notebook(path: str | Path, autograder: str | Path,
     labels = [f"{'test cell' if is_test_cell(cell) else 'cell'} {grade_id(cell, number)}"
               for cell, number in cells]
     job = {"mode": "notebook", "cells": [source(cell) for cell, _ in cells], "labels": labels,
-           "folder": str(path.resolve().parent)}
+           "folder": str(path.resolve().parent), "allowed": [str(path.resolve().parent)]}
     run = run_child(job, {}, limits or Limits(time_seconds=NOTEBOOK_TIME_LIMIT))
     outcomes = {entry["cell"]: entry for entry in run.cells}
     entries, others = [], []

@@ -121,7 +121,7 @@ def main(workdir: str) -> None:
     job, values = wire.load(folder / "job")
     import numpy  # noqa: F401 - loaded before the guard, from outside the protected folders
 
-    jail.install(job["protected"])
+    jail.install(job["protected"], job["allowed"])
     if job["mode"] == "notebook":
         run_notebook(job, folder)
     else:

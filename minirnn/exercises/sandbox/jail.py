@@ -70,8 +70,10 @@ def _inside(path: str, folders: tuple[str, ...]) -> bool:
     return any(resolved == f or resolved.startswith(f + os.sep) for f in folders)
 
 
-def install(protected: list[str], blocked: tuple[str, ...] = BLOCKED) -> None:
-    """Put up both fences; ``protected`` are folders no file may be opened in.
+def install(protected: list[str], allowed: list[str] = (),
+            blocked: tuple[str, ...] = BLOCKED) -> None:
+    """Put up both fences; ``protected`` are folders no file may be opened in, except inside
+    the ``allowed`` ones (the submission's own folder).
 
     The sandbox's own files stay readable (a traceback reads their lines): they hold no
     answer.
@@ -80,7 +82,8 @@ def install(protected: list[str], blocked: tuple[str, ...] = BLOCKED) -> None:
     others = [os.path.join(entry, "minirnn") for entry in sys.path if entry]
     folders = tuple(os.path.realpath(p) for p in [*protected, *others] if os.path.isdir(p))
     own = Path(__file__).resolve().parent
-    allowed = {str(own / name) for name in ("child.py", "wire.py", "calls.py", "jail.py")}
+    own_files = {str(own / name) for name in ("child.py", "wire.py", "calls.py", "jail.py")}
+    open_folders = tuple(os.path.realpath(p) for p in allowed)
     sys.meta_path.insert(0, _BlockingFinder(blocked))
     for name in [m for m in sys.modules if _is_blocked(m, blocked)]:
         del sys.modules[name]
@@ -91,9 +94,10 @@ def install(protected: list[str], blocked: tuple[str, ...] = BLOCKED) -> None:
                 _refuse(f"imported {args[0]}, which the grader blocks while it grades")
         elif event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
             path = os.fsdecode(args[0])
-            if _inside(path, folders) and os.path.realpath(path) not in allowed:
-                _refuse(f"opened {Path(path).name} inside the minirnn package, whose source "
-                        "holds the reference answers")
+            if _inside(path, folders) and not _inside(path, open_folders) \
+                    and os.path.realpath(path) not in own_files:
+                _refuse(f"opened {Path(path).name} inside the minirnn package or its source "
+                        "checkout, which hold the reference answers")
         elif event in _SPAWN_EVENTS:
             _refuse(f"tried to start another program ({event})")
 

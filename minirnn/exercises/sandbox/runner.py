@@ -57,10 +57,15 @@ class SandboxRun:
 
 
 def protected_folders() -> list[str]:
-    """The installed minirnn package, wherever it is imported from."""
+    """The minirnn package, wherever it is imported from, and the whole source checkout
+    around it when it is one (its tests and docs hold answers too)."""
     import minirnn
 
-    return [str(Path(minirnn.__file__).resolve().parent)]
+    package = Path(minirnn.__file__).resolve().parent
+    folders = [str(package)]
+    if any((package.parent / marker).exists() for marker in ("setup.cfg", ".git")):
+        folders.append(str(package.parent))
+    return folders
 
 
 def _limit(memory_mb: int) -> None:
@@ -113,7 +118,8 @@ def run_child(job: dict, values: dict, limits: Limits) -> SandboxRun:
                            "and process groups); on Windows, grade inside WSL or a container")
     with tempfile.TemporaryDirectory(prefix="minirnn-grade-") as tmp:
         folder = Path(tmp)
-        wire.save(folder / "job", {**job, "protected": protected_folders()}, values)
+        wire.save(folder / "job", {"allowed": [], **job, "protected": protected_folders()},
+                  values)
         started = time.perf_counter()
         with open(folder / "stderr.txt", "wb") as stderr:
             process = subprocess.Popen(
