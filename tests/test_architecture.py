@@ -130,3 +130,15 @@ def test_a_wrong_import_is_found(tmp_path, source, code, expected):
     (package / source).write_text(code, encoding="utf-8")
     (problem,) = import_violations(package)
     assert problem.endswith(expected)
+
+
+def test_one_generate_text_signature():
+    import inspect
+
+    from minirnn.models import char_rnn, language_model
+
+    def shape(function):
+        parameters = inspect.signature(function).parameters.values()
+        return [(p.name, p.kind, p.default) for p in parameters]
+
+    assert shape(char_rnn.generate_text) == shape(language_model.generate_text)

@@ -213,9 +213,9 @@ def run_sample(args: argparse.Namespace) -> int:
 
     model, vocab, _ = load_char_rnn(args.checkpoint)
     try:
-        text = generate_text(model, vocab, args.prime, args.length, args.temperature,
-                             args.top_k, np.random.default_rng(args.seed))
+        text = generate_text(model, vocab, args.prime, args.length,
+                             temperature=args.temperature, top_k=args.top_k, seed=args.seed)
     except ValueError as error:  # a priming text with unknown characters: the user's input
         raise UsageError(str(error)) from error
-    print(args.prime + (vocab.sep if args.prime and vocab.level == "word" else "") + text)
+    print(text)
     return 0

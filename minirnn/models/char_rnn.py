@@ -315,29 +315,30 @@ class CharRNN(Layer):
         return state.reshape(-1, 1)
 
 
-def generate_text(model: CharRNN, vocab: object, prime: str = "", length: int = 200,
-                  temperature: float = 1.0, top_k: int | None = None,
-                  rng: np.random.Generator | None = None) -> str:
-    """Continue ``prime`` with ``length`` sampled tokens and return the generated part.
+def generate_text(model: CharRNN, vocab: object, prefix: str = "", length: int = 200, *,
+                  temperature: float = 1.0, top_k: int | None = None, greedy: bool = False,
+                  seed: int | np.random.Generator | None = None) -> str:
+    """Continue ``prefix`` with ``length`` sampled tokens; return prefix + continuation.
 
-    ``vocab`` is a :class:`minirnn.data.Vocab`. Without a priming text, generation starts
-    from a newline (or the vocabulary's first token) and a zero state. ``rng``: the source of
-    the draws (a seeded Generator for repeatable text; None: a fresh, unseeded one).
+    The same signature as :func:`minirnn.models.language_model.generate_text`. ``vocab`` is
+    a :class:`minirnn.data.Vocab`. Without a prefix, generation starts from a newline (or
+    the vocabulary's first token) and a zero state. ``seed``: an int or a Generator for
+    repeatable text (None: a fresh, unseeded one); ``greedy`` takes the most likely token
+    (``top_k=1``).
 
     Raises
     ------
     ValueError
         If the priming text holds tokens the model has never seen, naming them.
     """
-    tokens = vocab.tokenize(prime) if prime else []
+    tokens = vocab.tokenize(prefix) if prefix else []
     unknown = sorted({t for t in tokens if t not in vocab.stoi})
     if unknown:
         shown = ", ".join(repr(t) for t in unknown[:10])
         raise ValueError(f"the priming text has {len(unknown)} token(s) that are not in the "
                          f"model's vocabulary of {len(vocab.stoi)}: {shown}")
-    if not tokens:
-        tokens = ["\n"] if "\n" in vocab.stoi else [vocab.itos[0]]
-    ids = [vocab.stoi[t] for t in tokens]
-    out = model.sample(model.prime(ids), ids[-1], length, temperature, top_k,
-                       rng if rng is not None else np.random.default_rng())
-    return vocab.decode(out)
+    given = [vocab.stoi[t] for t in tokens]
+    ids = given or [vocab.stoi["\n"] if "\n" in vocab.stoi else 0]
+    out = model.sample(model.prime(ids), ids[-1], length, temperature, 1 if greedy else top_k,
+                       make_rng(seed))
+    return vocab.decode(given + out)

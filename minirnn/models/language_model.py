@@ -409,11 +409,17 @@ def perplexity(model: LanguageModel, batches: Iterable) -> tuple[float, float]:
 def generate_text(
     model: LanguageModel,
     vocab,
-    prefix: str | Sequence[str],
-    max_new_tokens: int,
-    **options,
+    prefix: str | Sequence[str] = "",
+    length: int = 200,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    greedy: bool = False,
+    seed: int | np.random.Generator | None = None,
 ) -> str:
     """Continue a text prefix with ``model`` and return prefix + continuation as text.
+
+    The same signature as :func:`minirnn.models.char_rnn.generate_text`.
 
     Parameters
     ----------
@@ -424,10 +430,10 @@ def generate_text(
         The start: text, or a list of tokens. When the vocabulary has ``<bos>`` it is put in
         front, so an empty prefix works for models trained on ``<bos> ... <eos>``
         sequences.
-    max_new_tokens : int
+    length : int
         Length limit of the continuation; generation also stops at ``<eos>``.
-    **options
-        ``greedy``, ``temperature``, ``top_k``, ``seed`` of :meth:`LanguageModel.generate`.
+    temperature, top_k, greedy, seed
+        As in :meth:`LanguageModel.generate`.
 
     Returns
     -------
@@ -439,5 +445,6 @@ def generate_text(
         ids = [vocab.bos_id] + ids
     if not ids:
         raise ValueError("an empty prefix needs a vocabulary with <bos> to start from")
-    new = model.generate(ids, max_new_tokens, eos_id=vocab.eos_id, **options)
+    new = model.generate(ids, length, eos_id=vocab.eos_id, temperature=temperature,
+                         top_k=top_k, greedy=greedy, seed=seed)
     return vocab.decode(ids + new, skip_specials=True)
