@@ -179,10 +179,11 @@ def test_grade_a_folder_into_a_csv_and_a_summary(tmp_path, capsys):
     (folder / "erin.py").write_text("def rnn_backward(dhs, cache, dh_last=None)\n")
     out, per_file = tmp_path / "grades.csv", tmp_path / "json"
     assert main(["exercise", "grade", str(folder), "--exercise", "rnn_backward", "--out",
-                 str(out), "--results", str(per_file), "--time-limit", "20"]) == 0
+                 str(out), "--results", str(per_file), "--time-limit", "20", "--jobs", "2"]) == 0
     text = capsys.readouterr().out
-    assert "[5/5] erin.py: 0/15 FAIL" in text
+    assert "[5/5] " in text and "erin.py: 0/15 FAIL" in text
     rows = {row["submission"].rsplit("/", 1)[-1]: row for row in csv.DictReader(out.open())}
+    assert list(rows) == ["alice.py", "bob.py", "carol.py", "dave.py", "erin.py"]  # in order
     assert rows["alice.py"]["score"] == "15" and rows["alice.py"]["passed"] == "True"
     assert rows["bob.py"]["diagnoses"] == "dh_last_ignored"
     assert rows["dave.py"]["score"] == "0" and "reached for" not in rows["dave.py"]["verdict"]

@@ -15,6 +15,7 @@ right and 1 otherwise.
 from __future__ import annotations
 
 import argparse
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from minirnn.commands.arguments import (
@@ -86,6 +87,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "(default: guessed from each file)")
     grading.add_argument("--out", default="grades.csv", help="the CSV to write (default "
                          "grades.csv; the summary goes beside it as NAME_summary.txt)")
+    grading.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                         help="grade N submissions at once (default 1)")
     grading.add_argument("--results", metavar="DIR", help="also write one minirnn-grade/1 "
                          "JSON per submission into DIR")
     _limit_options(grading)
@@ -167,20 +170,19 @@ def _grade(args: argparse.Namespace) -> int:
     out = check_output_path(args.out, "--out")
     if args.results:
         Path(args.results).mkdir(parents=True, exist_ok=True)
-    documents = []
-    for number, path in enumerate(submissions, 1):
-        try:
-            report = _grade_one(path, args.exercise, args)
-            document = results.grade_document(report)
-        except UsageError:
-            raise
-        except MinirnnError as error:  # one broken file must not stop the class's grading
-            document = _ungradable(path, args.exercise, str(error))
-        documents.append(document)
-        print(f"[{number}/{len(submissions)}] {path.name}: {document['score']:g}/"
-              f"{document['max_score']:g} {'PASS' if document['passed'] else 'FAIL'}", flush=True)
-        if args.results:
-            results.write_json(document, Path(args.results) / f"{path.stem}.json")
+    documents: dict[Path, dict] = {}
+    # each submission is its own child process, so threads are enough to run several at once
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        running = {pool.submit(_document, path, args): path for path in submissions}
+        for number, done in enumerate(as_completed(running), 1):
+            path, document = running[done], done.result()
+            documents[path] = document
+            print(f"[{number}/{len(submissions)}] {path.name}: {document['score']:g}/"
+                  f"{document['max_score']:g} {'PASS' if document['passed'] else 'FAIL'}",
+                  flush=True)
+            if args.results:
+                results.write_json(document, Path(args.results) / f"{path.stem}.json")
+    documents = [documents[path] for path in submissions]
     results.write_csv(documents, out)
     text = results.summary(documents)
     summary_path = out.with_name(f"{out.stem}_summary.txt")
@@ -188,6 +190,16 @@ def _grade(args: argparse.Namespace) -> int:
     print(text)
     print(f"wrote {out} and {summary_path}")
     return 0
+
+
+def _document(path: Path, args: argparse.Namespace) -> dict:
+    """The grade document of one submission; a broken file gets score 0, not an abort."""
+    try:
+        return results.grade_document(_grade_one(path, args.exercise, args))
+    except UsageError:
+        raise
+    except MinirnnError as error:  # one broken file must not stop the class's grading
+        return _ungradable(path, args.exercise, str(error))
 
 
 def _ungradable(path: Path, exercise: str | None, message: str) -> dict:
