@@ -13,11 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from minirnn import cli
-from minirnn.commands import arguments, gradcheck, saving
+from minirnn.commands import arguments, gradcheck
 from minirnn.errors import MinirnnError, UsageError
+from minirnn.train import saving
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -229,3 +231,27 @@ def test_a_subprocess_sees_usage_errors_without_traceback():
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.splitlines()[-1] == ("minirnn gradcheck lstm: error: argument "
                                             "--hidden-size: must be a positive integer, got 0")
+
+
+def test_fit_rescues_the_weights_when_its_checkpoint_cannot_be_written(tmp_path, monkeypatch):
+    """A checkpoint path that stopped working during the run: the weights go to a fallback."""
+    from training_toys import EchoRegressor, echo_data, shuffled_batches
+
+    from minirnn.optim import Adam
+    from minirnn.train import fit, load_checkpoint
+
+    monkeypatch.chdir(tmp_path)
+    blocker = tmp_path / "runs"
+    blocker.write_text("a file where the run directory should be")
+    model = EchoRegressor(seed=0)
+    x, y = echo_data()
+    data = shuffled_batches(x, y, 16, np.random.default_rng(0))
+    with pytest.raises(MinirnnError, match="could not write the checkpoint to") as caught:
+        fit(model, Adam(model, lr=1e-2), data, iterations=5, verbose=False,
+            checkpoint_path=blocker / "run.npz")
+    rescued = list(tmp_path.glob("run.rescued-*.npz"))
+    assert len(rescued) == 1 and str(rescued[0]) in str(caught.value)
+    restored = EchoRegressor(seed=9)
+    load_checkpoint(rescued[0], restored)
+    for name, value in model.parameters().items():
+        np.testing.assert_array_equal(restored.parameters()[name], value)

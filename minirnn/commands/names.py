@@ -23,9 +23,9 @@ from minirnn.commands.arguments import (
     probability,
     readable_file,
 )
-from minirnn.commands.saving import save_with_fallback
 from minirnn.errors import UsageError
 from minirnn.layers.registry import CELLS
+from minirnn.train.saving import save_with_fallback
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

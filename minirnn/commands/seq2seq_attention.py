@@ -174,8 +174,8 @@ def _figure(model, test, vocab, path: Path, specials) -> None:
 
 
 def _save(model, vocab, args, task: str, attention) -> None:
-    from minirnn.commands.saving import save_with_fallback
     from minirnn.train import save_checkpoint
+    from minirnn.train.saving import save_with_fallback
 
     config = {"task": task, "attention": attention, "hidden": model.hidden_size,
               "cell": model.cell, "bidirectional": model.bidirectional,

@@ -61,6 +61,7 @@ from minirnn.train.resume import (
     tracked_generators,
 )
 from minirnn.train.safety import InterruptGuard, check_finite, global_grad_norm
+from minirnn.train.saving import save_with_fallback
 
 __all__ = ["fit"]
 
@@ -444,8 +445,12 @@ class _Run:
             rng_states = generator_states(self.generators)
         if carried is None:
             carried = carried_state_of(self.model)
-        return save_run(self.events.checkpoint_path, self.objects, self.state, rng_states,
-                        carried)
+        # A failed write (full disk, vanished directory) puts the weights in a fallback file
+        # and ends the run with a message saying where, instead of losing them.
+        return save_with_fallback(
+            lambda path: save_run(path, self.objects, self.state, rng_states, carried),
+            self.events.checkpoint_path, "checkpoint",
+        )
 
     def restore(self, resume: str | Path | Checkpoint) -> None:
         """Continue a run saved by ``fit``: objects, history, position, generators."""

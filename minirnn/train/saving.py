@@ -1,9 +1,10 @@
-"""Saving a command's results so that a failed write at the end never loses a trained model.
+"""Saving a run's results so that a failed write never loses a trained model.
 
 Output paths are checked before training (:func:`minirnn.commands.arguments.output_path`),
 but a disk can fill up or a directory vanish during a long run. :func:`save_with_fallback`
 then writes the weights somewhere else and raises a
-:class:`~minirnn.errors.MinirnnError` that says where they went.
+:class:`~minirnn.errors.MinirnnError` that says where they went. :func:`minirnn.train.fit`
+saves its checkpoints through it; commands use it for plots and figures too.
 """
 
 from __future__ import annotations
