@@ -42,9 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--reverse", action="store_true", help="reverse the source (addition)")
     parser.add_argument("--peeky", action="store_true", help="peeky decoder")
     parser.add_argument("--epochs", type=positive_int,
-                        help="toy: full-batch steps (200); addition: epochs (25)")
-    parser.add_argument("--problems", type=positive_int, default=50_000,
-                        help="addition problems, 10%% held out (50000)")
+                        help="toy: full-batch steps (200); addition: epochs (10; --full 25)")
+    parser.add_argument("--problems", type=positive_int,
+                        help="addition problems, 10%% held out (10000; --full 50000)")
     parser.add_argument("--lr", type=positive_float,
                         help="Adam learning rate (toy 5e-3, addition 1e-3)")
     parser.add_argument("--seed", type=non_negative_int, default=0,
@@ -71,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
     # the types of --hidden, --embed, --epochs and --lr refuse bad values; None: the default
     hidden = args.hidden or (64 if toy else 128)
     embed = (0 if toy else 16) if args.embed is None else args.embed
-    epochs = args.epochs or (200 if toy else 25)
+    # addition's defaults take about half a minute; --full is the course's run (minutes)
+    epochs = args.epochs or (200 if toy else 25 if args.full else 10)
+    problems = args.problems or (50_000 if args.full else 10_000)
     lr = args.lr or (5e-3 if toy else 1e-3)
     if toy:
         vocab = tasks.toy_vocab()
@@ -79,9 +81,9 @@ def run(args: argparse.Namespace) -> int:
         if bad:
             raise UsageError(f"--translate: words must be 1-5 lower-case letters, got {bad}")
     else:
-        if args.problems < 20:
-            raise UsageError(f"--problems must be at least 20, got {args.problems}")
-        train, test, vocab = tasks.addition_data(args.problems, reverse=args.reverse,
+        if problems < 20:
+            raise UsageError(f"--problems must be at least 20, got {problems}")
+        train, test, vocab = tasks.addition_data(problems, reverse=args.reverse,
                                                  seed=args.seed)
     dtype = np.float64 if toy else np.float32
     model = Seq2Seq(len(vocab), hidden, embed or None, cell, peeky=args.peeky,
