@@ -142,3 +142,18 @@ def test_one_generate_text_signature():
         return [(p.name, p.kind, p.default) for p in parameters]
 
     assert shape(char_rnn.generate_text) == shape(language_model.generate_text)
+
+
+def test_no_private_name_is_imported_from_another_module():
+    """A helper used in two modules is public (or moves): ``from m import _helper`` is refused.
+
+    Private *modules* (``minirnn._checks``) hold public names for the package's own use.
+    """
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("minirnn"):
+                found += [f"{path.relative_to(PACKAGE)}:{node.lineno} {node.module}.{a.name}"
+                          for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")]
+    assert found == []
