@@ -62,6 +62,21 @@ MISTAKES = [
      "h = rnn_step_forward(x[:, t], h0, Wx, Wh, b)", "state_not_carried"),
     ("gru_step_forward", "return (1 - z) * n + z * h_prev", "return z * n + (1 - z) * h_prev",
      "update_gate_flipped"),
+    ("gru_step_forward", "r = _sigmoid(ax[:, :H] + ah[:, :H])\n"
+     "    z = _sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])",
+     "z = _sigmoid(ax[:, :H] + ah[:, :H])\n    r = _sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])",
+     "gates_swapped"),
+    ("gru_step_forward", "n = np.tanh(ax[:, 2 * H:] + r * (ah[:, 2 * H:] + b_hn))",
+     "n = np.tanh(ax[:, 2 * H:] + (r * h_prev) @ Wh[:, 2 * H:] + b_hn)",
+     "reset_before_product"),
+    ("lossFun", "dhraw = (1 - hs[t] * hs[t]) * dh", "dhraw = (1 - np.arctanh(hs[t]) ** 2) * dh",
+     "tanh_derivative_of_preactivation"),
+    ("clip_by_global_norm", "return {k: g * scale for k, g in grads.items()}, total",
+     "norms = {k: float(np.sqrt((g ** 2).sum())) for k, g in grads.items()}\n"
+     "    return {k: g * (min(1.0, max_norm / norms[k]) if norms[k] > 0 else 1.0)\n"
+     "            for k, g in grads.items()}, total", "clipped_per_array"),
+    ("sample_with_temperature", "z = logits / temperature", "z = logits",
+     "temperature_ignored"),
     ("gru_step_backward", "da_r = da_n * hn * r * (1 - r)", "da_r = da_n * h_prev * r * (1 - r)",
      "reset_gate_wrong_product"),
     ("softmax_cross_entropy_backward", "weights = np.ones((N, T)) if mask is None else mask",
@@ -143,3 +158,14 @@ def test_carried_gradient_hint_says_each_step_is_right():
     report = check(mistake.wrong, "lstm_backward")
     assert [case.ok for case in report.cases] == [False, True, False]  # T=1 has nothing to carry
     assert "each single step's gradient is right" in str(report)
+
+
+def test_every_diagnosis_has_a_deliberately_wrong_submission():
+    from minirnn.exercises import EXERCISES
+    from minirnn.exercises.diagnoses import GENERIC
+
+    tested = {(name, diagnosis) for name, _, _, diagnosis in MISTAKES}
+    for name, exercise in EXERCISES.items():
+        for mistake in exercise.mistakes:
+            assert (name, mistake.id) in tested, f"{name}: {mistake.id} has no test"
+    assert set(GENERIC) <= {diagnosis for _, _, _, diagnosis in MISTAKES}
