@@ -58,6 +58,26 @@ def machine_paths_in(notebook: nbformat.NotebookNode) -> list[str]:
     return found
 
 
+def coalesce_streams(notebook: nbformat.NotebookNode) -> None:
+    """Join a cell's consecutive stdout (or stderr) outputs into one, as Jupyter shows them.
+
+    The kernel sends printed text in pieces whose boundaries depend on timing; joined, the
+    same output gives the same file, so a rerun's diff shows only what changed.
+    """
+    for cell in notebook.cells:
+        merged: list = []
+        for output in cell.get("outputs", []):
+            previous = merged[-1] if merged else None
+            if (previous is not None and output.get("output_type") == "stream"
+                    and previous.get("output_type") == "stream"
+                    and previous.get("name") == output.get("name")):
+                previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+
+
 def run(path: Path, fast: bool, timeout: float) -> float:
     """Execute ``path``; save it unless ``fast``. Returns the wall time in seconds."""
     notebook = nbformat.read(path, as_version=4)
@@ -67,6 +87,7 @@ def run(path: Path, fast: bool, timeout: float) -> float:
     start = time.perf_counter()
     client.execute()  # raises CellExecutionError, naming the cell, on any error
     seconds = time.perf_counter() - start
+    coalesce_streams(notebook)
     leaks = machine_paths_in(notebook)
     if leaks:
         raise SystemExit(f"{path.name}: outputs show machine paths ({'; '.join(leaks)}); "
