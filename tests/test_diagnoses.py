@@ -77,6 +77,8 @@ MISTAKES = [
      "            for k, g in grads.items()}, total", "clipped_per_array"),
     ("sample_with_temperature", "z = logits / temperature", "z = logits",
      "temperature_ignored"),
+    ("sample_with_temperature", "return rng.choice(len(p), size=num_samples, p=p)",
+     "return np.random.choice(len(p), size=num_samples, p=p)", "global_random_state"),
     ("gru_step_backward", "da_r = da_n * hn * r * (1 - r)", "da_r = da_n * h_prev * r * (1 - r)",
      "reset_gate_wrong_product"),
     ("softmax_cross_entropy_backward", "weights = np.ones((N, T)) if mask is None else mask",

@@ -19,7 +19,7 @@ from minirnn.exercises.guard import StudentError
 from minirnn.exercises.judge import CaseResult, judge_case
 from minirnn.exercises.plan import plan_case
 from minirnn.exercises.registry import EXERCISES, get_exercise
-from minirnn.exercises.sandbox import Limits, run_child
+from minirnn.exercises.sandbox import Limits, SandboxRun, run_child
 from minirnn.exercises.sandbox.calls import CallFailedError, call_student
 from minirnn.exercises.sandbox.wire import materialise
 
@@ -251,12 +251,14 @@ def check(student: Callable, name: str | None = None) -> ExerciseReport:
     results = []
     for number, case in enumerate(exercise.cases, 1):
         plan = plan_case(exercise, case)
-        try:
-            outcome = call_student(student, exercise.name, materialise(plan.args),
-                                   materialise(plan.kwargs))
-        except CallFailedError as error:
-            outcome = StudentError(str(error))
-        results.append(judge_case(exercise, case, number, plan, outcome))
+        outcomes = []
+        for _ in range(plan.calls):
+            try:
+                outcomes.append(call_student(student, exercise.name, materialise(plan.args),
+                                             materialise(plan.kwargs)))
+            except CallFailedError as error:
+                outcomes.append(StudentError(str(error)))
+        results.append(judge_case(exercise, case, number, plan, *outcomes))
     return ExerciseReport(exercise, results)
 
 
@@ -284,6 +286,16 @@ def guess_exercise(path: Path) -> str:
                        "name the one to check: minirnn exercise check FILE NAME")
 
 
+def _outcome(run: SandboxRun, number: int) -> object:
+    """What call ``number`` returned in the sandbox, or a StudentError saying why not."""
+    outcomes = run.document.get("outcomes", [])
+    if number < len(outcomes) and not run.failure:
+        error = outcomes[number]["error"]
+        return StudentError(error) if error else run.values.get(f"out{number}")
+    reason = run.failure or run.document.get("error") or "the submission returned nothing"
+    return StudentError(reason)
+
+
 def grade_file(path: str | Path, name: str | None = None, limits: Limits | None = None,
                seed: int = 0) -> ExerciseReport:
     """Grade a student's ``.py`` file in the sandbox (never in this process).
@@ -308,19 +320,14 @@ def grade_file(path: str | Path, name: str | None = None, limits: Limits | None 
     exercise = get_exercise(name or guess_exercise(path))
     cases = [replace(case, seed=case.seed + 7919 * seed) for case in exercise.cases]
     plans = [plan_case(exercise, case) for case in cases]
+    calls = [(plan.args, plan.kwargs) for plan in plans for _ in range(plan.calls)]
     job = {"mode": "function", "submission": str(path.resolve()), "function": exercise.name,
-           "calls": len(plans), "allowed": [str(path.resolve().parent)]}
-    values = {f"call{n}": (plan.args, plan.kwargs) for n, plan in enumerate(plans)}
-    run = run_child(job, values, limits or Limits())
-    outcomes = run.document.get("outcomes", [])
-    failure = run.failure or run.document.get("error")
-    results = []
+           "calls": len(calls), "allowed": [str(path.resolve().parent)]}
+    run = run_child(job, {f"call{n}": call for n, call in enumerate(calls)}, limits or Limits())
+    results, first = [], 0
     for number, (case, plan) in enumerate(zip(cases, plans, strict=True), 1):
-        if number <= len(outcomes) and not run.failure:
-            error = outcomes[number - 1]["error"]
-            outcome = StudentError(error) if error else run.values.get(f"out{number - 1}")
-        else:
-            outcome = StudentError(failure or "the submission returned nothing")
-        results.append(judge_case(exercise, case, number, plan, outcome))
+        outcomes = [_outcome(run, k) for k in range(first, first + plan.calls)]
+        first += plan.calls
+        results.append(judge_case(exercise, case, number, plan, *outcomes))
     violation = "; ".join(run.violations) if run.violations else None
     return ExerciseReport(exercise, results, violation, str(path), run.seconds)

@@ -92,11 +92,22 @@ def _z_scores(draws: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.abs(freq - p) / spread
 
 
-def _judge_sampling(exercise: Exercise, plan: Plan, title: str, result: object):
-    """A row for the draws' frequencies; diagnoses from the mistakes' distributions."""
+def _draws(exercise: Exercise, plan: Plan, result: object) -> np.ndarray:
+    if isinstance(result, StudentError):
+        raise result
     arrays = returned_arrays(exercise.name, exercise.returns, result, plan.expected,
                              plan.inputs)
-    draws = next(iter(arrays.values()))
+    return next(iter(arrays.values()))
+
+
+def _judge_sampling(exercise: Exercise, plan: Plan, title: str, result: object, again: object):
+    """A row for the draws' frequencies; diagnoses from the mistakes' distributions."""
+    draws = _draws(exercise, plan, result)
+    if again is not None and not np.array_equal(draws, _draws(exercise, plan, again)):
+        raise StudentError(
+            f"{exercise.name} drew different ids in two calls with generators seeded alike: "
+            "take every random number from the rng argument (rng.choice, rng.random), not "
+            "from np.random", mistake="global_random_state")
     p = exercise.distribution(*plan.args[:-2])
     if draws.min() < 0 or draws.max() >= p.size:
         raise StudentError(f"{exercise.name} returned ids outside 0..{p.size - 1}")
@@ -117,8 +128,9 @@ def _judge_sampling(exercise: Exercise, plan: Plan, title: str, result: object):
 
 
 def judge_case(exercise: Exercise, case: Case, number: int, plan: Plan,
-               outcome: object) -> CaseResult:
-    """Judge ``outcome`` (what the student's function returned, or a StudentError)."""
+               outcome: object, again: object = None) -> CaseResult:
+    """Judge ``outcome`` (what the student's function returned, or a StudentError);
+    ``again`` is a second call's outcome when ``plan.calls`` is 2."""
     rows = expected_rows(exercise, plan)
     title = f"case {number}: {case.label}"
     if isinstance(outcome, StudentError):
@@ -126,7 +138,7 @@ def judge_case(exercise: Exercise, case: Case, number: int, plan: Plan,
                           tuple(diagnoses.from_error(outcome)))
     try:
         if exercise.kind == "sampling":
-            report, found, note = _judge_sampling(exercise, plan, title, outcome)
+            report, found, note = _judge_sampling(exercise, plan, title, outcome, again)
             return CaseResult(case.label, report, None, rows, tuple(found), note)
         got = returned_arrays(exercise.name, exercise.returns, outcome, plan.expected,
                               plan.inputs)

@@ -21,13 +21,16 @@ class Plan:
     """One case, ready to run: ``student(*args, **kwargs)`` and what it should give.
 
     ``inputs`` are the forward's inputs (``"gradient"`` exercises) or the case's inputs;
-    ``expected`` is the reference's return value on the same arguments.
+    ``expected`` is the reference's return value on the same arguments. ``calls`` is how
+    many times the student's function is called with them: twice for a sampling exercise,
+    whose draws must come from the seeded generator it is given and so repeat exactly.
     """
 
     args: tuple
     kwargs: dict
     inputs: dict
     expected: object
+    calls: int = 1
 
 
 class _CapturedError(Exception):
@@ -73,4 +76,4 @@ def plan_case(exercise: Exercise, case: Case) -> Plan:
         kwargs = {}
     expected = exercise.reference(*materialise(copy.deepcopy(args)),
                                   **materialise(copy.deepcopy(kwargs)))
-    return Plan(args, kwargs, inputs, expected)
+    return Plan(args, kwargs, inputs, expected, 2 if exercise.kind == "sampling" else 1)
