@@ -228,7 +228,7 @@ def test_a_char_rnn_checkpoint_in_the_language_model_loader(char_rnn_file):
 
 
 def test_a_language_model_in_the_char_rnn_loader(lm_file):
-    assert_refused(lambda: load_char_rnn(lm_file), "is a lm checkpoint",
+    assert_refused(lambda: load_char_rnn(lm_file), "is an lm checkpoint",
                    "use `minirnn lm generate`")
 
 

@@ -255,3 +255,81 @@ def test_fit_rescues_the_weights_when_its_checkpoint_cannot_be_written(tmp_path,
     load_checkpoint(rescued[0], restored)
     for name, value in model.parameters().items():
         np.testing.assert_array_equal(restored.parameters()[name], value)
+
+
+# ---------------------------------------------------------------- every subcommand, nonsense
+
+
+def _nonsense_module():
+    import importlib.util
+
+    path = ROOT / "tools" / "nonsense_cli.py"
+    spec = importlib.util.spec_from_file_location("nonsense_cli", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+NONSENSE = _nonsense_module()
+
+
+@pytest.fixture(scope="module")
+def nonsense_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("nonsense")
+    NONSENSE.make_files(folder)
+    return folder
+
+
+@pytest.mark.parametrize(("argv", "wrong"), [case for case in NONSENSE.CASES if case[0]],
+                         ids=[" ".join(c[0]) for c in NONSENSE.CASES if c[0]])
+def test_nonsense_is_refused_in_one_line(nonsense_dir, monkeypatch, capsys, argv, wrong):
+    monkeypatch.chdir(nonsense_dir)
+    monkeypatch.delenv("MINIRNN_DEBUG", raising=False)
+    args = [a.replace("{dir}", str(nonsense_dir)) for a in argv]
+    try:
+        status = cli.main(args)
+    except SystemExit as stop:  # argparse's own errors
+        status = stop.code
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    assert status in (1, 2), f"{wrong}: status {status}\n{err}"
+    assert len(errors) == 1 and errors[0].startswith("minirnn"), err
+    assert "Traceback" not in err
+
+
+def test_the_nonsense_script_in_subprocesses(tmp_path):
+    """A few cases as a user runs them: the real process, its status and its stderr."""
+    folder = tmp_path
+    NONSENSE.make_files(folder)
+    for argv, status in [(["lm", "train", "--seq-len", "0"], 2),
+                         (["lm", "generate", "{dir}/char.npz"], 1),
+                         (["binary-addition", "--classic", "--lr", "-1"], 2),
+                         (["gradcheck", "gru", "--max-entries", "0"], 2),
+                         (["char-rnn", "sample", "{dir}/random.npz"], 1)]:
+        result = NONSENSE.run_case(argv, folder, timeout=120)
+        assert result["status"] == status, (argv, result)
+        assert result["lines"] == 1 and not result["traceback"], (argv, result)
+        assert result["last"].startswith("minirnn "), result
+
+
+def test_lm_resume_alone_continues_the_run_and_conflicts_are_named(tmp_path, monkeypatch,
+                                                                   capsys):
+    monkeypatch.chdir(tmp_path)
+    text = tmp_path / "t.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog. " * 60, encoding="utf-8")
+    common = ["--hidden", "8", "--embed", "4", "--seq-len", "8", "--batch-size", "4",
+              "--seed", "3", "--quiet", "--data", str(text)]
+    assert cli.main(["lm", "train", *common, "--iters", "6", "--out", "straight.npz"]) == 0
+    assert cli.main(["lm", "train", *common, "--iters", "3", "--out", "half.npz"]) == 0
+    capsys.readouterr()
+    assert cli.main(["lm", "train", "--resume", "half.npz", "--iters", "6", "--quiet"]) == 0
+    from minirnn.train import load_checkpoint
+
+    straight, resumed = load_checkpoint("straight.npz"), load_checkpoint("half.npz")
+    assert resumed.iteration == straight.iteration == 6
+    for name, value in straight.params.items():
+        np.testing.assert_array_equal(resumed.params[name], value)
+    assert cli.main(["lm", "train", "--resume", "half.npz", "--hidden", "16", "--lr", "0.5",
+                     "--iters", "9"]) == 2
+    err = capsys.readouterr().err
+    assert "--hidden 16 (it was trained with 8)" in err and "--lr 0.5" in err

@@ -116,8 +116,7 @@ def output_problem(path: Path) -> str | None:
     if str(path) in ("", "."):
         return f"expected a file name, got {str(path)!r}"
     if path.is_dir():
-        return (f"{path} is a directory; give a file name inside it, such as "
-                f"{path / ('out' + (path.suffix or '.npz'))}")
+        return f"{path} is a directory; give the path of a file (inside it, for example)"
     if path.exists() and not os.access(path, os.W_OK):
         return f"{path} exists and cannot be overwritten (permission denied)"
     ancestor = path.absolute().parent
@@ -173,6 +172,7 @@ def resolve_options(
     defaults: dict[str, object],
     stored: dict[str, object] | None = None,
     source: object = "the checkpoint",
+    movable: tuple[str, ...] = ("data",),
 ) -> dict[str, object]:
     """The value of each option in ``defaults``: given, stored by a resumed run, or default.
 
@@ -181,12 +181,16 @@ def resolve_options(
     given or its default. With ``stored`` (``--resume``: the options the checkpoint was
     trained with) each takes the stored value, and an option given again with another value
     is a conflict: a :class:`~minirnn.errors.UsageError` lists every conflicting option.
+    Options in ``movable`` (the data file, which may have moved; the loader checks that its
+    content still fits) take the value given again, or the stored one.
     """
     values: dict[str, object] = {}
     conflicts = []
     for name, default in defaults.items():
         given = getattr(args, name, None)
-        if stored is not None and name in stored:
+        if stored is not None and name in stored and name in movable and given is not None:
+            values[name] = _as_stored(given)
+        elif stored is not None and name in stored:
             values[name] = stored[name]
             if given is not None and _as_stored(given) != stored[name]:
                 conflicts.append(f"--{name.replace('_', '-')} {given} (it was trained with "

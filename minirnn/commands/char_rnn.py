@@ -17,7 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
+from minirnn.commands.arguments import (
+    check_output_path,
+    check_readable_file,
+    non_negative_int,
+    output_path,
+    positive_float,
+    positive_int,
+    probability,
+    readable_file,
+    resolve_options,
+)
 from minirnn.errors import UsageError
+from minirnn.train.saving import save_with_fallback
 
 DEFAULT_ITERS = 50000
 
@@ -32,47 +44,53 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions.required = True
 
     train = actions.add_parser("train", help="train on a text file (default: built-in corpus)")
-    train.add_argument("--data", type=Path, help="UTF-8 text file (default: the built-in "
-                       "offline corpus, minirnn.data.builtin_corpus())")
-    train.add_argument("--level", choices=("char", "word"), default="char",
+    train.add_argument("--data", type=readable_file, help="UTF-8 text file (default: the "
+                       "built-in offline corpus, minirnn.data.builtin_corpus())")
+    train.add_argument("--level", choices=("char", "word"),
                        help="tokens are characters (default) or whitespace-separated words")
-    train.add_argument("--hidden", type=int, default=100, help="hidden units H (100)")
-    train.add_argument("--seq-length", type=int, default=25, help="chunk length (25)")
-    train.add_argument("--lr", type=float, default=0.1, help="Adagrad learning rate (0.1)")
-    train.add_argument("--iters", type=int, default=DEFAULT_ITERS,
+    train.add_argument("--hidden", type=positive_int, help="hidden units H (100)")
+    train.add_argument("--seq-length", type=positive_int, help="chunk length (25)")
+    train.add_argument("--lr", type=positive_float, help="Adagrad learning rate (0.1)")
+    train.add_argument("--iters", type=positive_int, default=DEFAULT_ITERS,
                        help=f"iterations (updates) of the whole run ({DEFAULT_ITERS})")
-    train.add_argument("--seed", type=int, default=0, help="np.random.seed of the run (0)")
-    train.add_argument("--out", type=Path, default=Path("char_rnn.npz"),
-                       help="checkpoint file to write (char_rnn.npz)")
-    train.add_argument("--plot", type=Path,
+    train.add_argument("--seed", type=non_negative_int, help="np.random.seed of the run (0)")
+    train.add_argument("--out", type=output_path,
+                       help="checkpoint file to write (char_rnn.npz; with --resume, the "
+                       "resumed file)")
+    train.add_argument("--plot", type=output_path,
                        help="loss plot PNG (default: the checkpoint name + _loss.png)")
     train.add_argument("--no-plot", action="store_true", help="do not draw the loss plot")
-    train.add_argument("--sample-every", type=int, default=100,
+    train.add_argument("--sample-every", type=non_negative_int, default=100,
                        help="sample every this many iterations, 0 for never (100)")
-    train.add_argument("--sample-length", type=int, default=200, help="tokens per sample (200)")
-    train.add_argument("--val-fraction", type=float, default=0.1,
+    train.add_argument("--sample-length", type=positive_int, default=200,
+                       help="tokens per sample (200)")
+    train.add_argument("--val-fraction", type=probability,
                        help="hold out this final fraction of the text for a validation loss "
                        "(0.1; 0 trains on everything, as the original)")
-    train.add_argument("--eval-every", type=int, default=1000,
+    train.add_argument("--eval-every", type=positive_int, default=1000,
                        help="validation loss every this many iterations (1000)")
-    train.add_argument("--val-tokens", type=int, default=20000,
+    train.add_argument("--val-tokens", type=positive_int,
                        help="evaluate on at most this many held-out tokens (20000)")
     train.add_argument("--fast", action="store_true",
                        help="whole-chunk matrix products (faster; not bit for bit the "
                        "original's weights, which the default computes)")
-    train.add_argument("--resume", type=Path,
+    train.add_argument("--resume", type=readable_file,
                        help="continue the run saved in this checkpoint (same data; --iters "
-                       "counts from the run's start)")
+                       "counts from the run's start); the other options come from it and, "
+                       "given again, must agree")
     train.set_defaults(func=run_train)
 
     sample = actions.add_parser("sample", help="generate text from a checkpoint")
-    sample.add_argument("checkpoint", type=Path)
+    sample.add_argument("checkpoint", type=readable_file)
     sample.add_argument("--prime", default="", help="text to start from")
-    sample.add_argument("--length", type=int, default=500, help="tokens to generate (500)")
-    sample.add_argument("--temperature", type=float, default=1.0,
+    sample.add_argument("--length", type=positive_int, default=500,
+                        help="tokens to generate (500)")
+    sample.add_argument("--temperature", type=positive_float, default=1.0,
                         help="<1 more conservative, >1 more surprising (1.0)")
-    sample.add_argument("--top-k", type=int, help="sample only among the k likeliest tokens")
-    sample.add_argument("--seed", type=int, default=0, help="seed of the sampling (0)")
+    sample.add_argument("--top-k", type=positive_int,
+                        help="sample only among the k likeliest tokens")
+    sample.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed of the sampling (0)")
     sample.set_defaults(func=run_sample)
 
 
@@ -84,23 +102,53 @@ def _load_text(path: Path | None) -> tuple[str, str]:
     return load_text(path), str(path)
 
 
-def _split(args: argparse.Namespace) -> tuple[object, np.ndarray, np.ndarray, str]:
+def _split(run: dict) -> tuple[object, np.ndarray, np.ndarray, str]:
     """The vocabulary, the training ids and the held-out ids of the text, with a report."""
     from minirnn.data import Vocab
 
-    text, source = _load_text(args.data)
-    if not 0.0 <= args.val_fraction < 1.0:
-        raise UsageError(f"--val-fraction must be in [0, 1), got {args.val_fraction}")
-    vocab = Vocab.from_text(text, level=args.level)
+    text, source = _load_text(None if run["data"] is None else Path(run["data"]))
+    level = run["level"]
+    vocab = Vocab.from_text(text, level=level)
     ids = vocab.encode(text)
     if len(vocab) < 2:
-        raise UsageError(f"{source} has {len(vocab)} distinct {args.level} token(s); a "
+        raise UsageError(f"{source} has {len(vocab)} distinct {level} token(s); a "
                          "language model needs at least 2")
-    n_val = int(len(ids) * args.val_fraction)
-    train_ids, val_ids = ids[:len(ids) - n_val], ids[len(ids) - n_val:][:args.val_tokens]
-    print(f"data has {len(ids)} {args.level}s, {len(vocab)} unique ({source}); training on "
+    n_val = int(len(ids) * run["val_fraction"])
+    train_ids, val_ids = ids[:len(ids) - n_val], ids[len(ids) - n_val:][:run["val_tokens"]]
+    print(f"data has {len(ids)} {level}s, {len(vocab)} unique ({source}); training on "
           f"{len(train_ids)}, holding out {n_val}")
     return vocab, train_ids, val_ids, source
+
+
+#: char-rnn train options that shape the run, with their defaults; --resume takes them from
+#: the checkpoint, and options given again must agree with it
+RUN_OPTIONS: dict[str, object] = {
+    "data": None, "level": "char", "hidden": 100, "seq_length": 25, "lr": 0.1, "seed": 0,
+    "val_fraction": 0.1, "val_tokens": 20000,
+}
+
+
+def _run_options(args: argparse.Namespace) -> tuple[dict, Path]:
+    """The run's options (from the checkpoint when resuming) and the checkpoint to write."""
+    stored = None
+    if args.resume is not None:
+        from minirnn.train import load_checkpoint
+        from minirnn.train.checkpoint import require_kind
+
+        checkpoint = load_checkpoint(args.resume)
+        require_kind(checkpoint, ("char-rnn",), "`minirnn char-rnn train --resume`")
+        config = checkpoint.config
+        stored = config.get("run") or {"hidden": config.get("hidden_size"),
+                                       "seq_length": config.get("seq_length"),
+                                       "lr": config.get("lr"), "level": config.get("level"),
+                                       "seed": config.get("seed")}
+    run = resolve_options(args, RUN_OPTIONS, stored, args.resume)
+    if run["data"] is not None:
+        check_readable_file(run["data"], "--data")
+    out = check_output_path(args.out or args.resume or Path("char_rnn.npz"), "--out")
+    if not args.no_plot:
+        check_output_path(args.plot or out.with_name(out.stem + "_loss.png"), "--plot")
+    return run, out
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -110,38 +158,39 @@ def run_train(args: argparse.Namespace) -> int:
     from minirnn.train import fit
 
     start = time.perf_counter()
-    vocab, train_ids, val_ids, source = _split(args)
+    run, out = _run_options(args)
+    vocab, train_ids, val_ids, source = _split(run)
     if args.resume is not None:
-        model, _, checkpoint = load_char_rnn(args.resume, vocab)
-        seq_length, lr = int(checkpoint.config["seq_length"]), float(checkpoint.config["lr"])
+        model, _, _ = load_char_rnn(args.resume, vocab)
     else:
-        model = CharRNN(len(vocab), args.hidden, seed=args.seed, exact=not args.fast)
-        seq_length, lr = args.seq_length, args.lr
+        model = CharRNN(len(vocab), run["hidden"], seed=run["seed"], exact=not args.fast)
+    seq_length, lr = run["seq_length"], run["lr"]
     try:
         chunks = CharChunks(train_ids, seq_length)
     except ValueError as error:  # a text too short for one chunk: the user's input
         raise UsageError(str(error)) from error
-    sample_rng = np.random.default_rng(args.seed)
+    sample_rng = np.random.default_rng(run["seed"])
 
     def sample(m: CharRNN) -> str:  # from the carried state, as min-char-rnn samples
         return vocab.decode(m.sample(m.h, m.last_token, args.sample_length, rng=sample_rng))
 
     val = [Batch(val_ids[:-1], val_ids[1:], reset_state=True)] if len(val_ids) >= 2 else None
+    level = run["level"]
     config = {"model": "CharRNN", "vocab_size": len(vocab), "hidden_size": model.hidden_size,
-              "exact": model.exact, "seq_length": seq_length, "lr": lr, "level": args.level,
-              "seed": args.seed}
-    print(f"losses in nats per {args.level} (mean over each {seq_length}-{args.level} chunk)")
+              "exact": model.exact, "seq_length": seq_length, "lr": lr, "level": level,
+              "seed": run["seed"], "run": run}
+    print(f"losses in nats per {level} (mean over each {seq_length}-{level} chunk)")
     history = fit(model, Adagrad(model, lr=lr, eps=1e-8), chunks, iterations=args.iters,
                   clip_value=5.0, val_batches=val, val_every=args.eval_every if val else None,
                   sample_fn=sample if args.sample_every else None,
-                  sample_every=args.sample_every or None, checkpoint_path=args.out,
+                  sample_every=args.sample_every or None, checkpoint_path=out,
                   resume=args.resume, rng={"sample": sample_rng}, vocab=vocab, config=config)
-    print(f"saved checkpoint {args.out} (iteration {int(history.iteration[-1])})")
+    print(f"saved checkpoint {out} (iteration {int(history.iteration[-1])})")
     if len(history.val_loss):
-        print(f"held-out loss {history.val_loss[-1]:.4f} nats/{args.level}")
+        print(f"held-out loss {history.val_loss[-1]:.4f} nats/{level}")
     if not args.no_plot:
-        plot_path = args.plot or args.out.with_name(args.out.stem + "_loss.png")
-        _save_plot(history, plot_path, source, args.level)
+        plot_path = args.plot or out.with_name(out.stem + "_loss.png")
+        _save_plot(history, plot_path, source, level)
         print(f"saved loss plot {plot_path}")
     print(f"done in {time.perf_counter() - start:.1f} s")
     return 0
@@ -156,8 +205,7 @@ def _save_plot(history: object, path: Path, source: str, level: str) -> None:
     ax = plot_loss(history, ax=fig.subplots())
     ax.set_ylabel(f"loss (nats per {level})")
     ax.set_title(f"min-char-rnn on {source}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
+    save_with_fallback(lambda target: fig.savefig(target, dpi=100), path, "loss plot")
 
 
 def load_char_rnn(path: str | Path, vocab: object = None) -> tuple[object, object, object]:

@@ -591,7 +591,8 @@ def require_kind(checkpoint: Checkpoint, kinds: Sequence[str], reader: str) -> N
     if kind in kinds:
         return
     if kind in KIND_COMMANDS:
-        raise CheckpointError(f"{checkpoint.path} is a {kind} checkpoint, which {reader} "
+        article = "an" if kind[0] in "aeiloy" else "a"  # "an lm", "a char-rnn"
+        raise CheckpointError(f"{checkpoint.path} is {article} {kind} checkpoint, which {reader} "
                               f"cannot use; use `{KIND_COMMANDS[kind]}`")
     raise CheckpointError(f"{checkpoint.path} is not a checkpoint {reader} can use: it was "
                           f"not written by {' or '.join(kinds)} training")
