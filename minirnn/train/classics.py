@@ -48,6 +48,8 @@ class MinCharRNNRun:
     samples: list[tuple[int, str]] = field(default_factory=list)
 
 
+# Why a loop besides fit: the original's printout (summed smoothed loss, samples drawn from
+# the legacy stream before the update) is the replica's point; see the module docstring.
 def min_char_rnn(model: CharRNN, data: object, iterations: int, seq_length: int = 25,
                  lr: float = 0.1, clip: float = 5.0, sample_every: int = 100,
                  sample_length: int = 200, print_every: int = 100,
@@ -115,6 +117,8 @@ class ClassicRecord:
         ]
 
 
+# Why a loop besides fit: the script draws its operands from the legacy stream inside the
+# loop and prints five lines every 1000 updates; see the module docstring.
 def binary_adder_classic(model: BinaryAdder, iterations: int = 10000, alpha: float = 0.1,
                          print_every: int = 1000, echo: Echo | None = print
                          ) -> list[ClassicRecord]:
