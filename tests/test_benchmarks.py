@@ -75,3 +75,15 @@ def test_layers_benchmark_prints_the_ratio_table_and_gemm_shares():
         capture_output=True, text=True, timeout=300, check=False, env=env)
     assert no_torch.returncode == 0, no_torch.stderr
     assert "minirnn and GEMM only" in no_torch.stdout and "ratio minirnn" not in no_torch.stdout
+
+
+def test_cli_defaults_benchmark_times_the_gradchecks(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    out = tmp_path / "cli.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "cli_defaults.py"), "--only", "gradcheck",
+         "--out", str(out)], capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "minirnn gradcheck lstm" in done.stdout and out.exists()
+    assert "not timed" not in done.stdout, done.stdout  # every subcommand is in RUNS
