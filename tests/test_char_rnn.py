@@ -193,7 +193,7 @@ def test_gradients_match_finite_differences(exact):
     hprev = rng.normal(0, 0.5, (6, 1))
     loss, grads, _ = model.loss_and_grads(x, y, hprev)
     analytic = {k: v.copy() for k, v in grads.items()}
-    dhprev = model.dhprev.copy()
+    dhprev = model.dh_prev.copy()
 
     def f(_=None) -> float:
         return model.forward(x, y, hprev)[0]
@@ -272,7 +272,7 @@ def test_exact_mode_gradients_equal_the_step_by_step_sums_bit_for_bit():
         later = p["Whh"].T @ dpre
     for name in want:
         assert np.array_equal(grads[name], want[name]), name
-    assert np.array_equal(model.dhprev, later)
+    assert np.array_equal(model.dh_prev, later)
 
 
 def test_parameters_are_named_shaped_and_drawn_as_in_the_original():
@@ -378,7 +378,7 @@ def test_bad_ids_and_states_are_clear_errors():
         model.forward([1.0, 2.0], [2, 3])
     with pytest.raises(ValueError, match="same length"):
         model.forward([1, 2, 3], [2, 3])
-    with pytest.raises(ValueError, match=r"hprev must have shape \(4, 1\)"):
+    with pytest.raises(ValueError, match=r"h_prev must have shape \(4, 1\)"):
         model.forward([1, 2], [2, 3], np.zeros((5, 1)))
     with pytest.raises(ValueError, match="temperature must be > 0"):
         model.sample(None, 0, 5, temperature=0.0)
@@ -421,8 +421,8 @@ def test_fast_mode_is_the_same_maths_as_exact_mode_at_full_size():
         scale = np.max(np.abs(grads_e[name]))
         assert scale > 0, name
         assert np.max(np.abs(grads_f[name] - grads_e[name])) <= 1e-12 * scale, name
-    scale = np.max(np.abs(exact.dhprev))
-    assert np.max(np.abs(fast.dhprev - exact.dhprev)) <= 1e-12 * scale
+    scale = np.max(np.abs(exact.dh_prev))
+    assert np.max(np.abs(fast.dh_prev - exact.dh_prev)) <= 1e-12 * scale
     # backward_chunk adding into existing gradients (fresh=False), across two chunks
     for model in (exact, fast):
         model.zero_grad()

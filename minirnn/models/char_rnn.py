@@ -79,7 +79,7 @@ class CharRNN(Layer):
     return :math:`L / T` in nats per character. Backward: :math:`\delta^y_t = p_t - e_{y_t}`,
     :math:`\delta^h_t = (1 - h_t^2) \odot (W_{hy}^\top \delta^y_t + W_{hh}^\top
     \delta^h_{t+1})`, and :math:`\partial L / \partial h_0 = W_{hh}^\top \delta^h_1`
-    (left in ``dhprev``).
+    (left in ``dh_prev``).
     """
 
     def __init__(self, vocab_size: int, hidden_size: int = 100,
@@ -106,7 +106,7 @@ class CharRNN(Layer):
         self._views = (tuple(self.params.values()), tuple(self.grads.values()))
         self.h: np.ndarray | None = None  # the state carried from chunk to chunk (H, 1)
         self.last_token = 0  # the last target read: where a sample of the carried state starts
-        self.dhprev: np.ndarray | None = None
+        self.dh_prev: np.ndarray | None = None
         self._cache: tuple | None = None
         self._work: FastWorkspace | None = None  # fast mode: reused by loss_and_grads
         self._checked_stream: np.ndarray | None = None  # see _checked
@@ -137,7 +137,7 @@ class CharRNN(Layer):
         """A zero hidden state, shape (H, 1) as in the original."""
         return np.zeros((self.hidden_size, 1))
 
-    def _state(self, h: np.ndarray | None, name: str = "hprev") -> np.ndarray:
+    def _state(self, h: np.ndarray | None, name: str = "h_prev") -> np.ndarray:
         if h is None:
             return np.zeros(self.hidden_size)
         h = np.asarray(h, dtype=np.float64)
@@ -146,24 +146,24 @@ class CharRNN(Layer):
         return h.reshape(self.hidden_size)
 
     # -- loss and its gradient ----------------------------------------------------------
-    def forward(self, inputs: object, targets: object, hprev: np.ndarray | None = None,
+    def forward(self, inputs: object, targets: object, h_prev: np.ndarray | None = None,
                 check: bool = True) -> tuple[float, np.ndarray]:
         """Loss (summed over the chunk) and the last hidden state (H, 1); caches for backward."""
-        loss, h_last, self._cache = self.forward_chunk(inputs, targets, hprev, check)
+        loss, h_last, self._cache = self.forward_chunk(inputs, targets, h_prev, check)
         return loss, h_last
 
     def backward(self, dh_last: np.ndarray | None = None) -> np.ndarray:
-        """Add the raw (unclipped) gradients into ``grads``; return and keep ``dhprev`` (H, 1).
+        """Add the raw (unclipped) gradients into ``grads``; return and keep ``dh_prev`` (H, 1).
 
         ``dh_last`` is the gradient flowing into the last state from a later chunk (zero in
         min-char-rnn, which truncates backpropagation at chunk boundaries).
         """
         if self._cache is None:
             raise RuntimeError("CharRNN.backward called before forward")
-        self.dhprev = self.backward_chunk(self._cache, dh_last)
-        return self.dhprev
+        self.dh_prev = self.backward_chunk(self._cache, dh_last)
+        return self.dh_prev
 
-    def forward_chunk(self, inputs: object, targets: object, hprev: np.ndarray | None = None,
+    def forward_chunk(self, inputs: object, targets: object, h_prev: np.ndarray | None = None,
                       check: bool = True, work: FastWorkspace | None = None
                       ) -> tuple[float, np.ndarray, tuple]:
         """:meth:`forward` returning its cache instead of keeping it: ``(loss, h_last, cache)``.
@@ -177,8 +177,8 @@ class CharRNN(Layer):
             raise ValueError(f"inputs and targets must have the same length, got {x.size} "
                              f"and {y.size}")
         if self.exact:
-            return exact_forward(self.params, x, y, self._state(hprev))
-        return fast_forward(self.params, x, y, self._state(hprev), work)
+            return exact_forward(self.params, x, y, self._state(h_prev))
+        return fast_forward(self.params, x, y, self._state(h_prev), work)
 
     def backward_chunk(self, cache: tuple, dh_last: np.ndarray | None = None,
                        fresh: bool = False) -> np.ndarray:
@@ -191,7 +191,7 @@ class CharRNN(Layer):
         backward = exact_backward if self.exact else fast_backward
         return backward(self.params, self.grads, cache, dh_next, fresh).reshape(-1, 1)
 
-    def loss_and_grads(self, inputs: object, targets: object, hprev: np.ndarray | None = None,
+    def loss_and_grads(self, inputs: object, targets: object, h_prev: np.ndarray | None = None,
                        check: bool = True, fresh: bool = True
                        ) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
         """min-char-rnn's ``lossFun`` without the clipping: ``(loss, grads, h_last)``.
@@ -200,10 +200,10 @@ class CharRNN(Layer):
         (as if ``zero_grad`` came first; ``fresh=False`` adds into ``grads`` instead).
         Forward and backward run straight away, so the fast mode reuses one workspace.
         """
-        loss, h_last, cache = self.forward_chunk(inputs, targets, hprev, check, self._work)
+        loss, h_last, cache = self.forward_chunk(inputs, targets, h_prev, check, self._work)
         if not self.exact:
             self._work = cache[2]
-        self.dhprev = self.backward_chunk(cache, fresh=fresh)
+        self.dh_prev = self.backward_chunk(cache, fresh=fresh)
         return loss, self.grads, h_last
 
     # -- the fit protocol: batches are chunks of text (minirnn.data.char_chunks) -----------
