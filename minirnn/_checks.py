@@ -177,3 +177,28 @@ def check_token_id(value: object, vocab_size: int, name: str) -> int:
     if not 0 <= value < vocab_size:
         raise ValueError(f"{name} must be a token id in [0, {vocab_size}), got {value}")
     return int(value)
+
+
+def check_sequence_arrays(
+    x: object, states: Sequence[tuple[str, object]], Wx: object, Wh: object, b: object,
+    gates: int,
+) -> None:
+    """Raise unless the arrays of a whole-sequence pass fit together.
+
+    ``x`` (N, T, D), every named state (N, H), ``Wx`` (D, G*H), ``Wh`` (H, G*H) and ``b``
+    (G*H,) with G = ``gates`` and H read from ``Wh``; all floating-point. Checked once per
+    sequence, so that a mis-shaped weight is named instead of failing inside ``matmul``.
+    """
+    arrays = {"x": x, "Wx": Wx, "Wh": Wh, "b": b, **dict(states)}
+    arrays = {name: as_float_array(value, name) for name, value in arrays.items()}
+    check_ndim(arrays["x"], 3, "x", "(N, T, D)")
+    check_ndim(arrays["Wh"], 2, "Wh", f"(H, {gates}H)")
+    N, _, D = arrays["x"].shape
+    H = arrays["Wh"].shape[0]
+    width = gates * H
+    for name, expected in (("Wh", (H, width)), ("Wx", (D, width)), ("b", (width,))):
+        if arrays[name].shape != expected:
+            raise ValueError(f"{name} must have shape {expected} for D={D}, H={H} and {gates} "
+                             f"gate block(s), got {arrays[name].shape}")
+    for name, _ in states:
+        check_shape(arrays[name], (N, H), name)

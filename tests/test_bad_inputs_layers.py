@@ -382,3 +382,51 @@ def test_check_helpers_name_the_argument():
         check_float_dtype(np.int16, "precision")
     generator = np.random.default_rng(1)
     assert make_rng(generator) is generator and check_float_dtype("float32") == np.float32
+
+
+# ---------------------------------------------------------------- functional sequence passes
+
+
+def _sequence_arrays(gates, H=4, D=3, N=2, T=5):
+    rng = np.random.default_rng(0)
+    return (rng.standard_normal((N, T, D)), rng.standard_normal((N, H)),
+            rng.standard_normal((D, gates * H)), rng.standard_normal((H, gates * H)),
+            rng.standard_normal(gates * H))
+
+
+def _passes():
+    from minirnn.functional import gru, lstm, rnn
+    from minirnn.functional.fast import gru as fast_gru
+    from minirnn.functional.fast import lstm as fast_lstm
+    from minirnn.functional.fast import rnn as fast_rnn
+
+    def with_c(forward):
+        return lambda x, h0, Wx, Wh, b: forward(x, h0, np.zeros_like(h0), Wx, Wh, b)
+
+    def with_b_hn(forward):
+        return lambda x, h0, Wx, Wh, b: forward(x, h0, Wx, Wh, b, np.zeros(Wh.shape[0]))
+
+    return {
+        "rnn_forward": (rnn.rnn_forward, 1), "fast rnn_forward": (fast_rnn.rnn_forward, 1),
+        "lstm_forward": (with_c(lstm.lstm_forward), 4),
+        "fast lstm_forward": (with_c(fast_lstm.lstm_forward), 4),
+        "gru_forward": (with_b_hn(gru.gru_forward), 3),
+        "fast gru_forward": (with_b_hn(fast_gru.gru_forward), 3),
+    }
+
+
+@pytest.mark.parametrize("name", list(_passes()))
+@pytest.mark.parametrize(("spoil", "error", "words"), [
+    (lambda a, g: (a[0], a[1], a[2][:, :-1], a[3], a[4]), ValueError, r"Wx must have shape"),
+    (lambda a, g: (a[0], a[1], a[2], a[3][:, :-1], a[4]), ValueError, r"Wh must have shape"),
+    (lambda a, g: (a[0], a[1], a[2], a[3], a[4][:-1]), ValueError, r"b must have shape"),
+    (lambda a, g: (a[0], a[1][:, :-1], a[2], a[3], a[4]), ValueError, r"h0 must have shape"),
+    (lambda a, g: (a[0][0], a[1], a[2], a[3], a[4]), ValueError, r"x must have 3 dimensions"),
+    (lambda a, g: (a[0].astype(int), a[1], a[2], a[3], a[4]), TypeError,
+     "x must be a floating-point array"),
+])
+def test_functional_sequence_passes_check_their_shapes(name, spoil, error, words):
+    forward, gates = _passes()[name]
+    arrays = spoil(_sequence_arrays(gates), gates)
+    with pytest.raises(error, match=words):
+        forward(*arrays)

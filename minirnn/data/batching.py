@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minirnn._checks import check_choice, check_positive_int, make_rng
+from minirnn._checks import as_int_array, check_choice, check_number, check_positive_int, make_rng
 
 __all__ = [
     "Batch",
@@ -79,6 +79,8 @@ def _check_stream(ids: object, batch_size: int, num_steps: int) -> np.ndarray:
         raise ValueError(f"ids must be a 1-D array of token ids, got shape {ids.shape}")
     if ids.size and not np.issubdtype(ids.dtype, np.integer):
         raise TypeError(f"ids must be integers, got dtype {ids.dtype}")
+    if ids.size and ids.min() < 0:
+        raise ValueError(f"ids must be token ids >= 0, got a minimum of {ids.min()}")
     needed = batch_size * num_steps + 1
     if ids.size < needed:
         raise ValueError(
@@ -244,7 +246,9 @@ class CharChunks:
 
     def __init__(self, ids: np.ndarray, seq_length: int = 25) -> None:
         self.seq_length = S = check_positive_int(seq_length, "seq_length")
-        self.ids = np.asarray(ids)
+        self.ids = as_int_array(ids, "ids")
+        if self.ids.size and self.ids.min() < 0:
+            raise ValueError(f"ids must be token ids >= 0, got a minimum of {self.ids.min()}")
         if self.ids.ndim != 1 or self.ids.size < S + 1:
             raise ValueError(
                 f"the corpus must hold at least seq_length + 1 = {S + 1} tokens (one chunk "
@@ -277,8 +281,7 @@ def train_val_split(
     ``shuffle`` items are permuted first by ``rng``: right for a set of separate sequences.
     Arrays come back as arrays, anything else as lists.
     """
-    if not 0.0 < float(val_fraction) < 1.0:
-        raise ValueError(f"val_fraction must be strictly between 0 and 1, got {val_fraction!r}")
+    check_number(val_fraction, "val_fraction", 0.0, 1.0, low_open=True, high_open=True)
     n = len(data)
     n_val = int(round(n * val_fraction))
     if n_val == 0 or n_val == n:
@@ -305,6 +308,8 @@ def pad_sequences(
     ``L`` is ``length`` or the longest sequence. Returns ``(padded, mask)`` with ``mask``
     True on the real entries. A sequence longer than ``length`` raises a ValueError.
     """
+    if isinstance(pad_id, bool) or not isinstance(pad_id, (int, np.integer)):
+        raise TypeError(f"pad_id must be an integer id, got {type(pad_id).__name__} {pad_id!r}")
     arrays = [np.asarray(s) for s in sequences]
     if not arrays:
         raise ValueError("no sequences to pad")

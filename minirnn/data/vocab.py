@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn._checks import check_choice
+from minirnn._checks import check_choice, check_positive_int
 from minirnn._files import atomic_write
 from minirnn.data.tokenizers import TOKENIZERS, get_tokenizer, joiner
 from minirnn.errors import FileFormatError
@@ -132,6 +132,7 @@ class Vocab:
         for token in counts:
             if not isinstance(token, str):
                 raise TypeError(f"tokens must be str, got {type(token).__name__} {token!r}")
+        min_freq = check_positive_int(min_freq, "min_freq")
         kept = sorted(t for t, n in counts.items() if n >= min_freq and t not in specials)
         self._set_tokens(specials + kept)
 
@@ -156,6 +157,10 @@ class Vocab:
         ``tokenizer`` is a name (``"char"``, ``"whitespace"``, ``"jieba"``) or a callable;
         see the class parameters.
         """
+        if not isinstance(text, str) and not (
+            isinstance(text, (list, tuple)) and all(isinstance(t, str) for t in text)
+        ):
+            raise TypeError(f"text must be a str or a list of str, got {type(text).__name__}")
         probe = cls(level=level, tokenizer=tokenizer, sep=sep)
         texts = [text] if isinstance(text, str) else list(text)
         tokens = [token for piece in texts for token in probe.tokenize(piece)]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minirnn._checks import check_sequence_arrays
 from minirnn.functional.activations import sigmoid
 
 
@@ -208,6 +209,7 @@ def gru_forward(
     cache : list
         One step cache per step, for :func:`gru_backward`.
     """
+    check_sequence_arrays(x, [("h0", h0)], Wx, Wh, b, gates=3)
     h, hs, caches = h0, [], []
     for t in range(x.shape[1]):
         h, cache = gru_step_forward(x[:, t], h, Wx, Wh, b, b_hn, reset_after)

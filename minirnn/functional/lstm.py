@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minirnn._checks import check_sequence_arrays
 from minirnn.functional.activations import sigmoid
 
 
@@ -158,6 +159,7 @@ def lstm_forward(
     cache : list
         One step cache per step, for :func:`lstm_backward`.
     """
+    check_sequence_arrays(x, [("h0", h0), ("c0", c0)], Wx, Wh, b, gates=4)
     h, c, hs, caches = h0, c0, [], []
     for t in range(x.shape[1]):
         h, c, cache = lstm_step_forward(x[:, t], h, c, Wx, Wh, b)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minirnn._checks import check_sequence_arrays
 from minirnn.functional.activations import get_activation
 
 
@@ -121,6 +122,7 @@ def rnn_forward(
     cache : list
         One step cache per step, for :func:`rnn_backward`.
     """
+    check_sequence_arrays(x, [("h0", h0)], Wx, Wh, b, gates=1)
     h, hs, caches = h0, [], []
     for t in range(x.shape[1]):
         h, cache = rnn_step_forward(x[:, t], h, Wx, Wh, b, nonlinearity)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minirnn._checks import check_sequence_arrays
 from minirnn.functional.gru import check_b_hn
 
 
@@ -45,6 +46,7 @@ def gru_forward(
     :math:`\sigma(a) = (1 + \tanh(a/2))/2`, stable for any :math:`a`; the factor 1/2 is
     folded into the r and z columns of the weights (halving is exact in floating point).
     """
+    check_sequence_arrays(x, [("h0", h0)], Wx, Wh, b, gates=3)
     check_b_hn(b_hn, reset_after)
     N, T, D = x.shape
     H = h0.shape[1]

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minirnn._checks import check_sequence_arrays
+
 
 def _gate_major(W: np.ndarray, dtype: np.dtype, scale: np.ndarray) -> np.ndarray:
     """Split the fused last axis (4H) into its four gates, gate first: (..., 4H) -> (4, ..., H).
@@ -73,6 +75,7 @@ def lstm_forward(
     float32). The sigmoid is computed as :math:`\sigma(a) = (1 + \tanh(a/2))/2`, which is
     stable for any :math:`a` and lets one ``tanh`` cover all four gates.
     """
+    check_sequence_arrays(x, [("h0", h0), ("c0", c0)], Wx, Wh, b, gates=4)
     N, T, D = x.shape
     H = h0.shape[1]
     dtype = np.result_type(x, h0, c0, Wx, Wh, b)

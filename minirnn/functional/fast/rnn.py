@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minirnn._checks import check_sequence_arrays
 from minirnn.functional.activations import get_activation
 
 
@@ -31,6 +32,7 @@ def rnn_forward(
     view of the cache: modify it in place only after the backward pass.
 
     """
+    check_sequence_arrays(x, [("h0", h0)], Wx, Wh, b, gates=1)
     f, f_grad = get_activation(nonlinearity)
     # Time-major inside the loop so that each step reads and writes one contiguous block.
     a = np.matmul(x.transpose(1, 0, 2), Wx)
