@@ -21,7 +21,15 @@ Modules
 :mod:`~minirnn.train.history`
     :class:`History`, the record of a run.
 :mod:`~minirnn.train.checkpoint`
-    :func:`save_checkpoint` and :func:`load_checkpoint`: one ``.npz`` file, no pickle.
+    :func:`save_checkpoint` and :func:`load_checkpoint`: one ``.npz`` file, no pickle;
+    ``checkpoint_schema.py`` validates a file's metadata before anything is built from it.
+``saving.py``
+    Saving that never loses a trained model to a failed write.
+``reports.py``
+    Reports printed through fit's callbacks (d2l's per-epoch log).
+``classics.py``
+    The two classic replicas' own loops (min-char-rnn, the binary-addition script), kept
+    beside ``fit`` only to print what the original scripts print.
 """
 
 from minirnn.train.batches import evaluate
