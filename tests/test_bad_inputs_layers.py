@@ -430,3 +430,49 @@ def test_functional_sequence_passes_check_their_shapes(name, spoil, error, words
     arrays = spoil(_sequence_arrays(gates), gates)
     with pytest.raises(error, match=words):
         forward(*arrays)
+
+
+# ---------------------------------------------------------------- newer models, decoding, tasks
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [
+    (lambda: __import__("minirnn.models.learn2carry", fromlist=["x"]).Learn2Carry(
+        hidden_size=0), ValueError, "hidden_size must be a positive integer"),
+    (lambda: __import__("minirnn.models.learn2carry", fromlist=["x"]).Learn2Carry(
+        dtype=np.int32), TypeError, "dtype must be a floating-point dtype"),
+    (lambda: _decode("greedy_decode", np.zeros((1, 3), int), 0), ValueError,
+     "max_length must be a positive integer, got 0"),
+    (lambda: _decode("greedy_decode", np.zeros((1, 3)), 5), TypeError, "must be an integer"),
+    (lambda: _decode("beam_search", np.zeros((1, 3), int), 0, 5), ValueError,
+     "beam_width must be a positive integer, got 0"),
+    (lambda: Seq2Seq(9, hidden_size=4, embedding_dim=3, seed=0).generate(np.full((1, 3), 99), 5),
+     ValueError, r"source must lie in \[0, 9\)"),
+    (lambda: _task("binary_addition", "int_to_bits", 3, 0), ValueError,
+     "bits must be a positive integer, got 0"),
+    (lambda: _task("binary_addition", "int_to_bits", -3, 4), ValueError,
+     "values must be non-negative integers"),
+    (lambda: _task("digit_sum", "digit_sum_data", 10, 1, seed=0), ValueError,
+     "length must be at least 2"),
+    (lambda: _task("seq2seq", "addition_data", 0, seed=0), ValueError,
+     "n must be a positive integer, got 0"),
+    (lambda: _task("image_rows", "image_sequences", np.zeros((2, 8, 8)), read="diag"),
+     ValueError, "unknown read 'diag'"),
+    (lambda: Attention("dot", 3, 3).forward(np.zeros((2, 3), int), np.zeros((2, 4, 3))),
+     TypeError, "query must be a floating-point array"),
+])
+def test_newer_models_decoders_and_tasks_refuse_nonsense(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def _decode(name, source, *args):
+    from minirnn.models import seq2seq_decoding
+
+    model = Seq2Seq(9, hidden_size=4, embedding_dim=3, seed=0)
+    return getattr(seq2seq_decoding, name)(model, source, *args)
+
+
+def _task(module, name, *args, **kwargs):
+    import importlib
+
+    return getattr(importlib.import_module(f"minirnn.tasks.{module}"), name)(*args, **kwargs)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minirnn._checks import check_positive_int
 from minirnn.functional.activations import log_softmax
 
 
@@ -33,6 +34,7 @@ def _start(model, source: np.ndarray):
 
 def greedy_decode(model, source: np.ndarray, max_length: int, return_attention: bool = False):
     """The most probable token at every step; see :meth:`Seq2Seq.generate`."""
+    max_length = check_positive_int(max_length, "max_length")
     keys, mask, states, context, h_enc = _start(model, source)
     token = np.full(source.shape[0], model.start_id, dtype=np.int64)
     steps, weights = [], []
@@ -57,6 +59,8 @@ def greedy_decode(model, source: np.ndarray, max_length: int, return_attention: 
 
 def beam_search(model, source: np.ndarray, beam_width: int, max_length: int) -> list[list[int]]:
     """The best of ``beam_width`` beams by total log-probability; see the module docstring."""
+    beam_width = check_positive_int(beam_width, "beam_width")
+    max_length = check_positive_int(max_length, "max_length")
     N, k, V = source.shape[0], beam_width, model.vocab_size
     keys, mask, states, context, h_enc = _start(model, source)
     # every array gets k rows per source: row n * k + j is beam j of source n

@@ -22,7 +22,12 @@ def int_to_bits(values: np.ndarray | int, bits: int) -> np.ndarray:
 
     ``int_to_bits(5, 8)`` is ``[0 0 0 0 0 1 0 1]``, the layout the classic script prints.
     """
-    values = np.asarray(values, dtype=np.uint64)
+    bits = check_positive_int(bits, "bits")
+    values = np.asarray(values)
+    if values.size and (not np.issubdtype(values.dtype, np.integer) or values.min() < 0):
+        raise ValueError(f"values must be non-negative integers, got {values.dtype} values "
+                         f"from {values.min()}")
+    values = values.astype(np.uint64)
     shifts = np.arange(bits - 1, -1, -1, dtype=np.uint64)
     return ((values[..., None] >> shifts) & np.uint64(1)).astype(np.uint8)
 
