@@ -111,3 +111,55 @@ def test_fast_pass_saturated_gates_stay_finite(name):
     kw["x"] = kw["x"] * 1e4
     outputs, grads = _run(fast, name, kw, np.ones((2, 3, 2)), [])
     assert all(np.all(np.isfinite(a)) for a in outputs + grads)
+
+
+# -- the workspace and the two backward loops of the LSTM ----------------------------------------
+def test_workspace_reuses_a_released_buffer_and_never_a_held_one():
+    from minirnn.functional.fast.workspace import Workspace
+
+    ws = Workspace()
+    address = ws.empty("a", (4, 3), np.float64).__array_interface__["data"][0]
+    again = ws.empty("a", (2, 3), np.float64)  # the first was released: same memory
+    assert again.__array_interface__["data"][0] == address
+    held = again[0]  # a view keeps the buffer alive
+    del again
+    fresh = ws.empty("a", (2, 3), np.float64)
+    assert fresh.__array_interface__["data"][0] != address
+    assert held.base is not None and fresh.shape == (2, 3)
+    assert ws.empty("a", (2, 3), np.float32).dtype == np.float32  # another dtype: new buffer
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru-after", "gru-before"])
+def test_a_kept_cache_survives_later_passes_with_the_same_workspace(name):
+    """Truncated BPTT keeps an old cache: the workspace must not write over it."""
+    from minirnn.functional.fast.workspace import Workspace
+
+    ref, fast, kw = _variant(name, 3, 6, 4, 5, seed=11)
+    cell = name.split("-")[0]
+    forward, backward = getattr(fast, f"{cell}_forward"), getattr(fast, f"{cell}_backward")
+    extra = {"workspace": Workspace()}
+    dhs = np.random.default_rng(3).standard_normal((3, 6, 5))
+    want = backward(dhs, forward(**kw)[-1])
+    kept = forward(**kw, **extra)[-1]
+    for seed in (1, 2):  # later passes through the same workspace, other inputs
+        other = dict(kw, x=np.random.default_rng(seed).standard_normal(kw["x"].shape))
+        backward(dhs, forward(**other, **extra)[-1], **extra)
+    got = backward(dhs, kept, **extra)
+    for a, b in zip(got, want, strict=True):
+        if a is not None:
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("shape", [(1, 9, 3, 4), (5, 4, 3, 2)])
+def test_lstm_backward_loops_agree_bit_for_bit(monkeypatch, shape):
+    """Gate factors per step or for all steps first: the same operations, the same bits."""
+    N, T, D, H = shape
+    _, fast, kw = _variant("lstm", N, T, D, H, seed=4)
+    rng = np.random.default_rng(5)
+    dhs, dh_last, dc_last = (rng.standard_normal(s) for s in ((N, T, H), (N, H), (N, H)))
+    results = []
+    for threshold in (0, 2**62):  # never / always precompute
+        monkeypatch.setattr(fast, "PRECOMPUTE_BYTES", threshold)
+        results.append(fast.lstm_backward(dhs, fast.lstm_forward(**kw)[-1], dh_last, dc_last))
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)

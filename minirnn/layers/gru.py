@@ -54,12 +54,13 @@ class GRUCore(RecurrentCore):
     def run(self, x, states):
         p = self.params
         hs, cache = gru_forward(
-            x, states[0], p["Wx"], p["Wh"], p["b"], p.get("b_hn"), self.reset_after
+            x, states[0], p["Wx"], p["Wh"], p["b"], p.get("b_hn"), self.reset_after,
+            self.workspace,
         )
         return hs, [hs[:, -1]], cache
 
     def run_backward(self, dhs, cache, dfinals):
-        dx, dh0, dWx, dWh, db, db_hn = gru_backward(dhs, cache, dfinals[0])
+        dx, dh0, dWx, dWh, db, db_hn = gru_backward(dhs, cache, dfinals[0], self.workspace)
         self.accumulate(Wx=dWx, Wh=dWh, b=db)
         if self.reset_after:
             self.accumulate(b_hn=db_hn)

@@ -19,11 +19,15 @@ class LSTMCore(RecurrentCore):
 
     def run(self, x, states):
         p = self.params
-        hs, c_last, cache = lstm_forward(x, states[0], states[1], p["Wx"], p["Wh"], p["b"])
+        hs, c_last, cache = lstm_forward(
+            x, states[0], states[1], p["Wx"], p["Wh"], p["b"], self.workspace
+        )
         return hs, [hs[:, -1], c_last], cache
 
     def run_backward(self, dhs, cache, dfinals):
-        dx, dh0, dc0, dWx, dWh, db = lstm_backward(dhs, cache, dfinals[0], dfinals[1])
+        dx, dh0, dc0, dWx, dWh, db = lstm_backward(
+            dhs, cache, dfinals[0], dfinals[1], self.workspace
+        )
         self.accumulate(Wx=dWx, Wh=dWh, b=db)
         return dx, [dh0, dc0]
 

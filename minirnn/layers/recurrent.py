@@ -39,6 +39,7 @@ from minirnn._checks import (
     check_shape,
     make_rng,
 )
+from minirnn.functional.fast.workspace import Workspace
 from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout, check_dropout_probability
 from minirnn.layers.state import join_state, split_state
@@ -88,6 +89,8 @@ class RecurrentCore(Layer):
         self.input_size = input_size
         self.hidden_size = hidden_size
         init_recurrent_params(self, input_size, hidden_size, self.num_gates, rng, dtype)
+        #: buffers the fast passes reuse across calls when no cache still holds them
+        self.workspace = Workspace()
 
     def run(
         self, x: np.ndarray, states: Sequence[np.ndarray]
@@ -98,7 +101,10 @@ class RecurrentCore(Layer):
     def run_backward(
         self, dhs: np.ndarray, cache: tuple, dfinals: Sequence[np.ndarray | None]
     ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Add the parameter gradients into ``grads``; return ``(dx, initial-state grads)``."""
+        """Add the parameter gradients into ``grads``; return ``(dx, initial-state grads)``.
+
+        ``dx`` must be a new array (the layer adds the two directions' into one in place).
+        """
         raise NotImplementedError  # pragma: no cover
 
     def __repr__(self) -> str:
@@ -327,6 +333,9 @@ class RecurrentLayer(Layer):
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Run every core; return the top layer's hs and the final states (our shapes)."""
         x = self._check_input(x)
+        # Drop the last forward's cache first: if nothing else holds it, the cores' workspaces
+        # can reuse its memory (a cache saved for truncated BPTT keeps its own).
+        self._cache = None
         names = self.state_names
         states = [self._check_state(s, _state_label(i, names), x) for i, s in enumerate(states)]
         if not self.stacked:
@@ -396,7 +405,10 @@ class RecurrentLayer(Layer):
                 )
                 if direction:
                     dx = dx[:, ::-1]
-                dinput = dx if dinput is None else dinput + dx
+                if dinput is None:
+                    dinput = dx
+                else:
+                    dinput += dx  # dx arrays are fresh from the core: add in place, no copy
                 for i, d in enumerate(core_dinitials):
                     dinitials[i][index] = d
             dout = dinput

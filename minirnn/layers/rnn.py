@@ -88,7 +88,9 @@ class RNNCore(RecurrentCore):
 
     def run(self, x, states):
         p = self.params
-        hs, cache = rnn_forward(x, states[0], p["Wx"], p["Wh"], p["b"], self.nonlinearity)
+        hs, cache = rnn_forward(
+            x, states[0], p["Wx"], p["Wh"], p["b"], self.nonlinearity, self.workspace
+        )
         return hs, [hs[:, -1]], cache
 
     def run_backward(self, dhs, cache, dfinals):

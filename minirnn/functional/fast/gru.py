@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import check_sequence_arrays
+from minirnn.functional.fast.workspace import Workspace, empty
 from minirnn.functional.gru import check_b_hn
 
 
@@ -26,6 +27,7 @@ def gru_forward(
     b: np.ndarray,
     b_hn: np.ndarray | None = None,
     reset_after: bool = True,
+    workspace: Workspace | None = None,
 ) -> tuple[np.ndarray, tuple]:
     r"""Run the GRU over a whole sequence (the tuned pass the layers run).
 
@@ -35,8 +37,10 @@ def gru_forward(
     (two products, the second needs :math:`r_t` first) when ``reset_after=False``.
 
     Arguments and results are those of :func:`minirnn.functional.gru.gru_forward`, except
-    the cache, which only this module's backward pass reads. The returned ``hs`` may be a
-    view of the cache: modify it in place only after the backward pass.
+    ``workspace`` (a :class:`~minirnn.functional.fast.workspace.Workspace` whose buffers the
+    pass may reuse; the layer's core owns one) and the cache, which only this module's
+    backward pass reads. The returned ``hs`` may be a view of the cache: modify it in place
+    only after the backward pass.
 
     Notes
     -----
@@ -54,14 +58,17 @@ def gru_forward(
     dtype = np.result_type(*arrays)
     scale = np.ones(3 * H, dtype=dtype)
     scale[: 2 * H] = 0.5
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(T * N, D)
-    gates = np.matmul(x_tm, Wx * scale).reshape(T, N, 3 * H)
+    x_tm = empty(workspace, "x", (T * N, D), dtype)
+    np.copyto(x_tm.reshape(T, N, D), x.transpose(1, 0, 2))
+    gates = empty(workspace, "gates", (T * N, 3 * H), dtype)
+    np.matmul(x_tm, Wx * scale, out=gates)
+    gates = gates.reshape(T, N, 3 * H)
     gates += b * scale
-    hs = np.empty((T + 1, N, H), dtype=dtype)  # slot 0 is h0, step t writes slot t + 1
+    hs = empty(workspace, "states", (T + 1, N, H), dtype)  # slot 0 is h0; t writes t + 1
     hs[0] = h0
     # hn: per step, reset_after=True keeps h W_h^n + b_hn, False keeps r * h (the factor
     # the reset gate multiplies); the backward pass needs it either way.
-    hn = np.empty((T, N, H), dtype=dtype)
+    hn = empty(workspace, "hn", (T, N, H), dtype)
     scratch = np.empty((N, H), dtype=dtype)
     if reset_after:
         Wh_scaled = Wh * scale
@@ -101,12 +108,16 @@ def gru_forward(
 
 
 def gru_backward(
-    dhs: np.ndarray, cache: tuple, dh_last: np.ndarray | None = None
+    dhs: np.ndarray,
+    cache: tuple,
+    dh_last: np.ndarray | None = None,
+    workspace: Workspace | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     r"""Backpropagation through time for :func:`gru_forward`.
 
     Arguments and results are those of :func:`minirnn.functional.gru.gru_backward`, except
-    the cache, which only this module's forward pass reads.
+    ``workspace`` (for the gradient buffers) and the cache, which only this module's
+    forward pass reads.
 
     Notes
     -----
@@ -125,13 +136,13 @@ def gru_backward(
     dhs_tm = dhs.transpose(1, 0, 2)
     # reset_after: `da` holds what multiplies W_h, [da^r, da^z, r * da^n], and da_n_input
     # keeps da^n for the input side. Reset before: `da` is [da^r, da^z, da^n] for both.
-    da = np.empty_like(gates)
+    da = empty(workspace, "da", gates.shape, dtype)
     dh = np.empty((N, H), dtype=dtype)
     one_minus_z = np.empty((N, H), dtype=dtype)
     scratch = np.empty((N, H), dtype=dtype)
     dh_next = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
     if reset_after:
-        da_n_input = np.empty((T, N, H), dtype=dtype)
+        da_n_input = empty(workspace, "da_n", (T, N, H), dtype)
         WhT = np.ascontiguousarray(Wh.T)  # BLAS runs faster on it than on a transposed view
     else:
         Wh_rzT = np.ascontiguousarray(Wh[:, : 2 * H].T)

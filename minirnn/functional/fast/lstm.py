@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import check_sequence_arrays
+from minirnn.functional.fast.workspace import Workspace, empty
 
 
 def _gate_major(W: np.ndarray, dtype: np.dtype, scale: np.ndarray) -> np.ndarray:
@@ -50,6 +51,13 @@ def _sigmoid_gate_scale(dtype: np.dtype) -> np.ndarray:
     return np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype)
 
 
+#: the backward pass computes the gate factors of all steps before its time loop when the
+#: gates take at most this many bytes (measured in benchmarks/layers.py: faster for small
+#: batches, where a NumPy call's overhead is the cost, and slower for large ones, where the
+#: whole-array passes leave the processor cache)
+PRECOMPUTE_BYTES = 2**20
+
+
 def lstm_forward(
     x: np.ndarray,
     h0: np.ndarray,
@@ -57,6 +65,7 @@ def lstm_forward(
     Wx: np.ndarray,
     Wh: np.ndarray,
     b: np.ndarray,
+    workspace: Workspace | None = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple]:
     r"""Run the LSTM over a whole sequence (the tuned pass the layers run).
 
@@ -64,8 +73,10 @@ def lstm_forward(
     :math:`h_{t-1} W_h` and element-wise work on preallocated buffers stay inside the loop.
 
     Arguments and results are those of :func:`minirnn.functional.lstm.lstm_forward`, except
-    the cache, which only this module's backward pass reads. The returned ``hs`` may be a
-    view of the cache: modify it in place only after the backward pass.
+    ``workspace`` (a :class:`~minirnn.functional.fast.workspace.Workspace` whose buffers
+    the pass may reuse; the layer's core owns one) and the cache, which only this module's
+    backward pass reads. The returned ``hs`` may be a view of the cache: modify it in place
+    only after the backward pass.
 
     Notes
     -----
@@ -82,10 +93,12 @@ def lstm_forward(
     half = _sigmoid_gate_scale(dtype)
     # Time-major inside: each step then reads and writes one contiguous (N, .) block. The
     # copy of x is small (D columns) next to the projections (4H columns).
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(T * N, D)
+    x_tm = empty(workspace, "x", (T * N, D), dtype)
+    np.copyto(x_tm.reshape(T, N, D), x.transpose(1, 0, 2))
     # Gate-major (see _gate_major): gates[k, t] is the (N, H) block of gate k at step t.
     # One matmul call still projects every step: four (T*N, D) @ (D, H) products.
-    gates = np.matmul(x_tm, _gate_major(Wx, dtype, half))
+    gates = empty(workspace, "gates", (4, T * N, H), dtype)
+    np.matmul(x_tm, _gate_major(Wx, dtype, half), out=gates)
     gates += _gate_major(b, dtype, half)[:, None, :]
     gates = gates.reshape(4, T, N, H)
     Wh_gates = _gate_major(Wh, dtype, half)
@@ -93,7 +106,7 @@ def lstm_forward(
     # previous states of all steps are one contiguous block for the backward pass. One
     # allocation for both: fresh memory costs a page fault per page on first write, and a
     # single large block is cheaper to fault in than two smaller ones (about 1 ms here).
-    hs, cs = np.empty((2, T + 1, N, H), dtype=dtype)
+    hs, cs = empty(workspace, "states", (2, T + 1, N, H), dtype)
     hs[0] = h0
     cs[0] = c0
     recurrent = np.empty((4, N, H), dtype=dtype)
@@ -124,11 +137,13 @@ def lstm_backward(
     cache: tuple,
     dh_last: np.ndarray | None = None,
     dc_last: np.ndarray | None = None,
+    workspace: Workspace | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Backpropagation through time for :func:`lstm_forward`.
 
     Arguments and results are those of :func:`minirnn.functional.lstm.lstm_backward`, except
-    the cache, which only this module's forward pass reads.
+    ``workspace`` (for the gradient buffer ``da``) and the cache, which only this module's
+    forward pass reads.
 
     Notes
     -----
@@ -152,18 +167,35 @@ def lstm_backward(
     x_tm, Wx, Wh, hs, cs, gates = cache
     _, T, N, H = gates.shape
     dtype = gates.dtype
-    dhs_tm = dhs.transpose(1, 0, 2)
     # da is in the fused layout (T, N, 4H), so that dh_next and the whole-sequence products
-    # are single matrix products; the gate factors are formed per gate in `factor` (4, N, H)
-    # (contiguous blocks, fast) and land in da[t] with the last multiplication.
-    da = np.empty((T, N, 4 * H), dtype=dtype)
-    factor = np.empty((4, N, H), dtype=dtype)
-    dh = np.empty((N, H), dtype=dtype)
-    tanh_c = np.empty((N, H), dtype=dtype)
-    scratch = np.empty((N, H), dtype=dtype)
+    # are single matrix products; the gate factors are formed per gate (contiguous blocks,
+    # fast) and land in da[t] with the last multiplication.
+    da = empty(workspace, "da", (T, N, 4 * H), dtype)
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
-    dh_next = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
+    dh = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
     WhT = np.ascontiguousarray(Wh.T)  # BLAS runs faster on it than on the transposed view
+    loop = _steps_precomputed if gates.nbytes <= PRECOMPUTE_BYTES else _steps_fused
+    dh_next = loop(dhs.transpose(1, 0, 2), gates, cs, WhT, da, dh, dc, workspace)
+
+    da_flat = da.reshape(T * N, 4 * H)
+    dx = (da_flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
+    dWx = x_tm.T @ da_flat
+    dWh = hs[:-1].reshape(T * N, H).T @ da_flat
+    db = da_flat.sum(axis=0)
+    return dx, dh_next, dc, dWx, dWh, db
+
+
+def _steps_fused(dhs_tm, gates, cs, WhT, da, dh_next, dc, workspace) -> np.ndarray:
+    """The backward time loop, each step's gate factors formed inside it.
+
+    Fills ``da``, updates ``dc`` in place to the initial cell state's gradient and returns
+    the initial hidden state's. Every block a step touches stays in the processor cache,
+    which makes this the fast loop for large batches.
+    """
+    _, T, N, H = gates.shape
+    factor = np.empty((4, N, H), dtype=gates.dtype)
+    factor_i, factor_f, factor_g, factor_o = factor
+    dh, tanh_c, scratch = np.empty((3, N, H), dtype=gates.dtype)
     for t in range(T - 1, -1, -1):
         a = gates[:, t]
         i, f, g, o = a
@@ -178,7 +210,6 @@ def lstm_backward(
         # s (1 - s) for all four gates at once, then the g block becomes 1 - g^2
         np.subtract(1.0, a, out=factor)
         factor *= a
-        factor_i, factor_f, factor_g, factor_o = factor
         np.multiply(g, g, out=factor_g)
         np.subtract(1.0, factor_g, out=factor_g)
         # times what each gate multiplies in the forward pass
@@ -192,11 +223,42 @@ def lstm_backward(
         np.multiply(factor[:3], dc, out=d[:3])
         np.multiply(factor_o, dh, out=d[3])
         dc *= f
-        np.matmul(da[t], WhT, out=dh_next)
+        dh_next = np.matmul(da[t], WhT, out=dh_next)
+    return dh_next
 
-    da_flat = da.reshape(T * N, 4 * H)
-    dx = (da_flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
-    dWx = x_tm.T @ da_flat
-    dWh = hs[:-1].reshape(T * N, H).T @ da_flat
-    db = da_flat.sum(axis=0)
-    return dx, dh_next, dc, dWx, dWh, db
+
+def _steps_precomputed(dhs_tm, gates, cs, WhT, da, dh_next, dc, workspace) -> np.ndarray:
+    """The backward time loop with the gate factors of all steps computed before it.
+
+    The same numbers as :func:`_steps_fused`, bit for bit (the same operations in the same
+    order), with 7 NumPy calls per step instead of 19: the better loop when a call's
+    overhead, not memory traffic, is the cost (small batches; see ``PRECOMPUTE_BYTES``).
+    """
+    _, T, N, H = gates.shape
+    i, f, g, o = gates
+    factor = empty(workspace, "factor", gates.shape, gates.dtype)
+    np.subtract(1.0, gates, out=factor)
+    factor *= gates
+    factor_i, factor_f, factor_g, factor_o = factor
+    np.multiply(g, g, out=factor_g)
+    np.subtract(1.0, factor_g, out=factor_g)
+    tanh_c = np.tanh(cs[1:])
+    factor_i *= g
+    factor_f *= cs[:-1]
+    factor_g *= i
+    factor_o *= tanh_c
+    # from here on tanh_c holds o (1 - tanh(c)^2), the factor of dh in dc
+    np.multiply(tanh_c, tanh_c, out=tanh_c)
+    np.subtract(1.0, tanh_c, out=tanh_c)
+    tanh_c *= o
+    dh, scratch = np.empty((2, N, H), dtype=gates.dtype)
+    for t in range(T - 1, -1, -1):
+        np.add(dhs_tm[t], dh_next, out=dh)
+        np.multiply(tanh_c[t], dh, out=scratch)
+        dc += scratch
+        d = da[t].reshape(N, 4, H).transpose(1, 0, 2)
+        np.multiply(factor[:3, t], dc, out=d[:3])
+        np.multiply(factor_o[t], dh, out=d[3])
+        dc *= f[t]
+        dh_next = np.matmul(da[t], WhT, out=dh_next)
+    return dh_next

@@ -12,6 +12,7 @@ import numpy as np
 
 from minirnn._checks import check_sequence_arrays
 from minirnn.functional.activations import get_activation
+from minirnn.functional.fast.workspace import Workspace, empty
 
 
 def rnn_forward(
@@ -21,6 +22,7 @@ def rnn_forward(
     Wh: np.ndarray,
     b: np.ndarray,
     nonlinearity: str = "tanh",
+    workspace: Workspace | None = None,
 ) -> tuple[np.ndarray, tuple]:
     r"""Run the SRN over a whole sequence (the tuned pass the layers run).
 
@@ -28,17 +30,20 @@ def rnn_forward(
     :math:`h_{t-1} W_h` stays inside the time loop.
 
     Arguments and results are those of :func:`minirnn.functional.rnn.rnn_forward`, except
-    the cache, which only this module's backward pass reads. The returned ``hs`` may be a
-    view of the cache: modify it in place only after the backward pass.
+    ``workspace`` (a :class:`~minirnn.functional.fast.workspace.Workspace` whose buffers the
+    pass may reuse; the layer's core owns one) and the cache, which only this module's
+    backward pass reads. The returned ``hs`` may be a view of the cache: modify it in place
+    only after the backward pass.
 
     """
     check_sequence_arrays(x, [("h0", h0)], Wx, Wh, b, gates=1)
     f, f_grad = get_activation(nonlinearity)
     # Time-major inside the loop so that each step reads and writes one contiguous block.
-    a = np.matmul(x.transpose(1, 0, 2), Wx)
+    N, T, _ = x.shape
+    dtype = np.result_type(x, Wx)
+    a = np.matmul(x.transpose(1, 0, 2), Wx, out=empty(workspace, "a", (T, N, Wx.shape[1]), dtype))
     a += b
-    T = a.shape[0]
-    hs = np.empty_like(a)
+    hs = empty(workspace, "states", a.shape, a.dtype)
     h = h0
     for t in range(T):
         a[t] += h @ Wh
