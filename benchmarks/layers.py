@@ -21,8 +21,9 @@ operations per layer and direction (forward ``2 N T G H (D + H)``, backward twic
 at 70% of the speed of its matrix products alone. (torch's figure uses NumPy's GEMM as the
 yardstick too.)
 
-Peak memory: with ``--memory``, the peak of NumPy allocations (``tracemalloc``) during one
-minirnn forward + backward, per case.
+Peak memory: with ``--memory``, the peak of NumPy allocations (``tracemalloc``) during the
+first forward + backward of a new minirnn layer, per case (later calls reuse the layer's
+workspace buffers, which tracemalloc would no longer count).
 
 Clock: with one BLAS thread the times are the process's CPU time (``time.process_time``),
 which a busy machine inflates far less than wall time, since time spent waiting for a core is
@@ -210,7 +211,9 @@ def measure(label, cell, shape, layers, bidirectional, dtype_name, args, torch) 
         row.update(torch_ms=times[2] * 1e3, ratio=times[0] / times[2],
                    torch_peak=flops / times[2] / peak)
     if args.memory:
-        row["memory_mb"] = peak_memory_mb(ours)
+        # a new layer: its first call allocates every buffer its workspace will then reuse
+        row["memory_mb"] = peak_memory_mb(minirnn_runner(cell, dtype, shape, layers,
+                                                         bidirectional))
     return row
 
 
