@@ -74,8 +74,20 @@ def coalesce_streams(notebook: nbformat.NotebookNode) -> None:
                 previous["text"] = "".join(previous["text"]) + "".join(output["text"])
             else:
                 merged.append(output)
+        for output in merged:
+            if output.get("output_type") == "stream":
+                output["text"] = as_displayed("".join(output["text"]))
         if "outputs" in cell:
             cell["outputs"] = merged
+
+
+def as_displayed(text: str) -> str:
+    """Stream text as Jupyter shows it: a line rewritten with ``\\r`` keeps its last version.
+
+    fit's progress line rewrites itself every half second; stored raw, a two-minute run
+    leaves hundreds of copies in the file.
+    """
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
 
 
 def run(path: Path, fast: bool, timeout: float) -> float:
