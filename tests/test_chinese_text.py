@@ -157,3 +157,25 @@ def test_lm_cli_jieba_words_then_generate(gbk_file, tmp_path, capsys):
     assert text.startswith("想要和你") and " " not in text  # jieba's words join with ""
     _, vocab = load_language_model(out_path)
     assert vocab.tokenizer_name == "jieba"
+
+
+def test_char_rnn_on_jieba_words_as_seed_001(gbk_file, tmp_path, capsys):
+    pytest.importorskip("jieba", reason="the [zh] extra (jieba) is in the [test] extra")
+    from minirnn.train import load_checkpoint
+
+    out = tmp_path / "cr.npz"
+    argv = ["char-rnn", "train", "--data", str(gbk_file), "--encoding", "gbk", "--tokenizer",
+            "jieba", "--iters", "20", "--hidden", "8", "--seq-length", "5", "--sample-every",
+            "0", "--no-plot", "--out", str(out)]
+    assert main(argv) == 0
+    assert "nats/word" in capsys.readouterr().out
+    assert Vocab.from_dict(load_checkpoint(out).vocab).tokenizer_name == "jieba"
+    assert main(["char-rnn", "sample", str(out), "--length", "10"]) == 0
+    assert " " not in capsys.readouterr().out.strip()  # words joined without spaces
+
+
+def test_char_rnn_jieba_without_jieba(gbk_file, tmp_path, capsys, no_jieba):
+    argv = ["char-rnn", "train", "--data", str(gbk_file), "--encoding", "gbk", "--tokenizer",
+            "jieba", "--iters", "5", "--no-plot", "--out", str(tmp_path / "cr.npz")]
+    assert main(argv) == 1
+    assert 'pip install "minirnn[zh]"' in capsys.readouterr().err

@@ -28,6 +28,7 @@ from minirnn.commands.arguments import (
     readable_file,
     resolve_options,
 )
+from minirnn.data.tokenizers import TOKENIZERS
 from minirnn.errors import UsageError
 from minirnn.train.saving import save_with_fallback
 
@@ -48,6 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "built-in offline corpus, minirnn.data.builtin_corpus())")
     train.add_argument("--level", choices=("char", "word"),
                        help="tokens are characters (default) or whitespace-separated words")
+    train.add_argument("--tokenizer", choices=TOKENIZERS,
+                       help="char, whitespace or jieba (Chinese words, as seed 001 trains "
+                       "min-char-rnn; needs pip install \"minirnn[zh]\"); overrides --level")
+    train.add_argument("--encoding", help="encoding of --data, e.g. gb18030 (utf-8)")
     train.add_argument("--hidden", type=positive_int, help="hidden units H (100)")
     train.add_argument("--seq-length", type=positive_int, help="chunk length (25)")
     train.add_argument("--lr", type=positive_float, help="Adagrad learning rate (0.1)")
@@ -94,21 +99,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sample.set_defaults(func=run_sample)
 
 
-def _load_text(path: Path | None) -> tuple[str, str]:
+def _load_text(path: Path | None, encoding: str = "utf-8") -> tuple[str, str]:
     from minirnn.data import builtin_corpus, load_text
 
     if path is None:
         return builtin_corpus(), "the built-in corpus"
-    return load_text(path), str(path)
+    return load_text(path, encoding), str(path)
 
 
 def _split(run: dict) -> tuple[object, np.ndarray, np.ndarray, str]:
     """The vocabulary, the training ids and the held-out ids of the text, with a report."""
     from minirnn.data import Vocab
 
-    text, source = _load_text(None if run["data"] is None else Path(run["data"]))
-    level = run["level"]
-    vocab = Vocab.from_text(text, level=level)
+    text, source = _load_text(None if run["data"] is None else Path(run["data"]),
+                              run["encoding"])
+    vocab = Vocab.from_text(text, level=run["level"], tokenizer=run["tokenizer"])
+    level = vocab.level
     ids = vocab.encode(text)
     if len(vocab) < 2:
         raise UsageError(f"{source} has {len(vocab)} distinct {level} token(s); a "
@@ -123,7 +129,8 @@ def _split(run: dict) -> tuple[object, np.ndarray, np.ndarray, str]:
 #: char-rnn train options that shape the run, with their defaults; --resume takes them from
 #: the checkpoint, and options given again must agree with it
 RUN_OPTIONS: dict[str, object] = {
-    "data": None, "level": "char", "hidden": 100, "seq_length": 25, "lr": 0.1, "seed": 0,
+    "data": None, "level": "char", "tokenizer": None, "encoding": "utf-8", "hidden": 100,
+    "seq_length": 25, "lr": 0.1, "seed": 0,
     "val_fraction": 0.1, "val_tokens": 20000,
 }
 
@@ -175,7 +182,7 @@ def run_train(args: argparse.Namespace) -> int:
         return vocab.decode(m.sample(m.h, m.last_token, args.sample_length, rng=sample_rng))
 
     val = [Batch(val_ids[:-1], val_ids[1:], reset_state=True)] if len(val_ids) >= 2 else None
-    level = run["level"]
+    level = vocab.level
     config = {"model": "CharRNN", "vocab_size": len(vocab), "hidden_size": model.hidden_size,
               "exact": model.exact, "seq_length": seq_length, "lr": lr, "level": level,
               "seed": run["seed"], "run": run}
