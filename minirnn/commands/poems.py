@@ -136,7 +136,7 @@ def run_generate(args: argparse.Namespace) -> int:
     from minirnn.commands.lm import load_language_model
     from minirnn.models.poem_writer import PoemWriter
 
-    model, vocab = load_language_model(args.checkpoint)
+    model, vocab = load_language_model(args.checkpoint, "`minirnn poems generate`")
     if vocab.bos_id is None or vocab.eos_id is None:
         raise UsageError(f"{args.checkpoint} was not trained on poems (no <bos>/<eos>); "
                          "use a checkpoint written by `minirnn poems train`")
