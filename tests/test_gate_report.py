@@ -97,8 +97,8 @@ def test_stacked_lstm_layer_report_names_layer_and_gate(monkeypatch):
     # Break only the second layer's Wx o-block: the report must say l1.Wx[o], not l0.
     real = lstm_layer_module.lstm_backward
 
-    def broken(dhs, cache, dh_last=None, dc_last=None):
-        dx, dh0, dc0, dWx, dWh, db = real(dhs, cache, dh_last, dc_last)
+    def broken(dhs, cache, dh_last=None, dc_last=None, workspace=None):
+        dx, dh0, dc0, dWx, dWh, db = real(dhs, cache, dh_last, dc_last, workspace)
         if dWx.shape[0] == 4:  # layer 1 sees the hidden size 4; layer 0 the input size 3
             dWx = corrupt_block(dWx, "o", LSTM.gates)
         return dx, dh0, dc0, dWx, dWh, db
@@ -112,8 +112,8 @@ def test_stacked_lstm_layer_report_names_layer_and_gate(monkeypatch):
 def test_gru_layer_report_names_the_broken_reset_gate(monkeypatch):
     real = gru_layer_module.gru_backward
 
-    def broken(dhs, cache, dh_last=None):
-        dx, dh0, dWx, dWh, db, db_hn = real(dhs, cache, dh_last)
+    def broken(dhs, cache, dh_last=None, workspace=None):
+        dx, dh0, dWx, dWh, db, db_hn = real(dhs, cache, dh_last, workspace)
         return dx, dh0, dWx, corrupt_block(dWh, "r", GRU.gates), db, db_hn
 
     monkeypatch.setattr(gru_layer_module, "gru_backward", broken)
