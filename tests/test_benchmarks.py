@@ -1,5 +1,6 @@
 """The benchmark scripts still run; short runs, no timing asserted (speed is their output)."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -67,8 +68,12 @@ def test_layers_benchmark_prints_the_ratio_table_and_gemm_shares():
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("2x3x4x5 ")]
     assert len(rows) == 6  # three cells, two dtypes
-    assert all(line.count("%") == 2 for line in rows)  # minirnn's and torch's share of GEMM
-    assert "| 2x3x4x5" in done.stdout and "ratio minirnn / torch" in done.stdout
+    # torch is an optional oracle: without it (a plain `pip install ".[test]"`) the script
+    # still runs and shows minirnn's share of GEMM alone
+    has_torch = importlib.util.find_spec("torch") is not None
+    assert all(line.count("%") == (2 if has_torch else 1) for line in rows)  # GEMM shares
+    ratio_table = "| 2x3x4x5" in done.stdout and "ratio minirnn / torch" in done.stdout
+    assert ratio_table == has_torch
     no_torch = subprocess.run(
         [sys.executable, str(BENCHMARKS / "layers.py"), "--shape", "2x3x4x5", "--repeats", "1",
          "--cells", "gru", "--no-torch"],
