@@ -26,9 +26,7 @@ RNN_STEP_FORWARD = Exercise(
     results="h : ndarray, shape (N, H)",
     cache="",
     unpack="N, H = h_prev.shape",
-    cases=(Case("N=3, D=4, H=5", inputs.step(3, 4, 5, "rnn"), seed=0),
-           Case("N=1, D=2, H=3 (one example)", inputs.step(1, 2, 3, "rnn"), seed=1),
-           Case("N=2, D=3, H=3, h_prev all zeros", inputs.step(2, 3, 3, "rnn", True), seed=2)),
+    cases=inputs.step_cases(inputs.cell_step("rnn"), 3, "h_prev all zeros"),
     difficulty="1 (warm-up): one line, but the row-vector convention and the broadcast bias "
                "must be right.",
 )
@@ -56,9 +54,7 @@ LSTM_STEP_FORWARD = Exercise(
     results="h, c : ndarray, shape (N, H)",
     cache="",
     unpack="N, H = h_prev.shape",
-    cases=(Case("N=3, D=4, H=5", inputs.step(3, 4, 5, "lstm"), seed=0),
-           Case("N=1, D=2, H=3 (one example)", inputs.step(1, 2, 3, "lstm"), seed=1),
-           Case("N=2, D=3, H=2, zero states", inputs.step(2, 3, 2, "lstm", True), seed=2)),
+    cases=inputs.step_cases(inputs.cell_step("lstm"), 2, "zero states"),
     difficulty="2 (standard): four gates from one product; the gate order is the trap.",
     mistakes=(Mistake(
         "gates_swapped",
@@ -90,9 +86,7 @@ GRU_STEP_FORWARD = Exercise(
     results="h : ndarray, shape (N, H)",
     cache="",
     unpack="N, H = h_prev.shape",
-    cases=(Case("N=3, D=4, H=5", inputs.step(3, 4, 5, "gru"), seed=0),
-           Case("N=1, D=2, H=3 (one example)", inputs.step(1, 2, 3, "gru"), seed=1),
-           Case("N=2, D=3, H=2, h_prev all zeros", inputs.step(2, 3, 2, "gru", True), seed=2)),
+    cases=inputs.step_cases(inputs.cell_step("gru"), 2, "h_prev all zeros"),
     difficulty="2 (standard): three gates; where the reset gate acts is the trap.",
     mistakes=(
         Mistake("gates_swapped", "the reset and update gates are swapped: the first H columns "

@@ -4,39 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn.exercises.exercise import Case, Exercise, Mistake
+from minirnn.exercises import inputs
+from minirnn.exercises.exercise import Exercise, Mistake
 from minirnn.exercises.solutions import steps
 from minirnn.functional.gru import gru_step_backward, gru_step_forward
 from minirnn.functional.lstm import lstm_step_backward, lstm_step_forward
 
 
-def _lstm_inputs(N: int, D: int, H: int, zero_state: bool = False):
-    def build(rng: np.random.Generator) -> dict:
-        state = (lambda: np.zeros((N, H))) if zero_state else (lambda: rng.standard_normal((N, H)))
-        return {
-            "x": rng.standard_normal((N, D)),
-            "h_prev": state(),
-            "c_prev": state(),
-            "Wx": rng.standard_normal((D, 4 * H)) * 0.5,
-            "Wh": rng.standard_normal((H, 4 * H)) * 0.5,
-            "b": rng.standard_normal(4 * H) * 0.1,
-        }
-
-    return build
-
-
 def _gru_inputs(N: int, D: int, H: int, zero_state: bool = False):
     def build(rng: np.random.Generator) -> dict:
-        h_prev = np.zeros((N, H)) if zero_state else rng.standard_normal((N, H))
-        return {
-            "x": rng.standard_normal((N, D)),
-            "h_prev": h_prev,
-            "Wx": rng.standard_normal((D, 3 * H)) * 0.5,
-            "Wh": rng.standard_normal((H, 3 * H)) * 0.5,
-            "b": rng.standard_normal(3 * H) * 0.1,
-            "b_hn": rng.standard_normal(H) * 0.1,
-            "reset_after": True,
-        }
+        h_prev = inputs.state(rng, N, H, zero_state)  # drawn before x, as the seeds expect
+        return {"x": rng.standard_normal((N, D)), "h_prev": h_prev,
+                **inputs.weights(rng, D, H, 3),
+                "b_hn": rng.standard_normal(H) * 0.1, "reset_after": True}
 
     return build
 
@@ -85,11 +65,7 @@ with ``x`` (N, D), ``h_prev``, ``c_prev``, ``h``, ``c`` (N, H), ``Wx`` (D, 4H),
         ":math:`\\tanh(c)`."
     ),
     unpack="x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c = cache",
-    cases=(
-        Case("N=3, D=4, H=5", _lstm_inputs(3, 4, 5), seed=0),
-        Case("N=1, D=2, H=3 (one example)", _lstm_inputs(1, 2, 3), seed=1),
-        Case("N=2, D=3, H=2, h_prev and c_prev all zeros", _lstm_inputs(2, 3, 2, True), seed=2),
-    ),
+    cases=inputs.step_cases(inputs.cell_step("lstm"), 2, "h_prev and c_prev all zeros"),
     gates=("i", "f", "g", "o"),
     difficulty="3 (involved): four gates and two paths into the cell state.",
     mistakes=(Mistake("cell_path_missing", "the cell state's gradient misses its path through "
@@ -139,11 +115,7 @@ with ``x`` (N, D), ``h_prev``, ``h`` (N, H), ``Wx`` (D, 3H), ``Wh`` (H, 3H), ``b
         "(always True here)."
     ),
     unpack="x, h_prev, Wx, Wh, r, z, n, hn, reset_after = cache",
-    cases=(
-        Case("N=3, D=4, H=5", _gru_inputs(3, 4, 5), seed=0),
-        Case("N=1, D=2, H=3 (one example)", _gru_inputs(1, 2, 3), seed=1),
-        Case("N=2, D=3, H=2, h_prev all zeros", _gru_inputs(2, 3, 2, True), seed=2),
-    ),
+    cases=inputs.step_cases(_gru_inputs, 2, "h_prev all zeros"),
     gates=("r", "z", "n"),
     difficulty="3 (involved): h_prev reaches h along four paths; the reset gate acts late.",
     mistakes=(Mistake("reset_gate_wrong_product", "the reset gate's gradient used h_prev, but "

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+
+from minirnn.exercises.exercise import Case, InputBuilder
 
 
 def weights(rng: np.random.Generator, D: int, H: int, gates: int) -> dict:
@@ -47,3 +51,19 @@ def sequence(N: int, T: int, D: int, H: int, cell: str, zero_state: bool = False
         return renamed
 
     return build
+
+
+def step_cases(build: Callable[..., InputBuilder], zero_H: int, zero_label: str) -> tuple:
+    """The three cases every one-step exercise tries: a batch, one example, zero states.
+
+    ``build(N, D, H)`` makes a case's inputs and ``build(N, D, H, True)`` the zero-state
+    edge case, whose label ends in ``zero_label`` (``"h_prev all zeros"``).
+    """
+    return (Case("N=3, D=4, H=5", build(3, 4, 5), seed=0),
+            Case("N=1, D=2, H=3 (one example)", build(1, 2, 3), seed=1),
+            Case(f"N=2, D=3, H={zero_H}, {zero_label}", build(2, 3, zero_H, True), seed=2))
+
+
+def cell_step(cell: str) -> Callable[..., InputBuilder]:
+    """:func:`step` with the cell fixed, in the form :func:`step_cases` takes."""
+    return lambda N, D, H, zero_state=False: step(N, D, H, cell, zero_state)

@@ -4,40 +4,30 @@ from __future__ import annotations
 
 import numpy as np
 
+from minirnn.exercises import inputs
 from minirnn.exercises.exercise import Case, Exercise, Mistake
 from minirnn.exercises.solutions import steps
 from minirnn.functional.fast.rnn import rnn_backward, rnn_forward
 from minirnn.functional.rnn import rnn_step_backward, rnn_step_forward
 
 
-def _step_inputs(N: int, D: int, H: int, zero_state: bool = False):
+def _tanh_inputs(x_shape: tuple, state_name: str, N: int, D: int, H: int, zero_state: bool):
+    """Inputs of a tanh RNN: the initial state is drawn before ``x`` (the cases' seeds rely on
+    this order)."""
     def build(rng: np.random.Generator) -> dict:
-        h_prev = np.zeros((N, H)) if zero_state else rng.standard_normal((N, H))
-        return {
-            "x": rng.standard_normal((N, D)),
-            "h_prev": h_prev,
-            "Wx": rng.standard_normal((D, H)) * 0.5,
-            "Wh": rng.standard_normal((H, H)) * 0.5,
-            "b": rng.standard_normal(H) * 0.1,
-            "nonlinearity": "tanh",
-        }
+        state = inputs.state(rng, N, H, zero_state)
+        return {"x": rng.standard_normal(x_shape), state_name: state,
+                **inputs.weights(rng, D, H, 1), "nonlinearity": "tanh"}
 
     return build
+
+
+def _step_inputs(N: int, D: int, H: int, zero_state: bool = False):
+    return _tanh_inputs((N, D), "h_prev", N, D, H, zero_state)
 
 
 def _sequence_inputs(N: int, T: int, D: int, H: int, zero_state: bool = False):
-    def build(rng: np.random.Generator) -> dict:
-        h0 = np.zeros((N, H)) if zero_state else rng.standard_normal((N, H))
-        return {
-            "x": rng.standard_normal((N, T, D)),
-            "h0": h0,
-            "Wx": rng.standard_normal((D, H)) * 0.5,
-            "Wh": rng.standard_normal((H, H)) * 0.5,
-            "b": rng.standard_normal(H) * 0.1,
-            "nonlinearity": "tanh",
-        }
-
-    return build
+    return _tanh_inputs((N, T, D), "h0", N, D, H, zero_state)
 
 
 def rnn_forward_with_last(x, h0, Wx, Wh, b, nonlinearity="tanh"):
@@ -83,11 +73,7 @@ RNN_STEP_BACKWARD = Exercise(
         ":math:`1 - h^2`)."
     ),
     unpack="x, h_prev, Wx, Wh, h, f_grad = cache",
-    cases=(
-        Case("N=3, D=4, H=5", _step_inputs(3, 4, 5), seed=0),
-        Case("N=1, D=2, H=3 (one example)", _step_inputs(1, 2, 3), seed=1),
-        Case("N=2, D=3, H=4, h_prev all zeros", _step_inputs(2, 3, 4, zero_state=True), seed=2),
-    ),
+    cases=inputs.step_cases(_step_inputs, 4, "h_prev all zeros"),
     difficulty="2 (standard): the chain rule through tanh, then five products.",
     mistakes=(
         Mistake("tanh_derivative_missing", "the tanh was skipped: dL/da is dh * (1 - h^2), "
