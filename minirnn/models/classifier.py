@@ -29,7 +29,7 @@ from minirnn.layers.padded_rnn import (
     padded_forward,
 )
 from minirnn.layers.registry import check_cell, recurrent_layer
-from minirnn.losses import softmax_cross_entropy
+from minirnn.models.cross_entropy import cross_entropy_step
 
 
 def _check_ids(ids: object, vocab_size: int, name: str = "inputs") -> np.ndarray:
@@ -268,16 +268,8 @@ class SequenceClassifier(_RecurrentReader):
     # -- the model protocol ---------------------------------------------------------------
     def _loss(self, batch, backward: bool) -> float:
         logits = self.forward(batch.inputs, _input_mask(batch))
-        targets = np.asarray(batch.targets)
-        if targets.shape != (logits.shape[0],):
-            raise ValueError(
-                f"targets must have shape ({logits.shape[0]},) (one class per sequence), "
-                f"got {targets.shape}"
-            )
-        loss, dlogits = softmax_cross_entropy(logits, targets)
-        if backward:
-            self.backward(dlogits)
-        return float(loss)
+        return cross_entropy_step(self, logits, batch.targets, (logits.shape[0],),
+                                  "one class per sequence", backward)
 
     def predict(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """The most probable class of each sequence (N,)."""
@@ -336,13 +328,5 @@ class SequenceTagger(_RecurrentReader):
     def _loss(self, batch, backward: bool) -> float:
         mask = getattr(batch, "mask", None)
         logits = self.forward(batch.inputs, _input_mask(batch))
-        targets = np.asarray(batch.targets)
-        if targets.shape != logits.shape[:2]:
-            raise ValueError(
-                f"targets must have shape {logits.shape[:2]} (one tag per step), "
-                f"got {targets.shape}"
-            )
-        loss, dlogits = softmax_cross_entropy(logits, targets, mask=mask)
-        if backward:
-            self.backward(dlogits)
-        return float(loss)
+        return cross_entropy_step(self, logits, batch.targets, logits.shape[:2],
+                                  "one tag per step", backward, mask=mask)

@@ -15,7 +15,7 @@ from minirnn.layers.base import Layer
 from minirnn.layers.embedding import Embedding
 from minirnn.layers.linear import Linear
 from minirnn.layers.registry import recurrent_layer
-from minirnn.losses import softmax_cross_entropy
+from minirnn.models.cross_entropy import cross_entropy_step
 
 __all__ = ["Learn2Carry"]
 
@@ -131,16 +131,8 @@ class Learn2Carry(Layer):
     # -- the model protocol of minirnn.train.fit --------------------------------------------
     def _loss(self, batch, backward: bool) -> float:
         logits = self.forward(batch.inputs)
-        targets = np.asarray(batch.targets)
-        if targets.shape != logits.shape[:2]:
-            raise ValueError(
-                f"targets must have shape {logits.shape[:2]} (one digit per step), "
-                f"got {targets.shape}"
-            )
-        loss, dlogits = softmax_cross_entropy(logits, targets)
-        if backward:
-            self.backward(dlogits)
-        return float(loss)
+        return cross_entropy_step(self, logits, batch.targets, logits.shape[:2],
+                                  "one digit per step", backward)
 
     def forward_backward(self, batch) -> float:
         """Mean cross-entropy per digit of ``batch``; gradients are added into ``grads``."""
