@@ -73,7 +73,10 @@ class Batch:
 # -- language-model partitioning ------------------------------------------------------------
 
 
-def _check_stream(ids: object, batch_size: int, num_steps: int) -> np.ndarray:
+def _check_stream(ids: object, batch_size: int, num_steps: int) -> tuple[np.ndarray, int, int]:
+    """The checked ``(ids, batch_size, num_steps)``; refuses a stream too short for a batch."""
+    batch_size = check_positive_int(batch_size, "batch_size")
+    num_steps = check_positive_int(num_steps, "num_steps")
     ids = np.asarray(ids)
     if ids.ndim != 1:
         raise ValueError(f"ids must be a 1-D array of token ids, got shape {ids.shape}")
@@ -87,7 +90,7 @@ def _check_stream(ids: object, batch_size: int, num_steps: int) -> np.ndarray:
             f"a stream of {ids.size} tokens is too short for batch_size={batch_size} x "
             f"num_steps={num_steps}: at least {needed} tokens are needed"
         )
-    return ids
+    return ids, batch_size, num_steps
 
 
 def _random_offset(n_tokens: int, batch_size: int, num_steps: int, rng) -> int:
@@ -124,9 +127,7 @@ def sequential_batches(
     row, a multiple of ``T``) form an (N, R) matrix row by row; batch ``i`` is its columns
     ``iT .. iT+T-1``, its targets the same cells one token later in the stream.
     """
-    batch_size = check_positive_int(batch_size, "batch_size")
-    num_steps = check_positive_int(num_steps, "num_steps")
-    ids = _check_stream(ids, batch_size, num_steps)
+    ids, batch_size, num_steps = _check_stream(ids, batch_size, num_steps)
     offset = _random_offset(ids.size, batch_size, num_steps, make_rng(rng))
     row_length = (ids.size - offset - 1) // batch_size
     num_batches = row_length // num_steps
@@ -149,10 +150,8 @@ def random_batches(
 
     Parameters
     ----------
-    ids : ndarray of int, (L,)
-        The token stream.
-    batch_size, num_steps : int
-        ``N`` rows and ``T`` steps per batch.
+    ids, batch_size, num_steps
+        The token stream, ``N`` rows and ``T`` steps, as in :func:`sequential_batches`.
     rng : int or numpy.random.Generator, optional
         Draws the offset and the shuffle.
 
@@ -167,9 +166,7 @@ def random_batches(
     ``K`` subsequences are shuffled and dealt ``N`` per batch; the last ``K mod N`` are left
     out this epoch (different ones each epoch).
     """
-    batch_size = check_positive_int(batch_size, "batch_size")
-    num_steps = check_positive_int(num_steps, "num_steps")
-    ids = _check_stream(ids, batch_size, num_steps)
+    ids, batch_size, num_steps = _check_stream(ids, batch_size, num_steps)
     rng = make_rng(rng)
     offset = _random_offset(ids.size, batch_size, num_steps, rng)
     num_subsequences = (ids.size - offset - 1) // num_steps
@@ -212,9 +209,7 @@ class LMBatches:
         seed: int | np.random.Generator | None = None,
     ) -> None:
         check_choice(scheme, ("sequential", "random"), "scheme")
-        self.batch_size = check_positive_int(batch_size, "batch_size")
-        self.num_steps = check_positive_int(num_steps, "num_steps")
-        self.ids = _check_stream(ids, self.batch_size, self.num_steps)
+        self.ids, self.batch_size, self.num_steps = _check_stream(ids, batch_size, num_steps)
         self.scheme = scheme
         self.rng = make_rng(seed)
 
