@@ -457,6 +457,9 @@ def test_ctrl_c_during_the_update_is_held_until_the_step_is_complete(tmp_path):
 
     model, batches, _ = _setup()
     path = tmp_path / "c.npz"
+    # the handler fit must put back: Python's default, or SIG_IGN in a process started in
+    # the background by a non-interactive shell (as CI may start the suite)
+    before = signal.getsignal(signal.SIGINT)
     history = fit(model, InterruptedSGD(model, lr=0.1), batches, iterations=10,
                   checkpoint_path=path, verbose=False)
     assert history.stop_reason == "interrupted" and len(history) == 4
@@ -464,7 +467,7 @@ def test_ctrl_c_during_the_update_is_held_until_the_step_is_complete(tmp_path):
     assert ckpt.iteration == 4 and ckpt.optimizer_state["t"] == 4
     for name, value in model.parameters().items():
         np.testing.assert_array_equal(ckpt.params[name], value)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 class LegacyNoise(EchoRegressor):
