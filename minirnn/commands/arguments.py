@@ -10,7 +10,8 @@ error (usage line, ``minirnn <command>: error: argument --lr: ...``, exit status
 
 Each type is also a plain function of a string. Paths that are only known after parsing (a
 plot named after the checkpoint, say) are checked with :func:`check_output_path`, which
-raises :class:`~minirnn.errors.UsageError` instead.
+raises :class:`~minirnn.errors.UsageError` instead. :func:`add_command_with_actions` adds
+a command whose work is split into required sub-commands (``lm train``, ``lm generate``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from minirnn.errors import UsageError
 
 __all__ = [
+    "add_command_with_actions",
     "check_output_path",
     "check_readable_file",
     "non_negative_float",
@@ -36,6 +38,21 @@ __all__ = [
     "readable_problem",
     "resolve_options",
 ]
+
+
+def add_command_with_actions(
+    subparsers: argparse._SubParsersAction, name: str, help: str, description: str,
+    dest: str = "action", metavar: str = "ACTION",
+) -> argparse._SubParsersAction:
+    """Add the command ``name`` and return its sub-commands' subparsers (one is required).
+
+    Each sub-command's choice is stored as ``dest`` (``args.action``); ``description`` is
+    the command's ``--help`` text, usually the first line of its module docstring.
+    """
+    parser = subparsers.add_parser(name, help=help, description=description)
+    actions = parser.add_subparsers(dest=dest, metavar=metavar)
+    actions.required = True
+    return actions
 
 
 def _parse_int(text: str) -> int:

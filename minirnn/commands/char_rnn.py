@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from minirnn.commands.arguments import (
+    add_command_with_actions,
     check_output_path,
     check_readable_file,
     non_negative_int,
@@ -36,13 +37,9 @@ DEFAULT_ITERS = 50000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "char-rnn",
-        help="train min-char-rnn on a text, or sample from a trained one",
-        description=__doc__.splitlines()[0],
-    )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
+    actions = add_command_with_actions(
+        subparsers, "char-rnn", "train min-char-rnn on a text, or sample from a trained one",
+        __doc__.splitlines()[0])
 
     train = actions.add_parser("train", help="train on a text file (default: built-in corpus)")
     train.add_argument("--data", type=readable_file, help="UTF-8 text file (default: the "

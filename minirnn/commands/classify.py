@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from minirnn.commands.arguments import (
+    add_command_with_actions,
     non_negative_int,
     output_path,
     positive_float,
@@ -27,12 +28,9 @@ from minirnn.layers.registry import CELLS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "classify", help="sequence classification: name gender, digit-sum memory task",
-        description=__doc__.splitlines()[0],
-    )
-    tasks = parser.add_subparsers(dest="task", metavar="TASK")
-    tasks.required = True
+    tasks = add_command_with_actions(
+        subparsers, "classify", "sequence classification: name gender, digit-sum memory task",
+        __doc__.splitlines()[0], dest="task", metavar="TASK")
 
     names = tasks.add_parser("names", help="female or male from the letters of a name")
     names.add_argument("--cell", choices=tuple(CELLS), default="lstm",

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from minirnn.commands.arguments import (
+    add_command_with_actions,
     check_output_path,
     check_readable_file,
     non_negative_float,
@@ -45,12 +46,9 @@ RUN_OPTIONS: dict[str, object] = {
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "lm", help="train a recurrent language model on a text, or generate from one",
-        description=__doc__.splitlines()[0],
-    )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
+    actions = add_command_with_actions(
+        subparsers, "lm", "train a recurrent language model on a text, or generate from one",
+        __doc__.splitlines()[0])
 
     train = actions.add_parser("train", help="train on a text file (default: built-in corpus)")
     train.add_argument("--data", type=readable_file,

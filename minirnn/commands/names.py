@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from minirnn.commands.arguments import (
+    add_command_with_actions,
     check_output_path,
     non_negative_int,
     output_path,
@@ -29,12 +30,9 @@ from minirnn.train.saving import save_with_fallback
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "names", help="train a names generator, or generate names with a top-5 table",
-        description=__doc__.splitlines()[0],
-    )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
+    actions = add_command_with_actions(
+        subparsers, "names", "train a names generator, or generate names with a top-5 table",
+        __doc__.splitlines()[0])
 
     train = actions.add_parser("train", help="train on a list of names")
     train.add_argument("--kind", default="female",

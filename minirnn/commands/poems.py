@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from minirnn.commands.arguments import (
+    add_command_with_actions,
     non_negative_int,
     output_path,
     positive_float,
@@ -29,12 +30,10 @@ FULL = {"form": None, "lines": None, "poems": None, "epochs": 10, "hidden": 256}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "poems", help="Tang poems: train a 2-layer LSTM, write poems and acrostics (seed 004)",
-        description=__doc__.splitlines()[0],
-    )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
+    actions = add_command_with_actions(
+        subparsers, "poems",
+        "Tang poems: train a 2-layer LSTM, write poems and acrostics (seed 004)",
+        __doc__.splitlines()[0])
 
     train = actions.add_parser("train", help="train on the Tang poems of datasets/")
     train.add_argument("--full", action="store_true",
