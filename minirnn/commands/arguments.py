@@ -25,6 +25,7 @@ from minirnn.errors import UsageError
 
 __all__ = [
     "add_command_with_actions",
+    "add_sampling_options",
     "check_output_path",
     "check_readable_file",
     "non_negative_float",
@@ -53,6 +54,17 @@ def add_command_with_actions(
     actions = parser.add_subparsers(dest=dest, metavar=metavar)
     actions.required = True
     return actions
+
+
+def add_sampling_options(parser: argparse.ArgumentParser, temperature: float = 1.0,
+                         top_k_help: str = "sample only among the k likeliest tokens") -> None:
+    """Add ``--temperature`` (default ``temperature``), ``--top-k`` and ``--seed`` to a
+    command that samples text from a trained model."""
+    parser.add_argument("--temperature", type=positive_float, default=temperature,
+                        help=f"<1 more conservative, >1 more surprising ({temperature})")
+    parser.add_argument("--top-k", type=positive_int, help=top_k_help)
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed of the sampling (0)")
 
 
 def _parse_int(text: str) -> int:

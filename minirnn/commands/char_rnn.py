@@ -19,6 +19,7 @@ import numpy as np
 
 from minirnn.commands.arguments import (
     add_command_with_actions,
+    add_sampling_options,
     check_output_path,
     check_readable_file,
     non_negative_int,
@@ -87,12 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sample.add_argument("--prime", default="", help="text to start from")
     sample.add_argument("--length", type=positive_int, default=500,
                         help="tokens to generate (500)")
-    sample.add_argument("--temperature", type=positive_float, default=1.0,
-                        help="<1 more conservative, >1 more surprising (1.0)")
-    sample.add_argument("--top-k", type=positive_int,
-                        help="sample only among the k likeliest tokens")
-    sample.add_argument("--seed", type=non_negative_int, default=0,
-                        help="seed of the sampling (0)")
+    add_sampling_options(sample)
     sample.set_defaults(func=run_sample)
 
 

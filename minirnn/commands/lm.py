@@ -20,6 +20,7 @@ import numpy as np
 
 from minirnn.commands.arguments import (
     add_command_with_actions,
+    add_sampling_options,
     check_output_path,
     check_readable_file,
     non_negative_float,
@@ -114,10 +115,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "without a <bos> token)")
     gen.add_argument("--length", type=positive_int, default=200, help="tokens to generate (200)")
     gen.add_argument("--greedy", action="store_true", help="always take the likeliest token")
-    gen.add_argument("--temperature", type=positive_float, default=1.0,
-                     help="<1 more conservative, >1 more surprising (1.0)")
-    gen.add_argument("--top-k", type=positive_int, help="sample only among the k likeliest tokens")
-    gen.add_argument("--seed", type=non_negative_int, default=0, help="seed of the sampling (0)")
+    add_sampling_options(gen)
     gen.set_defaults(func=run_generate)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from minirnn.commands.arguments import (
     add_command_with_actions,
+    add_sampling_options,
     non_negative_int,
     output_path,
     positive_float,
@@ -72,10 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="stop after this many lines, the seed's max_sentences (4)")
     gen.add_argument("--form", type=int, choices=(5, 7),
                      help="fixed form: this many characters per line, punctuation enforced")
-    gen.add_argument("--temperature", type=positive_float, default=0.8,
-                     help="<1 more conservative, >1 more surprising (0.8)")
-    gen.add_argument("--top-k", type=positive_int, help="sample among the k likeliest only")
-    gen.add_argument("--seed", type=non_negative_int, default=0, help="seed of the sampling (0)")
+    add_sampling_options(gen, 0.8, top_k_help="sample among the k likeliest only")
     gen.set_defaults(func=run_generate)
 
 
