@@ -300,6 +300,18 @@ def load_language_model(path: Path, reader: str = "`minirnn lm generate`"):
     return model, vocab
 
 
+def load_model_with_bos_eos(path: Path, reader: str, refusal: str):
+    """:func:`load_language_model` for a model that writes whole items (names, poems).
+
+    Such a model starts from ``<bos>`` and stops at ``<eos>``; a checkpoint whose vocabulary
+    lacks them is refused with a :class:`~minirnn.errors.UsageError` ``f"{path} {refusal}"``.
+    """
+    model, vocab = load_language_model(path, reader)
+    if vocab.bos_id is None or vocab.eos_id is None:
+        raise UsageError(f"{path} {refusal}")
+    return model, vocab
+
+
 def run_generate(args: argparse.Namespace) -> int:
     from minirnn.models.language_model import generate_text
 

@@ -104,13 +104,12 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from minirnn.commands.lm import load_language_model
+    from minirnn.commands.lm import load_model_with_bos_eos
     from minirnn.experiments.names import name_table
 
-    model, vocab = load_language_model(args.checkpoint, "`minirnn names generate`")
-    if vocab.bos_id is None or vocab.eos_id is None:
-        raise UsageError(f"{args.checkpoint} is not a names model (no <bos>/<eos>); use "
-                         "`minirnn lm generate`")
+    model, vocab = load_model_with_bos_eos(
+        args.checkpoint, "`minirnn names generate`",
+        "is not a names model (no <bos>/<eos>); use `minirnn lm generate`")
     try:
         vocab.encode(args.prefix)
     except ValueError as error:  # letters the model never saw: the user's input

@@ -130,13 +130,13 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from minirnn.commands.lm import load_language_model
+    from minirnn.commands.lm import load_model_with_bos_eos
     from minirnn.models.poem_writer import PoemWriter
 
-    model, vocab = load_language_model(args.checkpoint, "`minirnn poems generate`")
-    if vocab.bos_id is None or vocab.eos_id is None:
-        raise UsageError(f"{args.checkpoint} was not trained on poems (no <bos>/<eos>); "
-                         "use a checkpoint written by `minirnn poems train`")
+    model, vocab = load_model_with_bos_eos(
+        args.checkpoint, "`minirnn poems generate`",
+        "was not trained on poems (no <bos>/<eos>); use a checkpoint written by "
+        "`minirnn poems train`")
     writer = PoemWriter(model, vocab)
     sampling = {"temperature": args.temperature, "top_k": args.top_k}
     if args.acrostic:
