@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from minirnn.exercises import inputs
-from minirnn.exercises.exercise import Case, Exercise, Mistake
+from minirnn.exercises.exercise import Exercise, Mistake
 from minirnn.exercises.solutions import forward as solution
 
 _SHAPES = "with ``x`` (N, D), ``h_prev`` (N, H), "
@@ -119,11 +119,7 @@ with ``x`` (N, T, D), ``h0`` (N, H), ``Wx`` (D, H), ``Wh`` (H, H), ``b`` (H,).
     results="hs : ndarray, shape (N, T, H)\n    hs[:, t] is the state after step t + 1.",
     cache="",
     unpack="N, T, D = x.shape",
-    cases=(Case("N=2, T=4, D=3, H=5", inputs.sequence(2, 4, 3, 5, "rnn"), seed=0),
-           Case("N=3, T=1, D=2, H=3 (a single step)", inputs.sequence(3, 1, 2, 3, "rnn"),
-                seed=1),
-           Case("N=1, T=3, D=2, H=2, h0 all zeros", inputs.sequence(1, 3, 2, 2, "rnn", True),
-                seed=2)),
+    cases=inputs.sequence_cases(inputs.cell_sequence("rnn"), (5, 3), "h0 all zeros"),
     difficulty="1 (warm-up): a loop over the step; the state must be carried.",
     mistakes=(Mistake("state_not_carried", "each step is computed right, but every step starts "
                       "again from h0: pass each step's h on as the next step's h_prev.",

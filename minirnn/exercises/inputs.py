@@ -67,3 +67,24 @@ def step_cases(build: Callable[..., InputBuilder], zero_H: int, zero_label: str)
 def cell_step(cell: str) -> Callable[..., InputBuilder]:
     """:func:`step` with the cell fixed, in the form :func:`step_cases` takes."""
     return lambda N, D, H, zero_state=False: step(N, D, H, cell, zero_state)
+
+
+def sequence_cases(build: Callable[..., InputBuilder], hidden: tuple[int, int],
+                   zero_label: str) -> tuple:
+    """The three cases every whole-sequence exercise tries: four steps, a single step, and
+    zero initial states.
+
+    ``build(N, T, D, H)`` makes a case's inputs and ``build(N, T, D, H, True)`` the
+    zero-state edge case, whose label ends in ``zero_label``; ``hidden`` is H of the first
+    two cases (the edge case has H=2).
+    """
+    H_long, H_single = hidden
+    return (Case(f"N=2, T=4, D=3, H={H_long}", build(2, 4, 3, H_long), seed=0),
+            Case(f"N=3, T=1, D=2, H={H_single} (a single step)", build(3, 1, 2, H_single),
+                 seed=1),
+            Case(f"N=1, T=3, D=2, H=2, {zero_label}", build(1, 3, 2, 2, True), seed=2))
+
+
+def cell_sequence(cell: str) -> Callable[..., InputBuilder]:
+    """:func:`sequence` with the cell fixed, in the form :func:`sequence_cases` takes."""
+    return lambda N, T, D, H, zero_state=False: sequence(N, T, D, H, cell, zero_state)

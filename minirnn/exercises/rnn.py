@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn.exercises import inputs
-from minirnn.exercises.exercise import Case, Exercise, Mistake
+from minirnn.exercises.exercise import Exercise, Mistake
 from minirnn.exercises.solutions import steps
 from minirnn.functional.fast.rnn import rnn_backward, rnn_forward
 from minirnn.functional.rnn import rnn_step_backward, rnn_step_forward
@@ -127,11 +127,7 @@ with ``x`` (N, T, D), ``h0`` (N, H), ``hs`` (N, T, H), ``Wx`` (D, H), ``Wh`` (H,
         "(:math:`1 - h^2` for tanh)."
     ),
     unpack="x, h0, Wx, Wh, hs, f_grad = cache",
-    cases=(
-        Case("N=2, T=4, D=3, H=5", _sequence_inputs(2, 4, 3, 5), seed=0),
-        Case("N=3, T=1, D=2, H=3 (a single step)", _sequence_inputs(3, 1, 2, 3), seed=1),
-        Case("N=1, T=3, D=2, H=2, h0 all zeros", _sequence_inputs(1, 3, 2, 2, True), seed=2),
-    ),
+    cases=inputs.sequence_cases(_sequence_inputs, (5, 3), "h0 all zeros"),
     keywords=("dh_last",),
     difficulty="3 (involved): the gradient carried back through time, and shared weights.",
     mistakes=(

@@ -9,7 +9,7 @@ chunk (``dh_last``, ``dc_last``). So ``dh0``/``dc0`` are checked, and so is the 
 from __future__ import annotations
 
 from minirnn.exercises import inputs
-from minirnn.exercises.exercise import Case, Exercise, Mistake
+from minirnn.exercises.exercise import Exercise, Mistake
 from minirnn.exercises.solutions import sequences as solution
 
 CARRY_FORGOTTEN = (
@@ -63,12 +63,7 @@ with :math:`i, f, o = \sigma(\cdot)`, :math:`g = \tanh(\cdot)` of their blocks; 
         "not tanh(c)."
     ),
     unpack="x, h0, c0, Wx, Wh, hs, cs, i, f, g, o = cache",
-    cases=(
-        Case("N=2, T=4, D=3, H=3", inputs.sequence(2, 4, 3, 3, "lstm"), seed=0),
-        Case("N=3, T=1, D=2, H=2 (a single step)", inputs.sequence(3, 1, 2, 2, "lstm"), seed=1),
-        Case("N=1, T=3, D=2, H=2, zero initial states",
-             inputs.sequence(1, 3, 2, 2, "lstm", True), seed=2),
-    ),
+    cases=inputs.sequence_cases(inputs.cell_sequence("lstm"), (3, 2), "zero initial states"),
     gates=("i", "f", "g", "o"),
     keywords=("dh_last", "dc_last"),
     difficulty="4 (hard): two carried gradients, two paths into c_t, four gates.",
@@ -134,12 +129,7 @@ with ``x`` (N, T, D), ``h0`` (N, H), ``Wx`` (D, 3H), ``Wh`` (H, 3H), ``b`` (3H,)
         "``z``, ``n`` the gate activations and ``hn`` :math:`= \\hat h_t`, each (N, T, H)."
     ),
     unpack="x, h0, Wx, Wh, hs, r, z, n, hn = cache",
-    cases=(
-        Case("N=2, T=4, D=3, H=3", inputs.sequence(2, 4, 3, 3, "gru"), seed=0),
-        Case("N=3, T=1, D=2, H=2 (a single step)", inputs.sequence(3, 1, 2, 2, "gru"), seed=1),
-        Case("N=1, T=3, D=2, H=2, h0 all zeros", inputs.sequence(1, 3, 2, 2, "gru", True),
-             seed=2),
-    ),
+    cases=inputs.sequence_cases(inputs.cell_sequence("gru"), (3, 2), "h0 all zeros"),
     gates=("r", "z", "n"),
     keywords=("dh_last",),
     difficulty="4 (hard): h_{t-1} reaches h_t along four paths, all of which carry gradient.",
