@@ -19,7 +19,7 @@ def cross_entropy_step(model, logits: np.ndarray, targets: object, shape: tuple,
     ----------
     model : Layer
         Its ``backward(dlogits)`` is called when ``backward`` is true.
-    logits : ndarray, shape (*shape, C)
+    logits : ndarray, shape ``shape + (C,)``
         The model's scores.
     targets : array_like of int, shape ``shape``
         One class per prediction.
