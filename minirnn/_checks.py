@@ -22,6 +22,8 @@ def _given(x: object, arr: np.ndarray) -> str:
 
 def as_float_array(x: object, name: str) -> np.ndarray:
     """Return ``x`` as a floating-point array, refusing integers, booleans and objects."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return x  # the common case, kept cheap: the step functions call this every step
     try:
         arr = np.asarray(x)
     except ValueError:  # ragged nested lists
@@ -179,21 +181,47 @@ def check_token_id(value: object, vocab_size: int, name: str) -> int:
     return int(value)
 
 
+def _arrays_fit(x: object, states: Sequence[tuple[str, object]], Wx: object, Wh: object,
+                b: object, gates: int, x_ndim: int) -> bool:
+    """True when every array is a floating-point ndarray of the right shape (no message)."""
+    for value in (x, Wx, Wh, b):
+        if type(value) is not np.ndarray or value.dtype.kind != "f":
+            return False
+    if x.ndim != x_ndim or Wh.ndim != 2:
+        return False
+    H = Wh.shape[0]
+    width = gates * H
+    if Wh.shape[1] != width or Wx.shape != (x.shape[-1], width) or b.shape != (width,):
+        return False
+    expected = (x.shape[0], H)
+    for _, state in states:
+        if type(state) is not np.ndarray or state.dtype.kind != "f" or state.shape != expected:
+            return False
+    return True
+
+
 def check_sequence_arrays(
     x: object, states: Sequence[tuple[str, object]], Wx: object, Wh: object, b: object,
-    gates: int,
+    gates: int, *, step: bool = False,
 ) -> None:
-    """Raise unless the arrays of a whole-sequence pass fit together.
+    """Raise unless the arrays of a whole-sequence pass (or of one step) fit together.
 
-    ``x`` (N, T, D), every named state (N, H), ``Wx`` (D, G*H), ``Wh`` (H, G*H) and ``b``
-    (G*H,) with G = ``gates`` and H read from ``Wh``; all floating-point. Checked once per
-    sequence, so that a mis-shaped weight is named instead of failing inside ``matmul``.
+    ``x`` (N, T, D), or (N, D) when ``step`` is True, every named state (N, H), ``Wx``
+    (D, G*H), ``Wh`` (H, G*H) and ``b`` (G*H,) with G = ``gates`` and H read from ``Wh``; all
+    floating-point. Checked once per sequence (and once per step in the step functions, where
+    well-shaped arrays pass after a few attribute reads), so that a mis-shaped weight is named
+    instead of failing inside ``matmul``.
     """
+    if _arrays_fit(x, states, Wx, Wh, b, gates, 2 if step else 3):
+        return  # the common case in a few attribute reads: steps run this every time step
     arrays = {"x": x, "Wx": Wx, "Wh": Wh, "b": b, **dict(states)}
     arrays = {name: as_float_array(value, name) for name, value in arrays.items()}
-    check_ndim(arrays["x"], 3, "x", "(N, T, D)")
+    if step:
+        check_ndim(arrays["x"], 2, "x", "(N, D)")
+    else:
+        check_ndim(arrays["x"], 3, "x", "(N, T, D)")
     check_ndim(arrays["Wh"], 2, "Wh", f"(H, {gates}H)")
-    N, _, D = arrays["x"].shape
+    N, D = arrays["x"].shape[0], arrays["x"].shape[-1]
     H = arrays["Wh"].shape[0]
     width = gates * H
     for name, expected in (("Wh", (H, width)), ("Wx", (D, width)), ("b", (width,))):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from minirnn._checks import as_float_array, check_ndim, make_rng
+from minirnn.layers.registry import cell_name
 
 
 @dataclass
@@ -85,6 +86,7 @@ def gradient_norms_through_time(
     inputs. That costs :math:`O(T^2)` steps, which is nothing at teaching sizes, and needs
     only the layer contract. The layer's parameter gradients are left as they were.
     """
+    cell_name(layer)  # a TypeError naming what was given, before any attribute is read
     if getattr(layer, "num_layers", 1) != 1 or getattr(layer, "bidirectional", False):
         raise ValueError(
             "gradient_norms_through_time needs a single-layer unidirectional layer, got "

@@ -104,6 +104,9 @@ def load_torch_state_dict(layer: RecurrentLayer, state_dict: Mapping[str, object
         all at once; nothing is changed in that case.
     """
     expected = torch_state_dict_shapes(layer)
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"state_dict must be a mapping of key -> array (a PyTorch state_dict), "
+                        f"got {type(state_dict).__name__}")
     arrays = {key: _as_numpy(value) for key, value in state_dict.items()}
     missing = [key for key in expected if key not in arrays]
     unexpected = [key for key in arrays if key not in expected]

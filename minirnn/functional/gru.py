@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_sequence_arrays
+from minirnn._checks import as_float_array, check_sequence_arrays, check_shape
 from minirnn.functional.activations import sigmoid
 
 
@@ -85,7 +85,10 @@ def gru_step_forward(
         h &= (1 - z) \odot n + z \odot h_{prev}
     """
     check_b_hn(b_hn, reset_after)
+    check_sequence_arrays(x, [("h_prev", h_prev)], Wx, Wh, b, gates=3, step=True)
     H = h_prev.shape[1]
+    if b_hn is not None:
+        check_shape(as_float_array(b_hn, "b_hn"), (H,), "b_hn")
     ax = x @ Wx + b
     if reset_after:
         ah = h_prev @ Wh
@@ -154,6 +157,7 @@ def gru_step_backward(
     d\tilde h \odot r`).
     """
     x, h_prev, Wx, Wh, r, z, n, hn, reset_after = cache
+    check_shape(as_float_array(dh, "dh"), h_prev.shape, "dh")
     H = h_prev.shape[1]
     da_n = dh * (1.0 - z) * (1.0 - n * n)
     da_z = dh * (h_prev - n) * z * (1.0 - z)

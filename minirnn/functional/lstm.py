@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_sequence_arrays
+from minirnn._checks import as_float_array, check_sequence_arrays, check_shape
 from minirnn.functional.activations import sigmoid
 
 
@@ -61,6 +61,8 @@ def lstm_step_forward(
         i &= \sigma(a^i), \quad f = \sigma(a^f), \quad g = \tanh(a^g), \quad o = \sigma(a^o) \\
         c &= f \odot c_{prev} + i \odot g, \qquad h = o \odot \tanh(c)
     """
+    check_sequence_arrays(x, [("h_prev", h_prev), ("c_prev", c_prev)], Wx, Wh, b, gates=4,
+                          step=True)
     H = h_prev.shape[1]
     a = x @ Wx + h_prev @ Wh + b
     i = sigmoid(a[:, :H])
@@ -110,6 +112,9 @@ def lstm_step_backward(
     :math:`dW_h = h_{prev}^\top da`, :math:`db = \sum_n da`.
     """
     x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c = cache
+    check_shape(as_float_array(dh, "dh"), h_prev.shape, "dh")
+    if dc is not None:
+        check_shape(as_float_array(dc, "dc"), c_prev.shape, "dc")
     dc_total = dh * o * (1.0 - tanh_c * tanh_c)
     if dc is not None:
         dc_total += dc

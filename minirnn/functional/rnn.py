@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_sequence_arrays
+from minirnn._checks import as_float_array, check_sequence_arrays, check_shape
 from minirnn.functional.activations import get_activation
 
 
@@ -54,6 +54,7 @@ def rnn_step_forward(
     -----
     .. math:: h = f(x W_x + h_{prev} W_h + b)
     """
+    check_sequence_arrays(x, [("h_prev", h_prev)], Wx, Wh, b, gates=1, step=True)
     f, f_grad = get_activation(nonlinearity)
     h = f(x @ Wx + h_prev @ Wh + b)
     return h, (x, h_prev, Wx, Wh, h, f_grad)
@@ -87,6 +88,7 @@ def rnn_step_backward(
         dW_x = x^\top \delta, \quad dW_h = h_{prev}^\top \delta, \quad db = \textstyle\sum_n \delta
     """
     x, h_prev, Wx, Wh, h, f_grad = cache
+    check_shape(as_float_array(dh, "dh"), h.shape, "dh")
     delta = dh * f_grad(h)
     return delta @ Wx.T, delta @ Wh.T, x.T @ delta, h_prev.T @ delta, delta.sum(axis=0)
 
