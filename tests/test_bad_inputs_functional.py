@@ -167,7 +167,7 @@ def test_gradient_norms_refuses_non_recurrent_layers():
     (np.zeros((2, 3)), ValueError, r"x must have 3 dimensions \(N, T, D\)"),
     (np.zeros((1, 0, 3)), ValueError, "x must have at least one time step"),
     (np.zeros((1, 2, 3), dtype=int), TypeError, "x must be a floating-point array"),
-    (np.zeros((1, 2, 5)), ValueError, "x"),
+    (np.zeros((1, 2, 5)), ValueError, r"x must have shape \(\*, \*, 3\), got \(1, 2, 5\)"),
 ])
 def test_gradient_norms_refuses_bad_x(x, error, words):
     with pytest.raises(error, match=words):
