@@ -129,6 +129,19 @@ def test_addition_training_reduces_the_loss_and_exact_match_counts_whole_answers
     assert exact_match(model, sub) == pytest.approx(np.mean(manual))
 
 
+def test_anneal_to_lowers_the_rate_in_a_straight_line_over_the_run():
+    train, _, vocab = addition_data(200, seed=0)  # 180 pairs: 3 batches of 64 per epoch
+    model = Seq2Seq(len(vocab), hidden_size=6, embedding_dim=4, seed=0)
+    history = train_seq2seq(model, train, epochs=2, batch_size=64, lr=0.01, seed=0,
+                            verbose=False, anneal_to=0.1)
+    # six updates, k = 0..5: 0.01 * (1 - 0.9 k / 6)
+    np.testing.assert_allclose(history.lr, 0.01 * (1 - 0.9 * np.arange(6) / 6))
+    with pytest.raises(ValueError, match="not both"):
+        train_seq2seq(model, train, 1, decay_after=1, anneal_to=0.1, verbose=False)
+    with pytest.raises(ValueError, match=r"anneal_to must be a number in \[0, 1\]"):
+        train_seq2seq(model, train, 1, anneal_to=1.5, verbose=False)
+
+
 def test_bad_input_is_refused():
     model = Seq2Seq(9, hidden_size=3, seed=0)
     with pytest.raises(TypeError, match="integer"):
