@@ -336,3 +336,40 @@ def test_lm_resume_alone_continues_the_run_and_conflicts_are_named(tmp_path, mon
                      "--iters", "9"]) == 2
     err = capsys.readouterr().err
     assert "--hidden 16 (it was trained with 8)" in err and "--lr 0.5" in err
+
+
+def test_names_resume_alone_continues_the_run_in_a_subprocess(tmp_path):
+    """``names train --resume`` rebuilds the run from the file: same weights as one long run;
+    options given again must agree (only run-length options may change)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    rng = np.random.default_rng(0)
+    names = ["".join(rng.choice(list(letters), size=int(rng.integers(3, 7)))).title()
+             for _ in range(60)]
+    (tmp_path / "names.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+    common = ["names", "train", "--kind", "names.txt", "--hidden", "8", "--embed", "4",
+              "--batch-size", "8", "--seed", "3", "--quiet"]
+
+    def minirnn(*argv: str) -> subprocess.CompletedProcess:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
+        env.pop("MINIRNN_DEBUG", None)
+        return subprocess.run([sys.executable, "-m", "minirnn", *argv], capture_output=True,
+                              text=True, env=env, cwd=tmp_path, timeout=300)
+
+    assert minirnn(*common, "--iters", "8", "--out", "straight.npz").returncode == 0
+    assert minirnn(*common, "--iters", "4", "--out", "half.npz").returncode == 0
+    resumed = minirnn("names", "train", "--resume", "half.npz", "--iters", "8", "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    from minirnn.train import load_checkpoint
+
+    straight, half = load_checkpoint(tmp_path / "straight.npz"), load_checkpoint(
+        tmp_path / "half.npz")
+    assert half.iteration == straight.iteration == 8
+    for name, value in straight.params.items():
+        np.testing.assert_array_equal(half.params[name], value, err_msg=name)
+    conflict = minirnn("names", "train", "--resume", "half.npz", "--hidden", "16", "--kind",
+                       "male", "--iters", "9")
+    assert conflict.returncode == 2 and "Traceback" not in conflict.stderr
+    (line,) = conflict.stderr.splitlines()
+    assert line.startswith("minirnn names train: error: --resume: half.npz was trained with "
+                           "other options: --kind male (it was trained with names.txt); "
+                           "--hidden 16 (it was trained with 8); drop them"), line

@@ -71,6 +71,13 @@ CASES: list[tuple[list[str], str]] = [
     (["names", "train", "--kind", "klingon"], "unknown list"),
     (["names", "train", "--batch-size", "0"], "zero batch"),
     (["names", "train", "--dropout", "-0.5"], "negative dropout"),
+    (["names", "train", "--resume", "{dir}/lm.npz"], "an lm checkpoint"),
+    (["names", "train", "--resume", "{dir}/random.npz"], "random bytes"),
+    (["names", "train", "--resume", "{dir}/missing.npz"], "missing checkpoint"),
+    (["names", "train", "--resume", "{dir}/names.npz", "--hidden", "64", "--kind", "male"],
+     "options that contradict the checkpoint"),
+    (["names", "train", "--resume", "{dir}/names.npz", "--out", "{dir}"],
+     "output is a directory"),
     (["names", "generate", "{dir}/char.npz"], "a char-rnn checkpoint"),
     (["names", "generate", "{dir}/lm.npz", "--count", "0"], "zero names"),
     (["names", "generate", "{dir}/lm.npz", "--figure", "{dir}"], "figure is a directory"),
@@ -99,18 +106,24 @@ CASES: list[tuple[list[str], str]] = [
 
 
 def make_files(folder: Path) -> None:
-    """The files the cases point at: checkpoints of two kinds, garbage, a plain file."""
+    """The files the cases point at: checkpoints of three kinds, garbage, a plain file."""
     sys.path.insert(0, str(ROOT))
     import numpy as np
 
     from minirnn.data import Vocab
     from minirnn.models import CharRNN, LanguageModel
+    from minirnn.tasks.names import names_vocab
     from minirnn.train import save_checkpoint
 
     vocab = Vocab.from_text("hello world")
     lm = LanguageModel(len(vocab), 8, embedding_dim=4, seed=0)
     save_checkpoint(folder / "lm.npz", lm, vocab=vocab,
                     config={"model": lm.config(), "level": "char"})
+    names = names_vocab(["Anna", "Bob"])
+    namer = LanguageModel(len(names), 8, embedding_dim=4, seed=0)
+    save_checkpoint(folder / "names.npz", namer, vocab=names,
+                    config={"model": namer.config(), "level": "char", "task": "names",
+                            "run": {"kind": "female", "hidden": 8, "embed": 4}})
     char = CharRNN(len(vocab), 8, seed=0)
     save_checkpoint(folder / "char.npz", char, vocab=vocab,
                     config={"model": "CharRNN", "vocab_size": len(vocab), "hidden_size": 8})

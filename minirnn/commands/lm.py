@@ -138,15 +138,17 @@ def _tokenizer_name(run: dict) -> str:
     return "char" if run["level"] == "char" else "whitespace"
 
 
-def _stored_run(path: Path) -> dict:
-    """The options the lm checkpoint at ``path`` was trained with (for ``--resume``).
+def stored_run(path: Path, kind: str = "lm") -> dict:
+    """The options the ``kind`` checkpoint at ``path`` was trained with (for ``--resume``).
 
-    Files written before the options were stored give what their model configuration says.
+    ``kind`` is the command that wrote it (``"lm"``, ``"names"``); a file of another kind is
+    refused. Files written before the options were stored give what their model
+    configuration says.
     """
     from minirnn.train.checkpoint import load_checkpoint, require_kind
 
     ckpt = load_checkpoint(path)
-    require_kind(ckpt, ("lm",), "`minirnn lm train --resume`")
+    require_kind(ckpt, (kind,), f"`minirnn {kind} train --resume`")
     if isinstance(ckpt.config.get("run"), dict):
         return dict(ckpt.config["run"])
     model = ckpt.config["model"]
@@ -158,7 +160,7 @@ def _stored_run(path: Path) -> dict:
 
 def _run_options(args: argparse.Namespace) -> tuple[dict, Path]:
     """The run's options (from the checkpoint when resuming) and the checkpoint to write."""
-    stored = None if args.resume is None else _stored_run(args.resume)
+    stored = None if args.resume is None else stored_run(args.resume)
     run = resolve_options(args, RUN_OPTIONS, stored, args.resume)
     if not 0.0 < run["val_fraction"] < 1.0:
         raise UsageError(f"--val-fraction must be in (0, 1), got {run['val_fraction']}")

@@ -23,6 +23,7 @@ from minirnn.commands.arguments import (
     positive_int,
     probability,
     readable_file,
+    resolve_options,
 )
 from minirnn.errors import UsageError
 from minirnn.layers.registry import CELLS
@@ -35,24 +36,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         __doc__.splitlines()[0])
 
     train = actions.add_parser("train", help="train on a list of names")
-    train.add_argument("--kind", default="female",
+    train.add_argument("--kind",
                        help="female, male, pet (CMU names corpus) or a file with one name a "
                        "line (female)")
-    train.add_argument("--cell", choices=tuple(CELLS), default="gru",
-                       help="recurrent cell (gru)")
-    train.add_argument("--layers", type=positive_int, default=1,
-                       help="stacked recurrent layers (1)")
-    train.add_argument("--hidden", type=positive_int, default=128, help="hidden units H (128)")
-    train.add_argument("--embed", type=positive_int, default=32, help="embedding size E (32)")
-    train.add_argument("--dropout", type=probability, default=0.0, help="dropout (0)")
+    train.add_argument("--cell", choices=tuple(CELLS), help="recurrent cell (gru)")
+    train.add_argument("--layers", type=positive_int, help="stacked recurrent layers (1)")
+    train.add_argument("--hidden", type=positive_int, help="hidden units H (128)")
+    train.add_argument("--embed", type=positive_int, help="embedding size E (32)")
+    train.add_argument("--dropout", type=probability, help="dropout (0)")
     train.add_argument("--epochs", type=positive_int, default=10, help="passes over the names (10)")
     train.add_argument("--iters", type=positive_int, help="stop after this many updates instead")
-    train.add_argument("--batch-size", type=positive_int, default=64, help="names per batch (64)")
-    train.add_argument("--lr", type=positive_float, default=5e-3, help="Adam learning rate (5e-3)")
-    train.add_argument("--seed", type=non_negative_int, default=0,
-                       help="seed of weights and order (0)")
-    train.add_argument("--out", type=output_path, default=Path("names.npz"),
-                       help="checkpoint to write (names.npz)")
+    train.add_argument("--batch-size", type=positive_int, help="names per batch (64)")
+    train.add_argument("--lr", type=positive_float, help="Adam learning rate (5e-3)")
+    train.add_argument("--seed", type=non_negative_int, help="seed of weights and order (0)")
+    train.add_argument("--out", type=output_path,
+                       help="checkpoint to write (names.npz; with --resume, the resumed file)")
+    train.add_argument("--resume", type=readable_file,
+                       help="continue the run saved in this checkpoint: names, model, optimizer "
+                       "and order come from it; options given again must agree, only --epochs, "
+                       "--iters and --quiet may change")
     train.add_argument("--quiet", action="store_true", help="no progress line")
     train.set_defaults(func=run_train)
 
@@ -76,30 +78,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gen.set_defaults(func=run_generate)
 
 
+#: names train options that shape the run, with their defaults; ``--resume`` takes them from
+#: the checkpoint ("run" in its config), and options given again must agree with it
+RUN_OPTIONS: dict[str, object] = {
+    "kind": "female", "cell": "gru", "layers": 1, "hidden": 128, "embed": 32, "dropout": 0.0,
+    "batch_size": 64, "lr": 5e-3, "seed": 0,
+}
+
+
 def run_train(args: argparse.Namespace) -> int:
+    from minirnn.commands.lm import stored_run
     from minirnn.experiments.names import train_names
     from minirnn.tasks.names import load_names
 
     start = time.perf_counter()
-    check_output_path(args.out, "--out")
+    stored = None if args.resume is None else stored_run(args.resume, "names")
+    run = resolve_options(args, RUN_OPTIONS, stored, args.resume)
+    out = check_output_path(args.out or args.resume or Path("names.npz"), "--out")
     try:
-        names = load_names(args.kind)
+        names = load_names(run["kind"])
     except ValueError as error:  # neither a CMU list nor a file of names: what was typed
         raise UsageError(f"--kind: {error}") from None
     if len(names) < 10:
-        raise UsageError(f"--kind: {args.kind} has {len(names)} names; need at least 10 to "
+        raise UsageError(f"--kind: {run['kind']} has {len(names)} names; need at least 10 to "
                          "hold some out")
-    print(f"{len(names)} names from {args.kind}")
-    run = train_names(
-        names, hidden_size=args.hidden, embedding_dim=args.embed, cell=args.cell,
-        num_layers=args.layers, dropout=args.dropout, epochs=args.epochs,
-        iterations=args.iters, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-        verbose=not args.quiet, checkpoint_path=args.out,
+    print(f"{len(names)} names from {run['kind']}")
+    result = train_names(
+        names, hidden_size=run["hidden"], embedding_dim=run["embed"], cell=run["cell"],
+        num_layers=run["layers"], dropout=run["dropout"], epochs=args.epochs,
+        iterations=args.iters, batch_size=run["batch_size"], lr=run["lr"], seed=run["seed"],
+        verbose=not args.quiet, checkpoint_path=out, resume=args.resume, run_options=run,
     )
-    h = run.history
+    h = result.history
     print(f"training loss {h.smooth_loss[-1]:.4f}, validation loss {h.val_loss[-1]:.4f} "
-          f"nats/char on {len(run.val_names)} held-out names")
-    print(f"saved checkpoint {args.out}; done in {time.perf_counter() - start:.1f} s")
+          f"nats/char on {len(result.val_names)} held-out names")
+    print(f"saved checkpoint {out}; done in {time.perf_counter() - start:.1f} s")
     return 0
 
 

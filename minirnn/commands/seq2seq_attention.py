@@ -60,7 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--full", action="store_true",
                        help="the benchmark setting: more data, epochs and units")
     group.add_argument("--figure", type=output_path, help="write attention maps (PNG/PDF)")
-    group.add_argument("--checkpoint", type=output_path, help="save the trained model here")
+    group.add_argument("--checkpoint", type=output_path,
+                       help="save the trained model here, at the end: weights, vocabulary and "
+                       "configuration only (no optimizer or data order, so a run cannot be "
+                       "resumed from it; a run is short, repeat it with the same --seed)")
 
 
 def _data(task: str, args: argparse.Namespace, examples: int):

@@ -12,7 +12,7 @@ text and as a figure (:func:`plot_name_table`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,12 +80,15 @@ def train_names(
     val_fraction: float | None = 0.1,
     seed: int = 0,
     verbose: bool = False,
+    run_options: Mapping[str, object] | None = None,
     **fit_options,
 ) -> NamesRun:
     """Train a names generator with Adam; the last ``val_fraction`` of a shuffle is held out.
 
     Returns a :class:`NamesRun`. ``fit_options`` go to :func:`minirnn.train.fit`
-    (``checkpoint_path``, ``callbacks``, ...).
+    (``checkpoint_path``, ``resume``, ``callbacks``, ...). ``run_options`` (the command's
+    options, JSON-able) are stored in the checkpoint's configuration as ``"run"``, so that
+    ``minirnn names train --resume`` can rebuild the run from the file alone.
     """
     names = list(names)
     vocab = names_vocab(names)
@@ -103,7 +106,8 @@ def train_names(
         model, Adam(model, lr=lr), name_batches(train, vocab, batch_size, rng),
         epochs=epochs, iterations=iterations, val_batches=val_batches, clip_norm=clip_norm,
         rng={"data": rng, "dropout": model.drop.rng}, vocab=vocab,
-        config={"model": model.config(), "level": "char", "task": "names"},
+        config={"model": model.config(), "level": "char", "task": "names",
+                **({} if run_options is None else {"run": dict(run_options)})},
         verbose=verbose, **fit_options,
     )
     return NamesRun(model, vocab, history, val)
