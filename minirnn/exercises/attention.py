@@ -40,9 +40,8 @@ def _softmax_jacobian_skipped(dcontext, dweights, cache):
 
 
 DOT_ATTENTION_BACKWARD = Exercise(
-    name="dot_attention_backward",
-    arguments=("dcontext", "dweights", "cache"),
-    returns=("dquery", "dkeys"),
+    "dot_attention_backward(dcontext, dweights, cache) -> dquery, dkeys",
+    difficulty="3 (involved): the keys are used twice, and the softmax Jacobian couples a row.",
     forward=dot_attention_forward,
     pairs_with="minirnn.functional.attention.dot_attention_forward",
     reference=dot_attention_backward,
@@ -89,7 +88,6 @@ per example, with ``query`` :math:`Q` (N, T, H), ``keys`` :math:`K` (N, S, H), t
              seed=1),
         Case("N=2, T=1, S=1, H=2 (one source position)", _attention_inputs(2, 1, 1, 2), seed=2),
     ),
-    difficulty="3 (involved): the keys are used twice, and the softmax Jacobian couples a row.",
     mistakes=(Mistake("value_path_forgotten", "the keys are also the values that are "
                       "averaged: add weights^T @ dcontext (per example) to dkeys.",
                       _value_path_forgotten),

@@ -44,17 +44,12 @@ class Exercise:
 
     Attributes
     ----------
-    name : str
-        The function the student writes (and the name ``check`` and the CLI know it by).
-    arguments : tuple of str
-        Its parameters, in order (``("dh", "cache")``).
-    returns : tuple of str
-        What it returns, in order. For a ``"gradient"`` exercise each is ``"d" + <forward
-        input>`` (``"dWx"``); otherwise the names of the outputs (``("h", "c")``).
-    forward : callable or None
-        ``"gradient"`` exercises: the reference forward, returning ``(*outputs, cache)``; the
-        student's function receives this cache, and finite differences of this forward are
-        the truth it is judged by. None for the other kinds.
+    declaration : str
+        The function the student writes, as they would read it:
+        ``"rnn_step_backward(dh, cache) -> dx, dh_prev, dWx, dWh, db"``. It gives
+        :attr:`name` (what ``check`` and the CLI know it by), :attr:`arguments` and
+        :attr:`returns`. For a ``"gradient"`` exercise each returned name is ``"d" + <forward
+        input>`` (``"dWx"``); otherwise the names of the outputs (``h, c``).
     pairs_with : str
         What the exercise mirrors in the library (dotted name), for the template.
     reference : callable
@@ -63,17 +58,18 @@ class Exercise:
     task, equations, parameters, results : str
         The template's text: what to do, the equations (reStructuredText math), numpydoc
         parameters and returns.
-    cache : str
-        The cache's layout (``"gradient"`` exercises), or "" when there is none.
     unpack : str
         A first line for the template's function body.
     cases : tuple of Case
         Shapes and seeds the checker tries, including edge cases.
     difficulty : str
         ``"1 (warm-up)"`` to ``"4 (hard)"`` and why, for an instructor choosing exercises.
-    kind : str
-        ``"gradient"``, ``"output"`` (compared with ``reference``'s outputs) or ``"sampling"``
-        (random draws, judged by their frequencies).
+    forward : callable, optional
+        Given for a ``"gradient"`` exercise: the reference forward, returning ``(*outputs,
+        cache)``; the student's function receives this cache, and finite differences of this
+        forward are the truth it is judged by.
+    cache : str
+        The cache's layout (``"gradient"`` exercises), or "" when there is none.
     gates : tuple of str, optional
         Fused gate order, so ``Wx``, ``Wh``, ``b`` are reported per gate.
     keywords : tuple of str
@@ -82,35 +78,56 @@ class Exercise:
         Common mistakes the checker recognises and explains. For a ``"sampling"`` exercise a
         mistake's ``wrong(*args)`` returns the probabilities it would draw from.
     distribution : callable, optional
-        ``"sampling"`` exercises: ``distribution(*args)`` gives the probabilities the draws
-        must follow (the reference draws from them too).
+        Given for a ``"sampling"`` exercise: ``distribution(*args)`` gives the probabilities
+        the draws must follow (the reference draws from them too).
     """
 
-    name: str
-    arguments: tuple[str, ...]
-    returns: tuple[str, ...]
-    forward: Callable | None
+    declaration: str
     pairs_with: str
     reference: Callable
     task: str
     equations: str
     parameters: str
     results: str
-    cache: str
     unpack: str
     cases: tuple[Case, ...]
     difficulty: str
-    kind: str = "gradient"
+    forward: Callable | None = None
+    cache: str = ""
     gates: tuple[str, ...] | None = None
     keywords: tuple[str, ...] = ()
     mistakes: tuple[Mistake, ...] = ()
     distribution: Callable | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
-        if (self.kind == "gradient") != (self.forward is not None):
-            raise ValueError(f"{self.name}: a forward is needed for, and only for, 'gradient'")
+        if self.forward is not None and self.distribution is not None:
+            raise ValueError(f"{self.name}: a forward (gradient exercise) or a distribution "
+                             "(sampling exercise), not both")
+
+    @property
+    def name(self) -> str:
+        """The function the student writes: ``"rnn_step_backward"``."""
+        return self.declaration.split("(", 1)[0]
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        """Its parameters, in order: ``("dh", "cache")``."""
+        inside = self.declaration.split("(", 1)[1].split(")", 1)[0]
+        return tuple(argument.strip() for argument in inside.split(","))
+
+    @property
+    def returns(self) -> tuple[str, ...]:
+        """What it returns, in order: ``("dx", "dh_prev", "dWx", "dWh", "db")``."""
+        return tuple(name.strip() for name in self.declaration.split("->", 1)[1].split(","))
+
+    @property
+    def kind(self) -> str:
+        """How it is judged, one of :data:`KINDS`: ``"gradient"`` (finite differences of
+        ``forward``), ``"sampling"`` (draws counted against ``distribution``) or ``"output"``
+        (compared with ``reference``'s outputs)."""
+        if self.forward is not None:
+            return "gradient"
+        return "output" if self.distribution is None else "sampling"
 
     @property
     def signature(self) -> str:

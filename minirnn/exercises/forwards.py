@@ -9,11 +9,9 @@ from minirnn.exercises.solutions import forward as solution
 _SHAPES = "with ``x`` (N, D), ``h_prev`` (N, H), "
 
 RNN_STEP_FORWARD = Exercise(
-    name="rnn_step_forward",
-    arguments=("x", "h_prev", "Wx", "Wh", "b"),
-    returns=("h",),
-    forward=None,
-    kind="output",
+    "rnn_step_forward(x, h_prev, Wx, Wh, b) -> h",
+    difficulty="1 (warm-up): one line, but the row-vector convention and the broadcast bias "
+               "must be right.",
     pairs_with="minirnn.functional.rnn.rnn_step_forward",
     reference=solution.rnn_step_forward,
     task=("Write one step of a tanh RNN: the new hidden state from the input and the previous "
@@ -24,19 +22,13 @@ RNN_STEP_FORWARD = Exercise(
 """ + _SHAPES + "``Wx`` (D, H), ``Wh`` (H, H), ``b`` (H,).\n",
     parameters="x, h_prev, Wx, Wh, b : ndarray\n    As in Notes.",
     results="h : ndarray, shape (N, H)",
-    cache="",
     unpack="N, H = h_prev.shape",
     cases=inputs.step_cases(inputs.cell_step("rnn"), 3, "h_prev all zeros"),
-    difficulty="1 (warm-up): one line, but the row-vector convention and the broadcast bias "
-               "must be right.",
 )
 
 LSTM_STEP_FORWARD = Exercise(
-    name="lstm_step_forward",
-    arguments=("x", "h_prev", "c_prev", "Wx", "Wh", "b"),
-    returns=("h", "c"),
-    forward=None,
-    kind="output",
+    "lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b) -> h, c",
+    difficulty="2 (standard): four gates from one product; the gate order is the trap.",
     pairs_with="minirnn.functional.lstm.lstm_step_forward",
     reference=solution.lstm_step_forward,
     task=("Write one LSTM step. Compute all four gates with one product, split the result "
@@ -52,10 +44,8 @@ LSTM_STEP_FORWARD = Exercise(
 """ + _SHAPES + "``c_prev`` (N, H), ``Wx`` (D, 4H), ``Wh`` (H, 4H), ``b`` (4H,).\n",
     parameters="x, h_prev, c_prev, Wx, Wh, b : ndarray\n    As in Notes.",
     results="h, c : ndarray, shape (N, H)",
-    cache="",
     unpack="N, H = h_prev.shape",
     cases=inputs.step_cases(inputs.cell_step("lstm"), 2, "zero states"),
-    difficulty="2 (standard): four gates from one product; the gate order is the trap.",
     mistakes=(Mistake(
         "gates_swapped",
         "the gate blocks were read in the order i, f, o, g (CS231n's order); minirnn, like "
@@ -64,11 +54,8 @@ LSTM_STEP_FORWARD = Exercise(
 )
 
 GRU_STEP_FORWARD = Exercise(
-    name="gru_step_forward",
-    arguments=("x", "h_prev", "Wx", "Wh", "b", "b_hn"),
-    returns=("h",),
-    forward=None,
-    kind="output",
+    "gru_step_forward(x, h_prev, Wx, Wh, b, b_hn) -> h",
+    difficulty="2 (standard): three gates; where the reset gate acts is the trap.",
     pairs_with="minirnn.functional.gru.gru_step_forward (reset_after=True)",
     reference=solution.gru_step_forward,
     task=("Write one GRU step in PyTorch's form: the gate blocks are in the order r, z, n, and "
@@ -84,10 +71,8 @@ GRU_STEP_FORWARD = Exercise(
 """ + _SHAPES + "``Wx`` (D, 3H), ``Wh`` (H, 3H), ``b`` (3H,), ``b_hn`` (H,).\n",
     parameters="x, h_prev, Wx, Wh, b, b_hn : ndarray\n    As in Notes.",
     results="h : ndarray, shape (N, H)",
-    cache="",
     unpack="N, H = h_prev.shape",
     cases=inputs.step_cases(inputs.cell_step("gru"), 2, "h_prev all zeros"),
-    difficulty="2 (standard): three gates; where the reset gate acts is the trap.",
     mistakes=(
         Mistake("gates_swapped", "the reset and update gates are swapped: the first H columns "
                 "are r, the next H are z.", solution.gru_step_forward_r_z_swapped),
@@ -101,11 +86,8 @@ GRU_STEP_FORWARD = Exercise(
 )
 
 RNN_FORWARD = Exercise(
-    name="rnn_forward",
-    arguments=("x", "h0", "Wx", "Wh", "b"),
-    returns=("hs",),
-    forward=None,
-    kind="output",
+    "rnn_forward(x, h0, Wx, Wh, b) -> hs",
+    difficulty="1 (warm-up): a loop over the step; the state must be carried.",
     pairs_with="minirnn.functional.rnn.rnn_forward",
     reference=solution.rnn_forward,
     task=("Run a tanh RNN over a whole sequence: start from h0, apply one step per time step "
@@ -117,10 +99,8 @@ with ``x`` (N, T, D), ``h0`` (N, H), ``Wx`` (D, H), ``Wh`` (H, H), ``b`` (H,).
 """,
     parameters="x, h0, Wx, Wh, b : ndarray\n    As in Notes.",
     results="hs : ndarray, shape (N, T, H)\n    hs[:, t] is the state after step t + 1.",
-    cache="",
     unpack="N, T, D = x.shape",
     cases=inputs.sequence_cases(inputs.cell_sequence("rnn"), (5, 3), "h0 all zeros"),
-    difficulty="1 (warm-up): a loop over the step; the state must be carried.",
     mistakes=(Mistake("state_not_carried", "each step is computed right, but every step starts "
                       "again from h0: pass each step's h on as the next step's h_prev.",
                       solution.rnn_forward_state_not_carried),),

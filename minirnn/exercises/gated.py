@@ -22,9 +22,8 @@ def _gru_inputs(N: int, D: int, H: int, zero_state: bool = False):
 
 
 LSTM_STEP_BACKWARD = Exercise(
-    name="lstm_step_backward",
-    arguments=("dh", "dc", "cache"),
-    returns=("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db"),
+    "lstm_step_backward(dh, dc, cache) -> dx, dh_prev, dc_prev, dWx, dWh, db",
+    difficulty="3 (involved): four gates and two paths into the cell state.",
     forward=lstm_step_forward,
     pairs_with="minirnn.functional.lstm.lstm_step_forward",
     reference=lstm_step_backward,
@@ -67,16 +66,14 @@ with ``x`` (N, D), ``h_prev``, ``c_prev``, ``h``, ``c`` (N, H), ``Wx`` (D, 4H),
     unpack="x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c = cache",
     cases=inputs.step_cases(inputs.cell_step("lstm"), 2, "h_prev and c_prev all zeros"),
     gates=("i", "f", "g", "o"),
-    difficulty="3 (involved): four gates and two paths into the cell state.",
     mistakes=(Mistake("cell_path_missing", "the cell state's gradient misses its path through "
                       "the hidden state: besides dc, c gets dh * o * (1 - tanh(c)^2).",
                       steps.lstm_step_without_cell_path),),
 )
 
 GRU_STEP_BACKWARD = Exercise(
-    name="gru_step_backward",
-    arguments=("dh", "cache"),
-    returns=("dx", "dh_prev", "dWx", "dWh", "db", "db_hn"),
+    "gru_step_backward(dh, cache) -> dx, dh_prev, dWx, dWh, db, db_hn",
+    difficulty="3 (involved): h_prev reaches h along four paths; the reset gate acts late.",
     forward=gru_step_forward,
     pairs_with="minirnn.functional.gru.gru_step_forward (reset_after=True)",
     reference=gru_step_backward,
@@ -117,7 +114,6 @@ with ``x`` (N, D), ``h_prev``, ``h`` (N, H), ``Wx`` (D, 3H), ``Wh`` (H, 3H), ``b
     unpack="x, h_prev, Wx, Wh, r, z, n, hn, reset_after = cache",
     cases=inputs.step_cases(_gru_inputs, 2, "h_prev all zeros"),
     gates=("r", "z", "n"),
-    difficulty="3 (involved): h_prev reaches h along four paths; the reset gate acts late.",
     mistakes=(Mistake("reset_gate_wrong_product", "the reset gate's gradient used h_prev, but "
                       "in this form r multiplies hn = h_prev @ Wh_n + b_hn: da_r = da_n * hn * "
                       "r * (1 - r).", steps.gru_step_reset_gate_with_h_prev),),

@@ -63,9 +63,8 @@ def _lookups(N: int, T: int, V: int, E: int):
 
 
 SOFTMAX_CROSS_ENTROPY_BACKWARD = Exercise(
-    name="softmax_cross_entropy_backward",
-    arguments=("dloss", "cache"),
-    returns=("dlogits",),
+    "softmax_cross_entropy_backward(dloss, cache) -> dlogits",
+    difficulty="2 (standard): softmax minus one-hot, then the mask and the mean.",
     forward=softmax_cross_entropy_forward,
     pairs_with="minirnn.losses.softmax_cross_entropy",
     reference=softmax_cross_entropy_reference,
@@ -101,16 +100,14 @@ when ``mask`` is None).
         Case("N=2, T=1, V=3 (a single step)", _logits(2, 1, 3), seed=1),
         Case("N=3, T=4, V=6, padded (mask has zeros)", _logits(3, 4, 6, masked=True), seed=2),
     ),
-    difficulty="2 (standard): softmax minus one-hot, then the mask and the mean.",
     mistakes=(Mistake("mask_ignored", "the mask was ignored: padded positions get no gradient, "
                       "and the mean is over the real positions only (mask.sum()).",
                       steps.softmax_mask_ignored),),
 )
 
 EMBEDDING_BACKWARD = Exercise(
-    name="embedding_backward",
-    arguments=("dout", "cache"),
-    returns=("dW",),
+    "embedding_backward(dout, cache) -> dW",
+    difficulty="1 (warm-up): a scatter-add, if repeated ids are handled.",
     forward=embedding_forward,
     pairs_with="minirnn.layers.embedding.Embedding.forward",
     reference=embedding_reference,
@@ -138,7 +135,6 @@ with integer ``ids`` :math:`x` (N, T), ``W`` (V, E) and ``out`` (N, T, E).
         Case("N=1, T=1, V=4, E=2 (one lookup)", _lookups(1, 1, 4, 2), seed=1),
         Case("N=4, T=6, V=3, E=2 (every id many times)", _lookups(4, 6, 3, 2), seed=2),
     ),
-    difficulty="1 (warm-up): a scatter-add, if repeated ids are handled.",
     mistakes=(Mistake("repeated_ids_overwritten", "dW[ids] += dout keeps only one "
                       "contribution of an id that appears several times; use "
                       "np.add.at(dW, ids, dout) to add them all.",

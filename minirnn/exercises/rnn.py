@@ -45,9 +45,8 @@ with ``x`` (N, D), ``h_prev`` and ``h`` (N, H), ``Wx`` (D, H), ``Wh`` (H, H), ``
 """
 
 RNN_STEP_BACKWARD = Exercise(
-    name="rnn_step_backward",
-    arguments=("dh", "cache"),
-    returns=("dx", "dh_prev", "dWx", "dWh", "db"),
+    "rnn_step_backward(dh, cache) -> dx, dh_prev, dWx, dWh, db",
+    difficulty="2 (standard): the chain rule through tanh, then five products.",
     forward=rnn_step_forward,
     pairs_with="minirnn.functional.rnn.rnn_step_forward",
     reference=rnn_step_backward,
@@ -74,7 +73,6 @@ RNN_STEP_BACKWARD = Exercise(
     ),
     unpack="x, h_prev, Wx, Wh, h, f_grad = cache",
     cases=inputs.step_cases(_step_inputs, 4, "h_prev all zeros"),
-    difficulty="2 (standard): the chain rule through tanh, then five products.",
     mistakes=(
         Mistake("tanh_derivative_missing", "the tanh was skipped: dL/da is dh * (1 - h^2), "
                 "not dh.", steps.rnn_step_no_tanh_derivative),
@@ -85,9 +83,8 @@ RNN_STEP_BACKWARD = Exercise(
 )
 
 RNN_BACKWARD = Exercise(
-    name="rnn_backward",
-    arguments=("dhs", "cache", "dh_last=None"),
-    returns=("dx", "dh0", "dWx", "dWh", "db"),
+    "rnn_backward(dhs, cache, dh_last=None) -> dx, dh0, dWx, dWh, db",
+    difficulty="3 (involved): the gradient carried back through time, and shared weights.",
     forward=rnn_forward_with_last,
     pairs_with="minirnn.functional.fast.rnn.rnn_forward",
     reference=rnn_backward,
@@ -129,7 +126,6 @@ with ``x`` (N, T, D), ``h0`` (N, H), ``hs`` (N, T, H), ``Wx`` (D, H), ``Wh`` (H,
     unpack="x, h0, Wx, Wh, hs, f_grad = cache",
     cases=inputs.sequence_cases(_sequence_inputs, (5, 3), "h0 all zeros"),
     keywords=("dh_last",),
-    difficulty="3 (involved): the gradient carried back through time, and shared weights.",
     mistakes=(
         Mistake("carried_gradient_forgotten", "the carried gradient is forgotten: each single "
                 "step's gradient is right, but h_t also gets the gradient flowing back from "

@@ -20,9 +20,8 @@ CARRY_FORGOTTEN = (
 )
 
 LSTM_BACKWARD = Exercise(
-    name="lstm_backward",
-    arguments=("dhs", "cache", "dh_last=None", "dc_last=None"),
-    returns=("dx", "dh0", "dc0", "dWx", "dWh", "db"),
+    "lstm_backward(dhs, cache, dh_last=None, dc_last=None) -> dx, dh0, dc0, dWx, dWh, db",
+    difficulty="4 (hard): two carried gradients, two paths into c_t, four gates.",
     forward=solution.lstm_sequence_forward,
     pairs_with="minirnn.functional.lstm.lstm_forward (a loop over lstm_step_forward)",
     reference=solution.lstm_backward,
@@ -66,7 +65,6 @@ with :math:`i, f, o = \sigma(\cdot)`, :math:`g = \tanh(\cdot)` of their blocks; 
     cases=inputs.sequence_cases(inputs.cell_sequence("lstm"), (3, 2), "zero initial states"),
     gates=("i", "f", "g", "o"),
     keywords=("dh_last", "dc_last"),
-    difficulty="4 (hard): two carried gradients, two paths into c_t, four gates.",
     mistakes=(
         Mistake("carried_gradient_forgotten", CARRY_FORGOTTEN,
                 solution.lstm_backward_without_carry),
@@ -88,9 +86,8 @@ with :math:`i, f, o = \sigma(\cdot)`, :math:`g = \tanh(\cdot)` of their blocks; 
 )
 
 GRU_BACKWARD = Exercise(
-    name="gru_backward",
-    arguments=("dhs", "cache", "dh_last=None"),
-    returns=("dx", "dh0", "dWx", "dWh", "db", "db_hn"),
+    "gru_backward(dhs, cache, dh_last=None) -> dx, dh0, dWx, dWh, db, db_hn",
+    difficulty="4 (hard): h_{t-1} reaches h_t along four paths, all of which carry gradient.",
     forward=solution.gru_sequence_forward,
     pairs_with="minirnn.functional.gru.gru_forward (reset_after=True)",
     reference=solution.gru_backward,
@@ -132,7 +129,6 @@ with ``x`` (N, T, D), ``h0`` (N, H), ``Wx`` (D, 3H), ``Wh`` (H, 3H), ``b`` (3H,)
     cases=inputs.sequence_cases(inputs.cell_sequence("gru"), (3, 2), "h0 all zeros"),
     gates=("r", "z", "n"),
     keywords=("dh_last",),
-    difficulty="4 (hard): h_{t-1} reaches h_t along four paths, all of which carry gradient.",
     mistakes=(Mistake("carried_gradient_forgotten", CARRY_FORGOTTEN,
                       solution.gru_backward_without_carry),
               Mistake("carried_gradient_forgotten", CARRY_FORGOTTEN,

@@ -22,11 +22,8 @@ def _zero_grads(rng: np.random.Generator) -> dict:
 
 
 CLIP_BY_GLOBAL_NORM = Exercise(
-    name="clip_by_global_norm",
-    arguments=("grads", "max_norm"),
-    returns=("clipped", "total_norm"),
-    forward=None,
-    kind="output",
+    "clip_by_global_norm(grads, max_norm) -> clipped, total_norm",
+    difficulty="1 (warm-up): one norm over all arrays, one factor for all.",
     pairs_with="minirnn.clip.clip_grad_norm",
     reference=solution.clip_by_global_norm,
     task=("Clip gradients by their global norm: measure the norm of all of them together, as "
@@ -45,7 +42,6 @@ over every array :math:`g_k` in ``grads``; :math:`m` is ``max_norm``.
                 "max_norm : float\n    The largest global norm allowed."),
     results=("clipped : dict of str to ndarray\n    The clipped gradients, same keys.\n"
              "total_norm : float\n    The global norm before clipping."),
-    cache="",
     unpack="names = list(grads)",
     cases=(
         Case("norm above max_norm (clipped)", _grads({"Wx": (3, 4), "Wh": (4, 4), "b": (4,)},
@@ -53,7 +49,6 @@ over every array :math:`g_k` in ``grads``; :math:`m` is ``max_norm``.
         Case("norm below max_norm (unchanged)", _grads({"W": (2, 2), "b": (2,)}, 0.5), seed=1),
         Case("all gradients zero", _zero_grads, seed=2),
     ),
-    difficulty="1 (warm-up): one norm over all arrays, one factor for all.",
     mistakes=(
         Mistake("clipped_per_array", "each array was clipped by its own norm; clipping by the "
                 "global norm uses one norm over all arrays and one factor for all of them, so "
@@ -81,11 +76,9 @@ def _chunk(T: int, V: int, H: int, zero_state: bool = False):
 
 
 LOSS_FUN = Exercise(
-    name="lossFun",
-    arguments=("inputs", "targets", "hprev", "Wxh", "Whh", "Why", "bh", "by"),
-    returns=("loss", "dWxh", "dWhh", "dWhy", "dbh", "dby", "h_last"),
-    forward=None,
-    kind="output",
+    "lossFun(inputs, targets, hprev, Wxh, Whh, Why, bh, by)"
+    " -> loss, dWxh, dWhh, dWhy, dbh, dby, h_last",
+    difficulty="3 (involved): a forward, a loss and BPTT in one function.",
     pairs_with="minirnn.models.CharRNN (Karpathy's min-char-rnn)",
     reference=solution.lossFun,
     task=("Write min-char-rnn's lossFun: run the RNN forward over a chunk of characters from "
@@ -109,14 +102,12 @@ with :math:`x_t` the one-hot column of ``inputs[t]`` (V, 1), :math:`y_t` = ``tar
     results=("loss : float\n    Summed over the T characters, in nats.\n"
              "dWxh, dWhh, dWhy, dbh, dby : ndarray\n    Gradients, shaped like the parameters.\n"
              "h_last : ndarray, shape (H, 1)\n    The hidden state after the last character."),
-    cache="",
     unpack="T = len(inputs)",
     cases=(
         Case("T=6, V=5, H=4", _chunk(6, 5, 4), seed=0),
         Case("T=1, V=3, H=2 (one character)", _chunk(1, 3, 2), seed=1),
         Case("T=5, V=4, H=3, hprev all zeros", _chunk(5, 4, 3, True), seed=2),
     ),
-    difficulty="3 (involved): a forward, a loss and BPTT in one function.",
     mistakes=(
         Mistake("carried_gradient_forgotten", "the carried gradient is forgotten: each step's "
                 "gradient is right, but dhnext (Whh.T @ the step's dh_raw) must flow into the "
@@ -139,11 +130,8 @@ def _logits(V: int, temperature: float, num_samples: int):
 
 
 SAMPLE_WITH_TEMPERATURE = Exercise(
-    name="sample_with_temperature",
-    arguments=("logits", "temperature", "num_samples", "rng"),
-    returns=("ids",),
-    forward=None,
-    kind="sampling",
+    "sample_with_temperature(logits, temperature, num_samples, rng) -> ids",
+    difficulty="1 (warm-up): a softmax and a draw; judged statistically with a fixed seed.",
     pairs_with="minirnn.models.LanguageModel.generate (temperature)",
     reference=solution.sample_with_temperature,
     distribution=solution.temperature_probabilities,
@@ -161,14 +149,12 @@ with logits ``z`` (V,) and the temperature :math:`\tau` > 0.
                 "num_samples : int\n"
                 "rng : numpy.random.Generator\n    Use it for every random number."),
     results="ids : ndarray of int, shape (num_samples,)",
-    cache="",
     unpack="V = logits.shape[0]",
     cases=(
         Case("V=5, temperature 1", _logits(5, 1.0, 20000), seed=0),
         Case("V=6, temperature 0.5 (sharper)", _logits(6, 0.5, 20000), seed=1),
         Case("V=4, temperature 2 (flatter)", _logits(4, 2.0, 20000), seed=2),
     ),
-    difficulty="1 (warm-up): a softmax and a draw; judged statistically with a fixed seed.",
     mistakes=(
         Mistake("temperature_multiplied", "the logits were multiplied by the temperature; "
                 "divide them, so that a low temperature sharpens.", solution.times_temperature),
@@ -189,11 +175,8 @@ def _stream(length: int, batch_size: int, num_steps: int, offset: int):
 
 
 SEQUENTIAL_PARTITION = Exercise(
-    name="sequential_partition",
-    arguments=("ids", "batch_size", "num_steps", "offset"),
-    returns=("X", "Y"),
-    forward=None,
-    kind="output",
+    "sequential_partition(ids, batch_size, num_steps, offset) -> X, Y",
+    difficulty="2 (standard): index bookkeeping; which token continues which row is the trap.",
     pairs_with="minirnn.data.batching.sequential_batches",
     reference=solution.sequential_partition,
     task=("Cut a long stream of token ids into the minibatches of a language model, "
@@ -216,14 +199,12 @@ for batch :math:`i`, row :math:`r < N`, step :math:`t < T`, with the stream ``id
                 "offset : int\n    Tokens to skip at the start (an epoch's random offset)."),
     results=("X, Y : ndarray of int, shape (B, N, T)\n"
              "    Inputs and targets of the B = R // T batches, in order."),
-    cache="",
     unpack="N, T = batch_size, num_steps",
     cases=(
         Case("L=50, N=2, T=5, offset 3", _stream(50, 2, 5, 3), seed=0),
         Case("L=21, N=4, T=5, offset 0 (exactly one batch)", _stream(21, 4, 5, 0), seed=1),
         Case("L=100, N=3, T=4, offset 2 (ragged end dropped)", _stream(100, 3, 4, 2), seed=2),
     ),
-    difficulty="2 (standard): index bookkeeping; which token continues which row is the trap.",
     mistakes=(
         Mistake("rows_do_not_continue", "each batch holds the next consecutive piece of the "
                 "stream, so row r of batch i+1 does not continue row r of batch i: cut the "
