@@ -42,22 +42,18 @@ def check_b_hn(b_hn: np.ndarray | None, reset_after: bool) -> None:
 
 
 def gru_step_forward(
-    x: np.ndarray,
-    h_prev: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    b: np.ndarray,
-    b_hn: np.ndarray | None = None,
-    reset_after: bool = True,
+    x: np.ndarray, h_prev: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
+    b_hn: np.ndarray | None = None, reset_after: bool = True,
 ) -> tuple[np.ndarray, tuple]:
-    r"""One GRU step.
+    r"""One GRU step, in either form (reset gate applied after or before the product).
 
     Parameters
     ----------
     x : ndarray, shape (N, D)
         Input at this step.
     h_prev : ndarray, shape (N, H)
-        Hidden state of the previous step.
+        Hidden state of the previous step; the update gate :math:`z` decides how much of it
+        is kept.
     Wx, Wh, b : ndarray, shapes (D, 3H), (H, 3H), (3H,)
         Fused weights and bias, gate blocks in the order r, z, n.
     b_hn : ndarray, shape (H,), optional
@@ -72,7 +68,7 @@ def gru_step_forward(
     h : ndarray, shape (N, H)
         The new hidden state.
     cache : tuple
-        What :func:`gru_step_backward` needs.
+        What :func:`gru_step_backward` needs: the inputs, the weights, the gates and ``hn``.
 
     Notes
     -----
@@ -109,14 +105,16 @@ def gru_step_forward(
 def gru_step_backward(
     dh: np.ndarray, cache: tuple
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    r"""Backward pass of :func:`gru_step_forward`.
+    r"""Backward pass of :func:`gru_step_forward`, either form.
 
     Parameters
     ----------
     dh : ndarray, shape (N, H)
         Gradient of the loss with respect to the step's output ``h``.
     cache : tuple
-        From the forward step.
+        ``(x, h_prev, Wx, Wh, r, z, n, hn, reset_after)``, from :func:`gru_step_forward`
+        (``hn`` is :math:`h_{prev} W_h^n + b_{hn}` when the reset comes after the product,
+        :math:`r \odot h_{prev}` when it comes before).
 
     Returns
     -------
@@ -180,18 +178,10 @@ def gru_step_backward(
 
 
 def gru_forward(
-    x: np.ndarray,
-    h0: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    b: np.ndarray,
-    b_hn: np.ndarray | None = None,
-    reset_after: bool = True,
+    x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
+    b_hn: np.ndarray | None = None, reset_after: bool = True,
 ) -> tuple[np.ndarray, list]:
-    r"""Run the GRU over a whole sequence: :func:`gru_step_forward` once per step.
-
-    The readable reference. The layers run the tuned pass
-    :func:`minirnn.functional.fast.gru.gru_forward`, which computes the same numbers.
+    r"""Run the GRU (either form) over a whole sequence: :func:`gru_step_forward` once per step.
 
     Parameters
     ----------
@@ -199,19 +189,22 @@ def gru_forward(
         Input sequence, batch first.
     h0 : ndarray, shape (N, H)
         Initial hidden state.
-    Wx, Wh, b : ndarray, shapes (D, 3H), (H, 3H), (3H,)
-        Fused parameters, gate order r, z, n, shared by every step.
-    b_hn : ndarray, shape (H,), optional
-        Hidden bias of the n gate; required when ``reset_after=True``, None otherwise.
-    reset_after : bool
-        Which GRU form; see :func:`gru_step_forward`.
+    Wx, Wh, b, b_hn, reset_after
+        As in :func:`gru_step_forward` (fused gates r, z, n; ``b_hn`` exactly when
+        ``reset_after=True``); every step uses the same ones.
 
     Returns
     -------
     hs : ndarray, shape (N, T, H)
-        Hidden states of every step; ``hs[:, -1]`` is the final state.
+        :math:`h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}` of every step; ``hs[:, -1]`` is
+        the final state.
     cache : list
         One step cache per step, for :func:`gru_backward`.
+
+    See Also
+    --------
+    minirnn.functional.fast.gru.gru_forward : The tuned pass the layers run, both forms
+        (same numbers).
     """
     check_sequence_arrays(x, [("h0", h0)], Wx, Wh, b, gates=3)
     h, hs, caches = h0, [], []
@@ -225,14 +218,15 @@ def gru_forward(
 def gru_backward(
     dhs: np.ndarray, cache: list, dh_last: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    r"""Backpropagation through time for :func:`gru_forward`: the steps in reverse order.
+    r"""Backpropagation through time for :func:`gru_forward`, either form: the steps in reverse.
 
     Parameters
     ----------
     dhs : ndarray, shape (N, T, H)
         Gradient of the loss with respect to every hidden state the forward returned.
     cache : list
-        From the forward pass.
+        The step caches :func:`gru_forward` returned; each records the form
+        (``reset_after``), so the backward pass needs no such argument.
     dh_last : ndarray, shape (N, H), optional
         Extra gradient arriving at the final state from outside the sequence.
 
@@ -240,10 +234,8 @@ def gru_backward(
     -------
     dx : ndarray, shape (N, T, D)
     dh0 : ndarray, shape (N, H)
-    dWx, dWh, db : ndarray
-        Summed over every step.
-    db_hn : ndarray, shape (H,), or None
-        None when ``reset_after=False``.
+    dWx, dWh, db, db_hn : ndarray
+        Summed over every step; ``db_hn`` (H,) is None when ``reset_after=False``.
     """
     dh_next = np.zeros_like(dhs[:, 0]) if dh_last is None else dh_last
     Wx, Wh = cache[0][2], cache[0][3]

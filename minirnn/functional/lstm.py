@@ -28,12 +28,8 @@ from minirnn.functional.activations import sigmoid
 
 
 def lstm_step_forward(
-    x: np.ndarray,
-    h_prev: np.ndarray,
-    c_prev: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    b: np.ndarray,
+    x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray,
+    Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, tuple]:
     r"""One LSTM step.
 
@@ -51,7 +47,8 @@ def lstm_step_forward(
     h, c : ndarray, shape (N, H)
         The new hidden state and cell state.
     cache : tuple
-        What :func:`lstm_step_backward` needs.
+        What :func:`lstm_step_backward` needs: the inputs, the weights, the gates and
+        :math:`\tanh c`.
 
     Notes
     -----
@@ -87,7 +84,7 @@ def lstm_step_backward(
     dc : ndarray, shape (N, H), or None
         Gradient arriving at the new cell state ``c`` from later steps; None means zero.
     cache : tuple
-        From the forward step.
+        ``(x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c)``, from :func:`lstm_step_forward`.
 
     Returns
     -------
@@ -134,17 +131,10 @@ def lstm_step_backward(
 
 
 def lstm_forward(
-    x: np.ndarray,
-    h0: np.ndarray,
-    c0: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    b: np.ndarray,
+    x: np.ndarray, h0: np.ndarray, c0: np.ndarray,
+    Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, list]:
     r"""Run the LSTM over a whole sequence: :func:`lstm_step_forward` once per step.
-
-    The readable reference. The layers run the tuned pass
-    :func:`minirnn.functional.fast.lstm.lstm_forward`, which computes the same numbers.
 
     Parameters
     ----------
@@ -152,17 +142,23 @@ def lstm_forward(
         Input sequence, batch first.
     h0, c0 : ndarray, shape (N, H)
         Initial hidden and cell states.
-    Wx, Wh, b : ndarray, shapes (D, 4H), (H, 4H), (4H,)
-        Fused parameters, gate order i, f, g, o, shared by every step.
+    Wx, Wh, b
+        As in :func:`lstm_step_forward` (fused gates i, f, g, o); every step uses the same
+        ones.
 
     Returns
     -------
     hs : ndarray, shape (N, T, H)
-        Hidden states of every step; ``hs[:, -1]`` is the final hidden state.
+        :math:`h_t = o_t \odot \tanh(c_t)` of every step; ``hs[:, -1]`` is the final hidden
+        state.
     c_last : ndarray, shape (N, H)
         The final cell state.
     cache : list
         One step cache per step, for :func:`lstm_backward`.
+
+    See Also
+    --------
+    minirnn.functional.fast.lstm.lstm_forward : The tuned pass the layers run (same numbers).
     """
     check_sequence_arrays(x, [("h0", h0), ("c0", c0)], Wx, Wh, b, gates=4)
     h, c, hs, caches = h0, c0, [], []
@@ -184,9 +180,10 @@ def lstm_backward(
     Parameters
     ----------
     dhs : ndarray, shape (N, T, H)
-        Gradient of the loss with respect to every hidden state the forward returned.
+        Gradient of the loss with respect to every hidden state :math:`h_t` the forward
+        returned (it returns no cell states but the last, whose gradient is ``dc_last``).
     cache : list
-        From the forward pass.
+        The step caches :func:`lstm_forward` returned.
     dh_last, dc_last : ndarray, shape (N, H), optional
         Extra gradients arriving at the final hidden and cell states from outside the
         sequence (the next chunk in truncated BPTT, a head on the last state).

@@ -23,11 +23,7 @@ from minirnn.functional.activations import get_activation
 
 
 def rnn_step_forward(
-    x: np.ndarray,
-    h_prev: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    b: np.ndarray,
+    x: np.ndarray, h_prev: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
     nonlinearity: str = "tanh",
 ) -> tuple[np.ndarray, tuple]:
     r"""One SRN step.
@@ -48,7 +44,7 @@ def rnn_step_forward(
     h : ndarray, shape (N, H)
         The new hidden state.
     cache : tuple
-        What :func:`rnn_step_backward` needs.
+        What :func:`rnn_step_backward` needs: the inputs, the weights, ``h`` and :math:`f'`.
 
     Notes
     -----
@@ -70,7 +66,7 @@ def rnn_step_backward(
     dh : ndarray, shape (N, H)
         Gradient of the loss with respect to the step's output ``h``.
     cache : tuple
-        From the forward step.
+        ``(x, h_prev, Wx, Wh, h, f_grad)``, from :func:`rnn_step_forward`.
 
     Returns
     -------
@@ -94,35 +90,32 @@ def rnn_step_backward(
 
 
 def rnn_forward(
-    x: np.ndarray,
-    h0: np.ndarray,
-    Wx: np.ndarray,
-    Wh: np.ndarray,
-    b: np.ndarray,
+    x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
     nonlinearity: str = "tanh",
 ) -> tuple[np.ndarray, list]:
     r"""Run the SRN over a whole sequence: :func:`rnn_step_forward` once per step.
-
-    The readable reference. The layers run the tuned pass
-    :func:`minirnn.functional.fast.rnn.rnn_forward`, which computes the same numbers.
 
     Parameters
     ----------
     x : ndarray, shape (N, T, D)
         Input sequence, batch first.
     h0 : ndarray, shape (N, H)
-        Initial hidden state.
-    Wx, Wh, b : ndarray, shapes (D, H), (H, H), (H,)
-        Parameters, shared by every step.
-    nonlinearity : {"tanh", "relu", "sigmoid", "identity"}
-        The activation :math:`f`.
+        Initial hidden state: zeros to start afresh, or the last state of the previous chunk
+        to carry on (truncated BPTT).
+    Wx, Wh, b, nonlinearity
+        As in :func:`rnn_step_forward`; every step uses the same ones.
 
     Returns
     -------
     hs : ndarray, shape (N, T, H)
-        Hidden states of every step; ``hs[:, -1]`` is the final state.
+        :math:`h_t = f(x_t W_x + h_{t-1} W_h + b)` of every step; ``hs[:, -1]`` is the final
+        state.
     cache : list
         One step cache per step, for :func:`rnn_backward`.
+
+    See Also
+    --------
+    minirnn.functional.fast.rnn.rnn_forward : The tuned pass the layers run (same numbers).
     """
     check_sequence_arrays(x, [("h0", h0)], Wx, Wh, b, gates=1)
     h, hs, caches = h0, [], []
@@ -143,7 +136,7 @@ def rnn_backward(
     dhs : ndarray, shape (N, T, H)
         Gradient of the loss with respect to every hidden state the forward returned.
     cache : list
-        From the forward pass.
+        The step caches :func:`rnn_forward` returned.
     dh_last : ndarray, shape (N, H), optional
         Extra gradient arriving at the final state from outside the sequence (for example
         from the next chunk in truncated BPTT, or a classifier head on the last state).
