@@ -222,11 +222,11 @@ def test_save_with_fallback_says_when_nothing_was_saved(tmp_path):
 # ---------------------------------------------------------------- as a user sees it
 
 
-def _minirnn(*argv: str) -> subprocess.CompletedProcess:
+def _minirnn(*argv: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(ROOT))
     env.pop("MINIRNN_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "minirnn", *argv], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=120)
+                          text=True, env=env, cwd=cwd, timeout=timeout)
 
 
 def test_a_subprocess_sees_usage_errors_without_traceback():
@@ -338,6 +338,28 @@ def test_lm_resume_alone_continues_the_run_and_conflicts_are_named(tmp_path, mon
     assert "--hidden 16 (it was trained with 8)" in err and "--lr 0.5" in err
 
 
+def _resumed_equals_straight(folder: Path, common: list[str], length: str, half: str,
+                             full: str) -> tuple[list[str], Path]:
+    """Train ``full`` run-length units straight, ``half`` then ``--resume`` to ``full``, in
+    subprocesses; assert the two checkpoints hold the same weights. Returns the resume
+    command's start and the resumed file."""
+    def run(*argv: str) -> None:
+        done = _minirnn(*argv, cwd=folder, timeout=300)
+        assert done.returncode == 0, done.stderr
+
+    run(*common, length, full, "--out", "straight.npz")
+    run(*common, length, half, "--out", "half.npz")
+    resume = [*common[:2], "--resume", "half.npz"]
+    run(*resume, length, full, "--quiet")
+    from minirnn.train import load_checkpoint
+
+    straight, resumed = (load_checkpoint(folder / name) for name in ("straight.npz", "half.npz"))
+    assert resumed.iteration == straight.iteration > 0
+    for name, value in straight.params.items():
+        np.testing.assert_array_equal(resumed.params[name], value, err_msg=name)
+    return resume, folder / "half.npz"
+
+
 def test_names_resume_alone_continues_the_run_in_a_subprocess(tmp_path):
     """``names train --resume`` rebuilds the run from the file: same weights as one long run;
     options given again must agree (only run-length options may change)."""
@@ -348,28 +370,24 @@ def test_names_resume_alone_continues_the_run_in_a_subprocess(tmp_path):
     (tmp_path / "names.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
     common = ["names", "train", "--kind", "names.txt", "--hidden", "8", "--embed", "4",
               "--batch-size", "8", "--seed", "3", "--quiet"]
-
-    def minirnn(*argv: str) -> subprocess.CompletedProcess:
-        env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
-        env.pop("MINIRNN_DEBUG", None)
-        return subprocess.run([sys.executable, "-m", "minirnn", *argv], capture_output=True,
-                              text=True, env=env, cwd=tmp_path, timeout=300)
-
-    assert minirnn(*common, "--iters", "8", "--out", "straight.npz").returncode == 0
-    assert minirnn(*common, "--iters", "4", "--out", "half.npz").returncode == 0
-    resumed = minirnn("names", "train", "--resume", "half.npz", "--iters", "8", "--quiet")
-    assert resumed.returncode == 0, resumed.stderr
-    from minirnn.train import load_checkpoint
-
-    straight, half = load_checkpoint(tmp_path / "straight.npz"), load_checkpoint(
-        tmp_path / "half.npz")
-    assert half.iteration == straight.iteration == 8
-    for name, value in straight.params.items():
-        np.testing.assert_array_equal(half.params[name], value, err_msg=name)
-    conflict = minirnn("names", "train", "--resume", "half.npz", "--hidden", "16", "--kind",
-                       "male", "--iters", "9")
+    resume, _ = _resumed_equals_straight(tmp_path, common, "--iters", "4", "8")
+    conflict = _minirnn(*resume, "--hidden", "16", "--kind", "male", "--iters", "9",
+                        cwd=tmp_path)
     assert conflict.returncode == 2 and "Traceback" not in conflict.stderr
     (line,) = conflict.stderr.splitlines()
     assert line.startswith("minirnn names train: error: --resume: half.npz was trained with "
                            "other options: --kind male (it was trained with names.txt); "
                            "--hidden 16 (it was trained with 8); drop them"), line
+
+
+def test_poems_resume_alone_continues_the_run_in_a_subprocess(tmp_path):
+    """The same for ``poems train --resume``: only --epochs (and --quiet) may change."""
+    common = ["poems", "train", "--poems", "40", "--hidden", "8", "--embed", "4", "--layers",
+              "1", "--seed", "2", "--quiet"]
+    resume, _ = _resumed_equals_straight(tmp_path, common, "--epochs", "1", "2")
+    conflict = _minirnn(*resume, "--full", "--lr", "0.1", cwd=tmp_path)
+    assert conflict.returncode == 2 and "Traceback" not in conflict.stderr
+    (line,) = conflict.stderr.splitlines()
+    assert line.startswith("minirnn poems train: error: --resume: half.npz was trained with "
+                           "other options: --full True (it was trained with False); --lr 0.1 "
+                           "(it was trained with 0.005); drop them"), line

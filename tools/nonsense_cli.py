@@ -94,6 +94,8 @@ CASES: list[tuple[list[str], str]] = [
     (["learn2carry", "--width", "0"], "zero width"),
     (["learn2carry", "--cells", "transformer"], "unknown cell"),
     (["poems", "train", "--form", "6"], "no such form"),
+    (["poems", "train", "--resume", "{dir}/lm.npz"], "an lm checkpoint, not a poems one"),
+    (["poems", "train", "--resume", "{dir}/names.npz", "--epochs", "5"], "a names checkpoint"),
     (["poems", "generate", "{dir}/random.npz"], "random bytes"),
     (["poems", "generate", "{dir}/lm.npz", "--temperature", "-1"], "negative temperature"),
     (["exercise", "new", "no_such_exercise"], "unknown exercise"),

@@ -17,11 +17,13 @@ from pathlib import Path
 from minirnn.commands.arguments import (
     add_command_with_actions,
     add_sampling_options,
+    check_output_path,
     non_negative_int,
     output_path,
     positive_float,
     positive_int,
     readable_file,
+    resolve_options,
 )
 from minirnn.errors import UsageError
 
@@ -37,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         __doc__.splitlines()[0])
 
     train = actions.add_parser("train", help="train on the Tang poems of datasets/")
-    train.add_argument("--full", action="store_true",
+    train.add_argument("--full", action="store_true", default=None,
                        help="all 36,916 poems, 10 epochs, 256 hidden units (hours on 2 cores)")
     train.add_argument("--form", type=int, choices=(5, 7),
                        help="only poems with this many characters per line (5; all with --full)")
@@ -47,18 +49,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="use the first this many poems (2000; all with --full)")
     train.add_argument("--epochs", type=positive_int, help="passes over the poems (3)")
     train.add_argument("--hidden", type=positive_int, help="hidden units per layer (128)")
-    train.add_argument("--embed", type=positive_int, default=64, help="embedding size (64)")
-    train.add_argument("--layers", type=positive_int, default=2, help="LSTM layers (2)")
-    train.add_argument("--lr", type=positive_float, default=5e-3,
-                       help="Adam learning rate (0.005)")
-    train.add_argument("--min-freq", type=positive_int, default=2,
+    train.add_argument("--embed", type=positive_int, help="embedding size (64)")
+    train.add_argument("--layers", type=positive_int, help="LSTM layers (2)")
+    train.add_argument("--lr", type=positive_float, help="Adam learning rate (0.005)")
+    train.add_argument("--min-freq", type=positive_int,
                        help="rarer characters become <unk> (2)")
     train.add_argument("--data", type=readable_file,
                        help="another file of poems, one per line (default: the shipped ones)")
-    train.add_argument("--seed", type=non_negative_int, default=0,
+    train.add_argument("--seed", type=non_negative_int,
                        help="seed of split, weights, order (0)")
-    train.add_argument("--out", type=output_path, default=Path("poems.npz"),
-                       help="checkpoint to write (poems.npz)")
+    train.add_argument("--out", type=output_path,
+                       help="checkpoint to write (poems.npz; with --resume, the resumed file)")
+    train.add_argument("--resume", type=readable_file,
+                       help="continue the run saved in this checkpoint: poems, model, optimizer "
+                       "and order come from it; options given again must agree, only --epochs "
+                       "and --quiet may change")
     train.add_argument("--quiet", action="store_true", help="no progress line")
     train.set_defaults(func=run_train)
 
@@ -77,19 +82,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gen.set_defaults(func=run_generate)
 
 
+#: poems train options that shape the run, with the defaults of the subset (``--full``
+#: changes some, see :data:`FULL`); ``--resume`` takes them from the checkpoint
+RUN_OPTIONS: dict[str, object] = {
+    "full": False, "form": 5, "lines": 4, "poems": 2000, "hidden": 128, "embed": 64,
+    "layers": 2, "lr": 5e-3, "min_freq": 2, "data": None, "seed": 0,
+}
+
+
+def _stored_run(path: Path) -> dict:
+    """The options the poems checkpoint at ``path`` was trained with (for ``--resume``)."""
+    from minirnn.train.checkpoint import CheckpointError, load_checkpoint, require_kind
+
+    ckpt = load_checkpoint(path)
+    require_kind(ckpt, ("lm",), "`minirnn poems train --resume`")
+    if ckpt.config.get("task") != "poems" or not isinstance(ckpt.config.get("run"), dict):
+        raise CheckpointError(f"{path} was not written by `minirnn poems train` (no stored "
+                              "poems options), so it cannot be resumed here; use "
+                              "`minirnn lm train --resume` for lm checkpoints")
+    return dict(ckpt.config["run"])
+
+
 def _settings(args: argparse.Namespace) -> dict:
-    """The defaults of the subset or of --full, overridden by what was given."""
-    settings = dict(FULL if args.full else DEFAULT_SUBSET)
-    for name in settings:
-        if getattr(args, name) is not None:
-            settings[name] = getattr(args, name)
+    """The run's options: given, stored by a resumed run, or the defaults of the subset or of
+    --full (the number of epochs too, which may change on resume)."""
+    stored = None if args.resume is None else _stored_run(args.resume)
+    full = bool(args.full if args.full is not None else (stored or {}).get("full", False))
+    defaults = {**RUN_OPTIONS, **{k: v for k, v in FULL.items() if k in RUN_OPTIONS}} \
+        if full else RUN_OPTIONS
+    settings = resolve_options(args, defaults, stored, args.resume)
+    settings["epochs"] = args.epochs or (FULL if settings["full"] else DEFAULT_SUBSET)["epochs"]
     return settings
 
 
 def _load_poems(args: argparse.Namespace, settings: dict) -> list[str]:
     from minirnn.data.corpora import tang_poems
 
-    poems = tang_poems(settings["form"], settings["lines"], path=args.data)
+    data = None if settings["data"] is None else Path(settings["data"])
+    poems = tang_poems(settings["form"], settings["lines"], path=data)
     if settings["poems"] is not None:
         poems = poems[: settings["poems"]]
     if len(poems) < 10:
@@ -104,16 +134,20 @@ def run_train(args: argparse.Namespace) -> int:
     from minirnn.tasks.poems import form_share, poem_vocab, split_poems
 
     settings = _settings(args)
+    out = check_output_path(args.out or args.resume or Path("poems.npz"), "--out")
     start = time.perf_counter()
-    split = split_poems(_load_poems(args, settings), val_fraction=0.1, seed=args.seed)
-    vocab = poem_vocab(split.train, min_freq=args.min_freq)
+    split = split_poems(_load_poems(args, settings), val_fraction=0.1, seed=settings["seed"])
+    vocab = poem_vocab(split.train, min_freq=settings["min_freq"])
     print(f"{len(split.train)} training and {len(split.val)} validation poems; "
-          f"{len(vocab)} characters and specials (seen at least {args.min_freq} times); "
-          f"{args.layers}-layer LSTM, {settings['hidden']} hidden, embedding {args.embed}")
+          f"{len(vocab)} characters and specials (seen at least {settings['min_freq']} times); "
+          f"{settings['layers']}-layer LSTM, {settings['hidden']} hidden, embedding "
+          f"{settings['embed']}")
+    run = {k: settings[k] for k in RUN_OPTIONS}
     model, history = train_poem_model(
-        split, vocab, hidden_size=settings["hidden"], embedding_dim=args.embed,
-        num_layers=args.layers, epochs=settings["epochs"], lr=args.lr, seed=args.seed,
-        checkpoint_path=args.out, verbose=not args.quiet)
+        split, vocab, hidden_size=settings["hidden"], embedding_dim=settings["embed"],
+        num_layers=settings["layers"], epochs=settings["epochs"], lr=settings["lr"],
+        seed=settings["seed"], checkpoint_path=out, verbose=not args.quiet,
+        resume=args.resume, run_options=run)
     print(f"validation loss {float(history.val_loss[-1]):.4f} nats/char "
           f"(perplexity {float(history.val_perplexity[-1]):.1f}) after "
           f"{int(history.iteration[-1])} updates")
@@ -125,7 +159,7 @@ def run_train(args: argparse.Namespace) -> int:
     share, count = form_share(samples, chars)
     print(f"free generation: {100 * share:.0f}% of {count} lines have {chars} characters and "
           "the right closing mark")
-    print(f"saved checkpoint {args.out}; done in {time.perf_counter() - start:.1f} s")
+    print(f"saved checkpoint {out}; done in {time.perf_counter() - start:.1f} s")
     return 0
 
 

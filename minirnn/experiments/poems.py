@@ -7,6 +7,8 @@ character. Validation uses held-out poems.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from minirnn.data import padded_batches
@@ -33,12 +35,17 @@ def train_poem_model(
     dtype: type = np.float32,
     checkpoint_path=None,
     verbose: bool = True,
+    resume=None,
+    run_options: Mapping[str, object] | None = None,
 ) -> tuple[LanguageModel, History]:
     """Train a character LSTM language model on ``split.train``; validate on ``split.val``.
 
     Adam with global-norm clipping, float32 by default (the gradient checks of
     :class:`LanguageModel` are float64). Returns the model and the :class:`History`; its
-    ``val_loss`` is in nats per character.
+    ``val_loss`` is in nats per character. ``resume`` continues the run saved in a
+    checkpoint (see :func:`~minirnn.train.fit`); ``run_options`` (the command's options,
+    JSON-able) are stored in the checkpoint's configuration as ``"run"``, so that
+    ``minirnn poems train --resume`` can rebuild the run from the file alone.
     """
     rng = np.random.default_rng(seed)
     train = poem_sequences(split.train, vocab)
@@ -52,8 +59,9 @@ def train_poem_model(
         epochs=epochs, clip_norm=clip_norm, rng={"data": rng},
         val_batches=lambda: padded_batches(val, batch_size=256, pad_id=vocab.pad_id,
                                            shuffle=False),
-        checkpoint_path=checkpoint_path, vocab=vocab,
-        config={"model": model.config(), "level": "char", "tokenizer": "char"},
+        checkpoint_path=checkpoint_path, resume=resume, vocab=vocab,
+        config={"model": model.config(), "level": "char", "tokenizer": "char",
+                **({} if run_options is None else {"task": "poems", "run": dict(run_options)})},
         verbose=verbose,
     )
     return model, history
