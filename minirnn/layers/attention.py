@@ -53,8 +53,7 @@ class Attention(Layer):
         super().__init__()
         check_choice(score, fa.SCORES, "score")
         self.score = score
-        self.query_size = check_positive_int(query_size, "query_size")
-        self.key_size = check_positive_int(key_size, "key_size")
+        self.set_sizes(query_size=query_size, key_size=key_size)
         if score == "dot" and query_size != key_size:
             raise ValueError(f"dot scores need query_size == key_size, got {query_size} and "
                              f"{key_size}")

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from minirnn._checks import check_float_dtype
+from minirnn._checks import check_float_dtype, check_positive_int
 
 
 class Layer:
@@ -30,7 +30,17 @@ class Layer:
         self.sublayers: dict[str, Layer] = {}
         self.training = True
 
-    # -- parameters -------------------------------------------------------------------
+    # -- sizes and parameters ---------------------------------------------------------
+    def set_sizes(self, **sizes: object) -> None:
+        """Check that each size is a positive integer and keep it as the attribute of its name.
+
+        ``self.set_sizes(input_size=input_size, hidden_size=hidden_size)`` sets
+        ``self.input_size`` and ``self.hidden_size`` (as ints), or raises a ``ValueError``
+        naming the first argument that is not a positive integer.
+        """
+        for name, value in sizes.items():
+            setattr(self, name, check_positive_int(value, name))
+
     def add_param(self, name: str, value: np.ndarray) -> np.ndarray:
         """Register ``value`` as a parameter with a zero gradient of the same shape.
 

@@ -13,7 +13,6 @@ import numpy as np
 
 from minirnn._checks import (
     as_float_array,
-    check_positive_int,
     check_shape,
     check_step_input,
     make_rng,
@@ -47,8 +46,7 @@ class RecurrentCell(Layer):
         dtype: type = np.float64,
     ) -> None:
         super().__init__()
-        self.input_size = check_positive_int(input_size, "input_size")
-        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
+        self.set_sizes(input_size=input_size, hidden_size=hidden_size)
         self.rng = make_rng(seed)
         init_recurrent_params(self, input_size, hidden_size, self.num_gates, self.rng, dtype)
         self._cache: tuple | None = None

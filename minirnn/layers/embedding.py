@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import (
-    as_float_array,
-    as_int_array,
-    check_float_dtype,
-    check_positive_int,
-    make_rng,
-)
+from minirnn._checks import as_float_array, as_int_array, check_float_dtype, make_rng
 from minirnn.layers.base import Layer
 
 
@@ -55,8 +49,7 @@ class Embedding(Layer):
         dtype: type = np.float64,
     ) -> None:
         super().__init__()
-        self.num_embeddings = check_positive_int(num_embeddings, "num_embeddings")
-        self.dim = check_positive_int(dim, "dim")
+        self.set_sizes(num_embeddings=num_embeddings, dim=dim)
         if padding_idx is not None:
             if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
                 raise TypeError(f"padding_idx must be an int or None, got {padding_idx!r}")

@@ -41,11 +41,7 @@ class GRUCore(RecurrentCore):
     state_names = ("h",)
 
     def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        rng: np.random.Generator,
-        dtype: type,
+        self, input_size: int, hidden_size: int, rng: np.random.Generator, dtype: type,
         reset_after: bool = True,
     ) -> None:
         super().__init__(input_size, hidden_size, rng, dtype)
@@ -72,19 +68,9 @@ class GRU(RecurrentLayer):
 
     Parameters
     ----------
-    input_size, hidden_size : int
-        ``D`` and ``H``.
-    num_layers : int
-        Number of stacked layers.
-    bidirectional : bool
-        Add a reverse core per layer; outputs become (N, T, 2H), forward states first.
-    dropout : float
-        Dropout probability on the outputs of every layer except the last, training mode
-        only. See ``fixed_dropout_masks`` and ``resample_dropout``.
-    seed : int or numpy.random.Generator, optional
-        Source of the initial weights and then of the dropout masks.
-    dtype : numpy dtype
-        Parameter dtype.
+    input_size, hidden_size, num_layers, bidirectional, dropout, seed, dtype
+        As in :class:`~minirnn.layers.RNN`: sizes, stacking, directions, dropout between
+        layers, the source of the weights and then of the dropout masks, parameter dtype.
     reset_after : bool
         ``True`` (PyTorch/cuDNN, default): the reset gate multiplies :math:`h W_h^n + b_{hn}`,
         with a separate bias ``b_hn`` (H,). ``False`` (Cho et al. 2014, d2l): it multiplies

@@ -19,10 +19,9 @@ class GRUCell(RecurrentCell):
     reset_after : bool
         True (default): PyTorch/cuDNN form with the extra bias ``b_hn``. False: Cho et al.
         2014 / d2l form, reset applied to :math:`h_{prev}` before the product.
-    seed : int or numpy.random.Generator, optional
-        Source of the initial weights, :math:`U(-1/\sqrt{H}, 1/\sqrt{H})` like PyTorch.
-    dtype : numpy dtype
-        Parameter dtype.
+    seed, dtype
+        As in :class:`~minirnn.layers.RNNCell`: the source of the initial weights, the
+        parameter dtype.
 
     Notes
     -----

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import as_float_array, check_float_dtype, check_positive_int, make_rng
+from minirnn._checks import as_float_array, check_float_dtype, make_rng
 from minirnn.layers.base import Layer
 
 
@@ -37,8 +37,7 @@ class Linear(Layer):
         dtype: type = np.float64,
     ) -> None:
         super().__init__()
-        self.in_features = check_positive_int(in_features, "in_features")
-        self.out_features = check_positive_int(out_features, "out_features")
+        self.set_sizes(in_features=in_features, out_features=out_features)
         dtype = check_float_dtype(dtype)
         rng = make_rng(seed)
         bound = 1.0 / np.sqrt(in_features)

@@ -37,20 +37,10 @@ class LSTM(RecurrentLayer):
 
     Parameters
     ----------
-    input_size, hidden_size : int
-        ``D`` and ``H``.
-    num_layers : int
-        Number of stacked layers.
-    bidirectional : bool
-        Add a reverse core per layer; outputs become (N, T, 2H), forward states first.
-    dropout : float
-        Dropout probability on the outputs of every layer except the last, training mode
-        only. See ``fixed_dropout_masks`` and ``resample_dropout``.
-    seed : int or numpy.random.Generator, optional
-        Source of the initial weights, :math:`U(-1/\sqrt{H}, 1/\sqrt{H})` core by core, and
-        then of the dropout masks.
-    dtype : numpy dtype
-        Parameter dtype.
+    input_size, hidden_size, num_layers, bidirectional, dropout, seed, dtype
+        As in :class:`~minirnn.layers.RNN`: sizes, stacking, directions, dropout between
+        layers, the source of the weights (:math:`U(-1/\sqrt{H}, 1/\sqrt{H})` core by core)
+        and then of the dropout masks, parameter dtype.
 
     Notes
     -----

@@ -14,12 +14,9 @@ class LSTMCell(RecurrentCell):
 
     Parameters
     ----------
-    input_size, hidden_size : int
-        ``D`` and ``H``.
-    seed : int or numpy.random.Generator, optional
-        Source of the initial weights, :math:`U(-1/\sqrt{H}, 1/\sqrt{H})` like PyTorch.
-    dtype : numpy dtype
-        Parameter dtype.
+    input_size, hidden_size, seed, dtype
+        As in :class:`~minirnn.layers.RNNCell`: sizes ``D`` and ``H``, the source of the
+        initial weights, the parameter dtype.
 
     Notes
     -----

@@ -175,8 +175,7 @@ class RecurrentLayer(Layer):
         **core_options: object,
     ) -> None:
         super().__init__()
-        self.input_size = check_positive_int(input_size, "input_size")
-        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
+        self.set_sizes(input_size=input_size, hidden_size=hidden_size)
         if isinstance(num_layers, str):
             raise TypeError(
                 f"num_layers must be a positive integer, got {num_layers!r} "

@@ -25,7 +25,7 @@ class RNNCell(RecurrentCell):
     nonlinearity : {"tanh", "relu", "sigmoid", "identity"}
         The activation :math:`f`.
     seed : int or numpy.random.Generator, optional
-        Source of the initial weights.
+        Source of the initial weights, :math:`U(-1/\sqrt{H}, 1/\sqrt{H})` like PyTorch.
     dtype : numpy dtype
         Parameter dtype.
 
@@ -75,11 +75,7 @@ class RNNCore(RecurrentCore):
     state_names = ("h",)
 
     def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        rng: np.random.Generator,
-        dtype: type,
+        self, input_size: int, hidden_size: int, rng: np.random.Generator, dtype: type,
         nonlinearity: str = "tanh",
     ) -> None:
         check_choice(nonlinearity, tuple(ACTIVATIONS), "nonlinearity")
