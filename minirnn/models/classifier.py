@@ -79,11 +79,13 @@ def _input_mask(batch) -> np.ndarray | None:
 
 
 class _RecurrentReader(Layer):
-    """Shared front end: ids -> (embedding or one-hot) -> stacked (bi)directional RNN."""
+    """Shared body: ids -> (embedding or one-hot) -> stacked (bi)directional RNN, and the
+    linear ``head`` (``num_classes`` outputs) that subclasses put on the states."""
 
     def __init__(
         self,
         vocab_size: int,
+        num_classes: int,
         hidden_size: int,
         cell: str,
         num_layers: int,
@@ -121,6 +123,9 @@ class _RecurrentReader(Layer):
                 seed=rng, dtype=dtype,
             ),
         )
+        self.num_classes = check_positive_int(num_classes, "num_classes")
+        width = self.num_directions * hidden_size
+        self.head = self.add_sublayer("head", Linear(width, num_classes, seed=rng, dtype=dtype))
         self._reader_cache: tuple | None = None
 
     def read(self, ids: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -213,29 +218,20 @@ class SequenceClassifier(_RecurrentReader):
     """
 
     def __init__(
-        self,
-        vocab_size: int,
-        num_classes: int,
-        hidden_size: int = 64,
-        cell: str = "lstm",
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
-        embedding_dim: int | None = None,
-        pooling: str = "last",
-        seed: int | np.random.Generator | None = None,
-        dtype: type = np.float64,
+        self, vocab_size: int, num_classes: int, hidden_size: int = 64, cell: str = "lstm",
+        num_layers: int = 1, bidirectional: bool = False, dropout: float = 0.0,
+        embedding_dim: int | None = None, pooling: str = "last",
+        seed: int | np.random.Generator | None = None, dtype: type = np.float64,
         input_size: int | None = None,
     ) -> None:
-        rng = make_rng(seed)
-        super().__init__(vocab_size, hidden_size, cell, num_layers, bidirectional, dropout,
-                         embedding_dim, rng, dtype, input_size)
         check_choice(pooling, ("last", "mean"), "pooling")
+        rng = make_rng(seed)
+        super().__init__(vocab_size, num_classes, hidden_size, cell, num_layers, bidirectional,
+                         dropout, embedding_dim, rng, dtype, input_size)
         self.pooling = pooling
-        self.num_classes = check_positive_int(num_classes, "num_classes")
+        # Dropout takes nothing from rng until it runs: building it after the head (made by
+        # the reader) does not change the head's initial weights.
         self.drop = self.add_sublayer("drop", Dropout(dropout, seed=rng))
-        width = self.num_directions * hidden_size
-        self.head = self.add_sublayer("head", Linear(width, num_classes, seed=rng, dtype=dtype))
         self._cache: tuple | None = None
 
     # -- passes -------------------------------------------------------------------------
@@ -284,8 +280,9 @@ class SequenceClassifier(_RecurrentReader):
 class SequenceTagger(_RecurrentReader):
     r"""Read a sequence of token ids, predict one class per step: many-to-many.
 
-    Parameters are those of :class:`SequenceClassifier` without ``pooling``; ``num_classes``
-    is the number of tags (for a next-character model, the vocabulary size).
+    Parameters are those of :class:`SequenceClassifier` without ``pooling`` and
+    ``input_size`` (token ids only); ``num_classes`` is the number of tags (for a
+    next-character model, the vocabulary size).
 
     Notes
     -----
@@ -297,24 +294,13 @@ class SequenceTagger(_RecurrentReader):
     """
 
     def __init__(
-        self,
-        vocab_size: int,
-        num_classes: int,
-        hidden_size: int = 64,
-        cell: str = "lstm",
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
-        embedding_dim: int | None = None,
-        seed: int | np.random.Generator | None = None,
+        self, vocab_size: int, num_classes: int, hidden_size: int = 64, cell: str = "lstm",
+        num_layers: int = 1, bidirectional: bool = False, dropout: float = 0.0,
+        embedding_dim: int | None = None, seed: int | np.random.Generator | None = None,
         dtype: type = np.float64,
     ) -> None:
-        rng = make_rng(seed)
-        super().__init__(vocab_size, hidden_size, cell, num_layers, bidirectional, dropout,
-                         embedding_dim, rng, dtype)
-        self.num_classes = check_positive_int(num_classes, "num_classes")
-        width = self.num_directions * hidden_size
-        self.head = self.add_sublayer("head", Linear(width, num_classes, seed=rng, dtype=dtype))
+        super().__init__(vocab_size, num_classes, hidden_size, cell, num_layers, bidirectional,
+                         dropout, embedding_dim, make_rng(seed), dtype)
 
     def forward(self, inputs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Return per-step scores (N, T, C); padded steps hold meaningless values."""
