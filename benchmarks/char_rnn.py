@@ -42,7 +42,6 @@ import numpy as np
 
 from minirnn.data import CharChunks
 from minirnn.models.char_rnn import CharRNN
-from minirnn.models.char_rnn_exact import fused_clip_adagrad
 from minirnn.optim import Adagrad
 from minirnn.train import fit
 from minirnn.train.classics import min_char_rnn
@@ -171,9 +170,9 @@ def lower_bounds(vocab_size: int, hidden: int = 100, seq_length: int = 25, calls
     g_wxh, g_whh, g_why = np.zeros((H, V)), np.zeros((H, H)), np.zeros((V, H))
     columns = [g_wxh[:, i] for i in rng.integers(0, V, T)]
     why_t, logits, dh_from_out = np.empty((H, V)), np.empty((T, V)), np.empty((T, H))
-    size = H * V + H * H + V * H + H + V
-    params, memory = rng.normal(0, 0.01, size), np.zeros(size)
-    grads, scratch = rng.normal(0, 0.01, size), np.empty((2, size))
+    packed = CharRNN(V, H, seed=0)  # its parameters in one flat array, as the modes train
+    optimizer = Adagrad(packed, lr=0.1, eps=1e-8)
+    packed.flat_arrays()[1][...] = rng.normal(0, 0.01, packed.flat_arrays()[1].size)
     pre, dh, dh_next = np.empty(H), np.empty(H), np.zeros(H)
     whh_dot, whh_t_dot, add, multiply, tanh = Whh.dot, Whh.T.dot, np.add, np.multiply, np.tanh
     forward_steps = list(zip(list(inputs), list(hs)[:-1], list(hs)[1:], strict=True))
@@ -218,7 +217,7 @@ def lower_bounds(vocab_size: int, hidden: int = 100, seq_length: int = 25, calls
         np.matmul(dlogits.T, hs[1:], out=g_why)
 
     def update() -> None:
-        fused_clip_adagrad(params, grads, memory, scratch, 0.1, 1e-8, 5.0)
+        optimizer.step_clipped(5.0)
 
     def best(fn) -> float:
         times = []

@@ -181,6 +181,20 @@ def check_token_id(value: object, vocab_size: int, name: str) -> int:
     return int(value)
 
 
+def check_token_ids(ids: object, vocab_size: int, name: str) -> np.ndarray:
+    """``ids`` as a non-empty 1-D intp array of token ids in ``[0, vocab_size)``, or an error."""
+    arr = np.asarray(ids)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of token ids, got shape "
+                         f"{arr.shape}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer token ids, got dtype {arr.dtype}")
+    if arr.min() < 0 or arr.max() >= vocab_size:
+        raise ValueError(f"{name} ids must lie in [0, {vocab_size}), got min {arr.min()} "
+                         f"max {arr.max()}")
+    return arr.astype(np.intp, copy=False)
+
+
 def _arrays_fit(x: object, states: Sequence[tuple[str, object]], Wx: object, Wh: object,
                 b: object, gates: int, x_ndim: int) -> bool:
     """True when every array is a floating-point ndarray of the right shape (no message)."""

@@ -62,7 +62,9 @@ class Optimizer:
     """Base class: walks the model's parameters and keeps named state.
 
     Subclasses list their per-parameter state arrays in ``slots`` and their numeric
-    hyper-parameters in ``hyper``, and implement :meth:`update` for one parameter.
+    hyper-parameters in ``hyper``, and implement :meth:`update` for one parameter. One that
+    can fold element-wise clipping into its update offers ``step_clipped(limit)`` too
+    (:meth:`Adagrad.step_clipped`), which :func:`minirnn.train.fit` then uses.
 
     Parameters
     ----------
@@ -97,10 +99,15 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter in place from its gradient."""
         self.t += 1
+        for param, grad, slots in self._parameter_arrays():
+            self.update(param, grad, **slots)
+
+    def _parameter_arrays(self) -> list[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
+        """``(parameter, gradient, {slot: state})`` for every parameter, or one flat triple."""
         flat = self._flat_arrays()
         if flat is not None:  # all parameters in one array: one update call (see below)
-            self.update(flat[0], flat[1], **flat[2])
-            return
+            return [flat]
+        arrays = []
         for name, param, grad in self._named_parameters():
             if param.shape != grad.shape:
                 raise ValueError(
@@ -108,11 +115,12 @@ class Optimizer:
                 )
             slots = {}
             for slot in self.slots:
-                arrays = self.state[slot]
-                if name not in arrays:
-                    arrays[name] = np.zeros_like(param)
-                slots[slot] = arrays[name]
-            self.update(param, grad, **slots)
+                state = self.state[slot]
+                if name not in state:
+                    state[name] = np.zeros_like(param)
+                slots[slot] = state[name]
+            arrays.append((param, grad, slots))
+        return arrays
 
     def update(self, param: np.ndarray, grad: np.ndarray, **slots: np.ndarray) -> None:
         """Update one parameter in place; ``slots`` are its state arrays by slot name."""
@@ -315,25 +323,72 @@ class Adagrad(Optimizer):
         # two scratch buffers shared by all parameters (not state: they hold nothing between
         # steps); shared so that they stay in cache from one parameter to the next
         self._scratch = np.empty((2, 0))
+        self._checked_limit: float | None = None
 
     def update(self, param: np.ndarray, grad: np.ndarray, mem: np.ndarray) -> None:
+        self._clip_and_update(param, grad, mem, None)
+
+    def step_clipped(self, limit: float) -> bool:
+        """Clip every gradient entry to ``[-limit, limit]``, then :meth:`step`, in fewer passes.
+
+        The numbers of :func:`minirnn.clip.clip_grad_value` followed by :meth:`step`, bit for
+        bit, the gradients left clipped as it leaves them. :func:`minirnn.train.fit` calls
+        this instead of the two when it is given ``clip_value``.
+
+        Returns
+        -------
+        bool
+            True if clipping changed a gradient entry (one was outside the bound).
+        """
+        if limit != self._checked_limit:
+            self._checked_limit = check_number(limit, "limit", 0.0, low_open=True)
+        self.t += 1
+        fired = False
+        for param, grad, slots in self._parameter_arrays():
+            fired |= self._clip_and_update(param, grad, slots["mem"], limit)
+        return fired
+
+    def _clip_and_update(self, param: np.ndarray, grad: np.ndarray, mem: np.ndarray,
+                         limit: float | None) -> bool:
+        """Clip ``grad`` (unless ``limit`` is None), then one Adagrad step; True if clipped.
+
+        Whether to clip is decided on ``g*g``, which the update needs anyway: if
+        ``max(g*g) < limit**2`` then every ``|g| < limit`` (rounding is monotonic) and
+        clipping would change nothing. Otherwise (or on NaN) the entries are clipped as
+        ``clip_grad_value`` clips them and ``g*g`` is formed again. The update itself is
+        ``m += g*g; w -= lr * g / sqrt(m + eps)`` in that order, written into two reused
+        buffers instead of five temporaries (the same operations, so the same rounding).
+        """
         if grad.dtype != mem.dtype or grad.shape != mem.shape:
+            fired = limit is not None and _clip_entries(grad, limit)
             mem += grad * grad
             param -= self.lr * grad / np.sqrt(mem + self.eps)
-            return
+            return fired
         if self._scratch.dtype != mem.dtype or self._scratch.shape[1] < mem.size:
             self._scratch = np.empty((2, mem.size), dtype=mem.dtype)
         root = self._scratch[0, :mem.size].reshape(mem.shape)
         step = self._scratch[1, :mem.size].reshape(mem.shape)
-        # The same operations as the two lines above, in the same order (so the same
-        # rounding), written into reused buffers instead of five fresh temporaries.
         np.multiply(grad, grad, out=step)
+        fired = False
+        if limit is not None and not step.max() < limit * limit:
+            fired = _clip_entries(grad, limit)
+            np.multiply(grad, grad, out=step)
         mem += step
         np.add(mem, self.eps, out=root)
         np.sqrt(root, out=root)
         np.multiply(self.lr, grad, out=step)
         np.divide(step, root, out=step)
         param -= step
+        return fired
+
+
+def _clip_entries(grad: np.ndarray, limit: float) -> bool:
+    """Clip ``grad`` to ``[-limit, limit]`` in place as ``clip_grad_value`` does; True if any
+    entry was outside (NaN entries stay NaN and do not count)."""
+    fired = bool(grad.max() > limit or grad.min() < -limit) or bool(np.any(np.abs(grad) > limit))
+    np.minimum(grad, limit, out=grad)  # what np.clip does, entry by entry
+    np.maximum(grad, -limit, out=grad)
+    return fired
 
 
 class RMSProp(Optimizer):

@@ -387,6 +387,7 @@ def test_bad_ids_and_states_are_clear_errors():
 
 
 def test_fast_legacy_draw_equals_numpy_choice_and_keeps_the_stream():
+    """legacy_choice draws what choice draws, on the legacy stream and on a Generator."""
     from minirnn.models.char_rnn_exact import legacy_choice
 
     dists = np.random.default_rng(11).dirichlet(np.full(65, 0.3), size=500)
@@ -400,6 +401,13 @@ def test_fast_legacy_draw_equals_numpy_choice_and_keeps_the_stream():
     assert np.array_equal(np.random.get_state()[1], after)
     with pytest.raises(ValueError, match="NaN"):  # bad probabilities: numpy's own error
         legacy_choice(np.full(65, np.nan))
+    # the same for a Generator: Generator.choice's ids and the generator's state after
+    want_rng, got_rng = np.random.default_rng(6), np.random.default_rng(6)
+    want = [int(want_rng.choice(65, p=q)) for q in dists]
+    assert [legacy_choice(q, source=got_rng) for q in dists] == want
+    assert got_rng.bit_generator.state == want_rng.bit_generator.state
+    with pytest.raises(ValueError, match="NaN"):
+        legacy_choice(np.full(65, np.nan), source=got_rng)
 
 
 def test_fast_mode_is_the_same_maths_as_exact_mode_at_full_size():
@@ -455,27 +463,39 @@ def test_fast_sampling_draws_like_exact_sampling_from_the_global_stream():
         fast.sample(h, 3, 5)
 
 
-def test_fused_clip_adagrad_is_clip_then_adagrad_bit_for_bit():
+@pytest.mark.parametrize("packed", [True, False])
+def test_adagrad_step_clipped_is_clip_then_step_bit_for_bit(packed):
+    """Adagrad.step_clipped (fused) gives clip_grad_value + step's numbers, flat or per array."""
     from minirnn.clip import clip_grad_value
-    from minirnn.models.char_rnn_exact import fused_clip_adagrad
-    from minirnn.optim import Adagrad
 
     rng = np.random.default_rng(21)
-    n = 500
     for scale in (0.5, 4.0):  # clipping never fires / fires on some entries
-        grads = rng.normal(0.0, scale, n)
-        if scale > 1:  # ties and the nearest numbers around the bound
-            grads[:4] = [5.0, -5.0, np.nextafter(5.0, 6.0), np.nextafter(-5.0, -6.0)]
-        params, memory = rng.normal(0.0, 1.0, n), rng.uniform(0.0, 3.0, n)
-        want_params, want_grads, want_memory = params.copy(), grads.copy(), memory.copy()
-        clip_grad_value([want_grads], 5.0)
-        optimizer = Adagrad(CharRNN(3, 2, seed=0), lr=0.1, eps=1e-8)
-        optimizer.update(want_params, want_grads, want_memory)
-        fused_clip_adagrad(params, grads, memory, np.empty((2, n)), 0.1, 1e-8, 5.0)
-        assert np.array_equal(params, want_params)
-        assert np.array_equal(memory, want_memory)
-        assert np.array_equal(grads, want_grads)  # left clipped, as clip_grad_value leaves it
-        assert (np.abs(grads).max() == 5.0) == (scale > 1)
+        fused, plain = CharRNN(13, 7, seed=0), CharRNN(13, 7, seed=0)
+        if not packed:
+            fused, plain = fused.astype(np.float64), plain.astype(np.float64)
+        assert (fused.flat_arrays() is not None) == packed
+        weights = rng.normal(0.0, 1.0, (7, 7))  # trained-looking weights
+        for model in (fused, plain):
+            model.params["Whh"][...] = weights
+        fused_opt, plain_opt = Adagrad(fused, lr=0.1), Adagrad(plain, lr=0.1)
+        for _ in range(3):
+            grads = {name: rng.normal(0.0, scale, g.shape) for name, g in plain.grads.items()}
+            if scale > 1:  # ties and the nearest numbers around the bound
+                grads["Why"].flat[:4] = [5.0, -5.0, np.nextafter(5.0, 6.0),
+                                         np.nextafter(-5.0, -6.0)]
+            for model in (fused, plain):
+                for name, value in grads.items():
+                    model.grads[name][...] = value
+            want_fired = clip_grad_value(plain, 5.0)
+            plain_opt.step()
+            assert fused_opt.step_clipped(5.0) == want_fired == (scale > 1)
+            for name in plain.params:
+                assert np.array_equal(fused.params[name], plain.params[name]), name
+                assert np.array_equal(fused.grads[name], plain.grads[name]), name  # left clipped
+                assert np.array_equal(fused_opt.state["mem"][name],
+                                      plain_opt.state["mem"][name]), name
+    with pytest.raises(ValueError, match="limit"):
+        fused_opt.step_clipped(0.0)
 
 
 @pytest.mark.parametrize("loop", ["classic", "fit"])

@@ -12,10 +12,10 @@ overhead (docs/char_rnn.md, "Exactness", explains each choice and what it measur
   per-step products), and the weight gradients summed step by step, last step first;
 * :func:`exact_sample` and :func:`legacy_choice`: the original's ``exp(y) / sum(exp(y))``
   and ``np.random.choice`` on the legacy global stream, without the per-call checks;
-* :func:`pack_flat`: every parameter (and gradient) a view into one flat array, so that
-  clipping and the optimizer run once over all of them;
-* :func:`fused_clip_adagrad`: clipping and Adagrad in fewer passes, with the numbers of
-  :func:`~minirnn.clip.clip_grad_value` followed by :class:`~minirnn.optim.Adagrad`.
+* :func:`legacy_init`: the original's weights, drawn from the legacy global stream;
+* :func:`pack_flat` and :class:`PackedLayer`: every parameter (and gradient) a view into one
+  flat array, so that clipping and the optimizer run once over all of them (clipping and
+  Adagrad fused into fewer passes are :meth:`minirnn.optim.Adagrad.step_clipped`).
 
 The readable model is :class:`minirnn.models.char_rnn.CharRNN`; the fast mode, which drops
 the order constraint, is :mod:`minirnn.models.char_rnn_fast`.
@@ -24,8 +24,12 @@ the order constraint, is :mod:`minirnn.models.char_rnn_fast`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import is_
+from typing import Any
 
 import numpy as np
+
+from minirnn.layers.base import Layer
 
 
 def exact_forward(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
@@ -163,21 +167,35 @@ def exact_sample(params: dict[str, np.ndarray], h0: np.ndarray, token: int, n: i
     return ids
 
 
-def legacy_choice(probs: np.ndarray) -> int:
-    """``np.random.choice(len(probs), p=probs)`` on the legacy global stream, cheaper.
+def legacy_choice(probs: np.ndarray, source: Any = np.random) -> int:
+    """``source.choice(len(probs), p=probs)``, cheaper: the legacy global stream or a Generator.
 
-    NumPy's legacy ``RandomState.choice`` (frozen, NEP 19) turns ``p`` into a cumulative sum
-    divided by its last entry and looks up one ``random_sample()`` in it (``side='right'``);
-    doing the same without its argument checks draws the same ids and leaves the stream in
-    the same state (tests/test_char_rnn.py compares the two). Anything unusual (NaN, a sum
-    not 1) goes to ``np.random.choice`` itself, for its error message.
+    NumPy's legacy ``RandomState.choice`` (frozen, NEP 19) and ``Generator.choice`` both turn
+    ``p`` into a cumulative sum divided by its last entry and look up one ``random()`` in it
+    (``side='right'``); doing the same without their argument checks (which cost a
+    Generator about ten times the draw) gives the same ids and leaves the stream in the same
+    state (tests/test_char_rnn.py compares them). Anything unusual (NaN, a sum not 1) goes
+    to ``source.choice`` itself, for its error message. ``source`` is ``np.random`` (the
+    legacy global stream) or a ``np.random.Generator``.
     """
     cdf = probs.cumsum()
     # (NaN fails the first test; negative entries cannot come from exp, but are checked.)
     if not abs(cdf[-1] - 1.0) <= 1e-10 or not probs.min() >= 0.0:
-        return int(np.random.choice(probs.size, p=probs))  # noqa: NPY002
+        return int(source.choice(probs.size, p=probs))
     cdf /= cdf[-1]
-    return int(cdf.searchsorted(np.random.random_sample(), side="right"))  # noqa: NPY002
+    return int(cdf.searchsorted(source.random(), side="right"))
+
+
+def legacy_init(shapes: list[tuple[str, tuple[int, ...]]], seed: object) -> dict[str, np.ndarray]:
+    """The original's weights: ``np.random.seed(seed)``, then ``randn(*shape) * 0.01`` in order.
+
+    Drawn from NumPy's *legacy global* stream, as min-char-rnn draws them, so a classic run
+    starts from the original's numbers.
+    """
+    if not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"classic=True needs an int seed for np.random.seed, got {seed!r}")
+    np.random.seed(int(seed))  # noqa: NPY002 - the original's legacy global stream
+    return {name: np.random.randn(*shape) * 0.01 for name, shape in shapes}  # noqa: NPY002
 
 
 def pack_flat(params: dict[str, np.ndarray], grads: dict[str, np.ndarray]
@@ -201,32 +219,39 @@ def pack_flat(params: dict[str, np.ndarray], grads: dict[str, np.ndarray]
     return flat_params, flat_grads
 
 
-def fused_clip_adagrad(params: np.ndarray, grads: np.ndarray, memory: np.ndarray,
-                       scratch: np.ndarray, lr: float, eps: float, limit: float | None) -> None:
-    """Clip ``grads`` to [-limit, limit], then one Adagrad step, on flat arrays.
+class PackedLayer(Layer):
+    """A :class:`~minirnn.layers.base.Layer` whose parameters sit in one flat array.
 
-    ``params``, ``grads``, ``memory`` hold all parameters in one 1-D array each (see
-    :func:`pack_flat`) and ``scratch`` is a (2, n) work array. The numbers are those of
-    :func:`minirnn.clip.clip_grad_value` followed by :meth:`minirnn.optim.Adagrad.update`
-    bit for bit (tests/test_char_rnn.py compares them): the same NumPy operations in the
-    same order, in fewer passes:
-
-    * whether to clip is decided on ``g*g``, which Adagrad needs anyway, with one ``max``
-      instead of a ``max`` and a ``min`` of ``g``. If ``max(g*g) < limit*limit`` then every
-      ``|g| < limit`` (rounding is monotonic) and clipping would change nothing. Otherwise
-      (rare after the first iterations, or a NaN) the entries are clipped as
-      ``clip_grad_value`` does and ``g*g`` is formed again.
-    * the rest is Adagrad's ``m += g*g; w -= lr * g / sqrt(m + eps)`` into the scratch rows.
+    After :meth:`pack` every parameter and every gradient is a view into one flat array each
+    (:func:`pack_flat`), which :meth:`flat_arrays` hands out as long as the named arrays are
+    still those views (:meth:`~minirnn.layers.base.Layer.astype`, for one, replaces them).
+    The gradient norm, clipping and the optimizers then run once over all the numbers instead
+    of once per parameter, with the same results: min-char-rnn's parameters are small enough
+    for the per-call overhead to be a measurable share of an iteration.
     """
-    square, root = scratch[0], scratch[1]
-    np.multiply(grads, grads, out=square)
-    if limit is not None and not square.max() < limit * limit:
-        np.minimum(grads, limit, out=grads)  # what np.clip does, entry by entry
-        np.maximum(grads, -limit, out=grads)
-        np.multiply(grads, grads, out=square)
-    memory += square  # m += g*g
-    np.add(memory, eps, out=root)
-    np.sqrt(root, out=root)  # sqrt(m + eps)
-    np.multiply(lr, grads, out=square)  # lr * g, in Adagrad.update's order
-    np.divide(square, root, out=square)
-    params -= square
+
+    def pack(self) -> None:
+        """Pack the parameters and gradients added so far (call once, after adding them)."""
+        self._flat = pack_flat(self.params, self.grads)
+        self._views = (tuple(self.params.values()), tuple(self.grads.values()))
+        self.zeroed = False  # set by zero_grad, cleared by the model's backward
+
+    def flat_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(parameters, gradients)`` as one 1-D array each, or None if no longer packed.
+
+        In the order of ``params``; the named arrays are views into them.
+        """
+        params, grads = self._views  # (asked on every step by norm, clip and optimizer)
+        if (len(self.params) == len(params) and all(map(is_, params, self.params.values()))
+                and all(map(is_, grads, self.grads.values()))):
+            return self._flat
+        return None
+
+    def zero_grad(self) -> None:
+        """Set every gradient to zero (in one call while packed)."""
+        flat = self.flat_arrays()
+        if flat is None:
+            super().zero_grad()
+        else:
+            flat[1].fill(0.0)
+        self.zeroed = True  # the next backward may write its gradients instead of adding

@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from minirnn._checks import check_number, check_positive_int
+from minirnn._checks import check_number, check_positive_int, check_token_ids
 from minirnn.models.binary_adder import BinaryAdder
-from minirnn.models.char_rnn import CharRNN, as_ids
-from minirnn.models.char_rnn_exact import fused_clip_adagrad
-from minirnn.optim import SGD
+from minirnn.models.char_rnn import CharRNN
+from minirnn.optim import SGD, Adagrad
 from minirnn.tasks.binary_addition import bits_to_int, int_to_bits
 
 __all__ = ["ClassicRecord", "MinCharRNNRun", "binary_adder_classic", "min_char_rnn"]
@@ -62,13 +61,12 @@ def min_char_rnn(model: CharRNN, data: object, iterations: int, seq_length: int 
     samples (drawn from the legacy global stream) and the weights. Progress lines label the
     summed loss and give nats per character next to it.
     """
-    data = as_ids(data, model.vocab_size, "data")
+    data = check_token_ids(data, model.vocab_size, "data")
     if data.size < check_positive_int(seq_length, "seq_length") + 1:
         raise ValueError(f"the corpus must hold at least seq_length + 1 = {seq_length + 1} "
                          f"tokens (one chunk of inputs plus its shifted targets), got {data.size}")
     say = echo or (lambda text: None)
-    params, grads = model.flat_arrays()
-    memory, scratch = np.zeros_like(params), np.empty((2, params.size))  # Adagrad's memory
+    optimizer = Adagrad(model, lr=lr, eps=1e-8)
     run, p, hprev = MinCharRNNRun(), 0, None
     smooth_loss = -np.log(1.0 / model.vocab_size) * seq_length  # loss at iteration 0
     for n in range(check_positive_int(iterations, "iterations")):
@@ -83,8 +81,7 @@ def min_char_rnn(model: CharRNN, data: object, iterations: int, seq_length: int 
         if print_every and n % print_every == 0:
             say(f"iter {n}, loss: {smooth_loss:f} (summed over the {seq_length}-character "
                 f"chunk; {smooth_loss / seq_length:.4f} nats/char)")
-        # clip to [-clip, clip], then Adagrad: clip_grad_value + Adagrad, bit for bit, fused
-        fused_clip_adagrad(params, grads, memory, scratch, lr, 1e-8, clip)
+        optimizer.step_clipped(clip)  # clip to [-clip, clip], then Adagrad (in fewer passes)
         run.smooth_losses.append(smooth_loss)
         run.losses.append(loss)
         p += seq_length  # move data pointer

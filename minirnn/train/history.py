@@ -88,9 +88,13 @@ class History:
         lr: float = float("nan"),
     ) -> None:
         """Append one update's numbers."""
-        values = (iteration, loss, smooth_loss, grad_norm, clipped, lr)
-        for name, value in zip(STEP_FIELDS, values, strict=True):
-            self._lists[name].append(value)
+        lists = self._lists  # (written out: this runs after every update)
+        lists["iteration"].append(iteration)
+        lists["loss"].append(loss)
+        lists["smooth_loss"].append(smooth_loss)
+        lists["grad_norm"].append(grad_norm)
+        lists["clipped"].append(clipped)
+        lists["lr"].append(lr)
 
     def record_validation(self, iteration: int, loss: float) -> None:
         """Append one validation result; the perplexity is ``exp(loss)``."""

@@ -225,6 +225,8 @@ class _Limits:
         self.iterations = check_count(iterations, "iterations")
         if self.epochs is None and self.iterations is None:
             self.epochs = 1
+        self._total_for: tuple | None = None
+        self._total: int | None = None
         # A generator object (an Iterator) is used up after one pass; a list is not.
         self.one_shot = isinstance(batches, Iterator)
         if self.one_shot and (self.epochs or 0) > 1:
@@ -242,6 +244,13 @@ class _Limits:
 
     def total(self, state: LoopState) -> int | None:
         """The number of iterations the run will have, once it is known."""
+        # asked after every update; it changes only when an epoch's length becomes known
+        if self._total_for != (state.batches_per_epoch,):
+            self._total_for = (state.batches_per_epoch,)
+            self._total = self._count_total(state)
+        return self._total
+
+    def _count_total(self, state: LoopState) -> int | None:
         by_epochs = (
             self.epochs * state.batches_per_epoch
             if self.epochs is not None and state.batches_per_epoch is not None
@@ -273,6 +282,7 @@ class _Run:
         self.batches, self.limits, self.events = batches, limits, events
         self.clip_value, self.clip_norm = clip_value, clip_norm
         self.clipping = clip_value is not None or clip_norm is not None
+        self.fused_step = getattr(self.optimizer, "step_clipped", None)
         self.smoothing = smoothing
         self.callbacks, self.epoch_callbacks = callbacks, epoch_callbacks
         self.state = LoopState()
@@ -324,8 +334,7 @@ class _Run:
         # the rate this update uses (a scheduler changes it after the step)
         lr = float(getattr(self.optimizer, "lr", float("nan")))
         self.guard.hold()  # a Ctrl-C arriving during the update waits until release()
-        clipped = self.clip(norm)
-        self.optimizer.step()
+        clipped = self.clip_and_step(norm)
         if self.objects.scheduler is not None:
             self.objects.scheduler.step()
         state.iteration = iteration
@@ -338,6 +347,18 @@ class _Run:
         return self.after_step(loss, smooth, norm, clipped, lr)
 
     # -- around the updates -----------------------------------------------------------------
+    def clip_and_step(self, norm: float) -> bool:
+        """Clip the gradients as asked, then the optimizer's step; True if clipping fired.
+
+        An optimizer with ``step_clipped`` (Adagrad) clips by value inside its update, with
+        the same numbers in fewer passes over the arrays.
+        """
+        if self.clip_value is not None and self.fused_step is not None:
+            return self.fused_step(self.clip_value)
+        clipped = self.clip(norm)
+        self.optimizer.step()
+        return clipped
+
     def clip(self, norm: float) -> bool:
         """Clip the gradients as asked; True if that changed them."""
         if self.clip_value is not None:
@@ -386,7 +407,7 @@ class _Run:
             self.save()
         total = self.limits.total(self.state)
         elapsed = self.progress.step(it, total, self.state.epoch, loss, smooth,
-                                     force=it == self.progress.start_iteration + 1 or done)
+                                     force=done or it == self.progress.start_iteration + 1)
         if not self.callbacks:
             return None
         info = TrainInfo(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections import deque
 
 #: how many recent iterations the clip rate is measured over
 CLIP_WINDOW = 100
@@ -47,7 +48,10 @@ class ProgressLine:
         self.every = every
         self.start_iteration = start_iteration
         self.start_time = time.perf_counter()
-        self.recent_clips: list[bool] | None = [] if clipping else None
+        # the last CLIP_WINDOW clip flags and how many of them are True, kept up to date
+        # as they come (one addition per iteration instead of a sum over the window)
+        self.recent_clips: deque[bool] | None = deque(maxlen=CLIP_WINDOW) if clipping else None
+        self.clip_count = 0
         self.last_print = -math.inf
         self.width = 0
         self.open_line = False
@@ -60,21 +64,31 @@ class ProgressLine:
 
     def record_clip(self, clipped: bool) -> None:
         """Count one update towards the clip rate (over the last :data:`CLIP_WINDOW`)."""
-        if self.recent_clips is not None:
-            self.recent_clips.append(clipped)
-            del self.recent_clips[:-CLIP_WINDOW]
+        recent = self.recent_clips
+        if recent is not None:
+            if len(recent) == CLIP_WINDOW:
+                self.clip_count -= recent[0]  # about to drop out of the window
+            recent.append(clipped)
+            self.clip_count += clipped
 
     def step(self, iteration: int, total: int | None, epoch: int, loss: float, smooth: float,
              force: bool = False) -> float:
-        """Note one finished iteration; rewrite the line if due. Returns the elapsed time."""
+        """Note one finished iteration; rewrite the line if due. Returns the elapsed time.
+
+        Called after every update, so it only stores the numbers: the speed, the clip rate
+        and the text are worked out when the line is printed.
+        """
         now = time.perf_counter()
         elapsed = now - self.start_time
-        rate = (iteration - self.start_iteration) / elapsed if elapsed > 0 else 0.0
-        clip_rate = (
-            sum(self.recent_clips) / len(self.recent_clips) if self.recent_clips else None
-        )
-        self.update(now, (iteration, total, epoch, loss, smooth, rate, clip_rate), force)
+        self.latest = (iteration, total, epoch, loss, smooth, elapsed, self.clip_rate())
+        if self.verbose and (force or now - self.last_print >= self.every):
+            self.show(now)
         return elapsed
+
+    def clip_rate(self) -> float | None:
+        """The share of the recent updates where clipping fired (None: clipping is off)."""
+        recent = self.recent_clips
+        return self.clip_count / len(recent) if recent else None
 
     @staticmethod
     def line(it: int, total: int | None, epoch: int, loss: float, smooth: float,
@@ -89,21 +103,16 @@ class ProgressLine:
             parts.append(f"clip {clip_rate:.0%}")
         return " | ".join(parts)
 
-    def update(self, now: float, numbers: tuple, force: bool = False) -> None:
-        """Rewrite the line from ``numbers`` (the arguments of :meth:`line`) when it is due.
-
-        The text is only formatted when it is printed: formatting every iteration would cost
-        a small model a noticeable share of its time.
-        """
-        self.latest = numbers
-        if not self.verbose or (not force and now - self.last_print < self.every):
-            return
+    def show(self, now: float) -> None:
+        """Rewrite the line from the latest numbers (see :meth:`step`)."""
         self.last_print = now
-        text = self.line(*numbers)
+        it, total, epoch, loss, smooth, elapsed, clip_rate = self.latest
+        rate = (it - self.start_iteration) / elapsed if elapsed > 0 else 0.0
+        text = self.line(it, total, epoch, loss, smooth, rate, clip_rate)
         # Pad with spaces so a shorter line fully covers the previous one.
         sys.stderr.write("\r" + text.ljust(self.width))
         sys.stderr.flush()
-        self.printed = numbers
+        self.printed = self.latest
         self.width = len(text)
         self.open_line = True
 
@@ -120,8 +129,8 @@ class ProgressLine:
 
     def finish(self) -> None:
         """Show the latest numbers, then end the line."""
-        if self.latest is not None and self.latest is not self.printed:
-            self.update(math.inf, self.latest, force=True)
+        if self.verbose and self.latest is not None and self.latest is not self.printed:
+            self.show(math.inf)
         self.close()
 
     def close(self) -> None:
