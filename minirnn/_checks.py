@@ -34,6 +34,21 @@ def as_float_array(x: object, name: str) -> np.ndarray:
     return arr
 
 
+def as_real_array(x: object, name: str) -> np.ndarray:
+    """Return ``x`` as an array of real numbers (integers or floats), refusing booleans,
+    complex numbers, strings and objects: the input of an elementwise function."""
+    if isinstance(x, np.ndarray) and x.dtype.kind in "iuf":
+        return x  # the common case, kept cheap: the gates call this every step
+    try:
+        arr = np.asarray(x)
+    except ValueError:
+        raise TypeError(f"{name} must be an array of real numbers, got a ragged "
+                        f"{type(x).__name__}") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers, got {_given(x, arr)}")
+    return arr
+
+
 def as_int_array(x: object, name: str) -> np.ndarray:
     """Return ``x`` as an integer array (token ids, targets), refusing floats and objects.
 
@@ -98,6 +113,18 @@ def check_positive_int(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def check_instance(value: object, kind: type | tuple[type, ...], name: str) -> None:
+    """Raise a TypeError unless ``value`` is a ``kind`` (a class or a tuple of classes), naming
+    both: the data objects and models the experiments take (``data must be a NameGenderData,
+    got str``), instead of an AttributeError deep inside."""
+    if not isinstance(value, kind):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        wanted = " or ".join(k.__name__ for k in kinds)
+        article = "an" if wanted[0] in "AEIOUaeiou" else "a"
+        raise TypeError(f"{name} must be {article} {wanted}, got {type(value).__name__} "
+                        f"{value!r:.40}")
 
 
 def check_seed(seed: object, name: str = "seed") -> None:
@@ -244,3 +271,69 @@ def check_sequence_arrays(
                              f"gate block(s), got {arrays[name].shape}")
     for name, _ in states:
         check_shape(arrays[name], (N, H), name)
+
+
+def _looks_like(item: object, kind: object) -> bool:
+    """Whether one cache item fits its description (see :func:`check_cache`)."""
+    if kind is None:
+        return True
+    if kind is callable:
+        return callable(item)
+    if kind is bool:
+        return isinstance(item, (bool, np.bool_))
+    return isinstance(item, np.ndarray) and item.ndim == kind
+
+
+def _axes(ndim: object) -> str:
+    return f"an array with {ndim} {'axis' if ndim == 1 else 'axes'}"
+
+
+def _describe(item: object) -> str:
+    if isinstance(item, np.ndarray):
+        return _axes(item.ndim)
+    return f"a {type(item).__name__}"
+
+
+def check_cache(cache: object, producer: str, layout: Sequence[object], name: str = "cache",
+                *, steps: bool = False) -> None:
+    """Raise unless ``cache`` is what ``producer`` returned for its backward pass.
+
+    ``layout`` describes the tuple item by item: an int is an array with that many axes,
+    ``callable`` a function, ``bool`` a flag, ``None`` anything. With ``steps`` the cache is
+    the list of per-step tuples a reference sequence pass returns (its first step is
+    checked; the step backward checks each). A cache from another cell or pass, or a
+    non-tuple, is named here instead of failing in an unpacking or a matrix product. A few
+    attribute reads when the cache is right: the step backward functions run this every step.
+    """
+    if steps:
+        if not isinstance(cache, list) or not cache:
+            raise TypeError(f"{name} must be the non-empty list of step caches that {producer} "
+                            f"returned, got {_describe(cache)}"
+                            + (" of length 0" if isinstance(cache, list) else ""))
+        cache = cache[0]
+        name = f"{name}[0]"
+    if not isinstance(cache, tuple):
+        raise TypeError(f"{name} must be the tuple that {producer} returned, got "
+                        f"{_describe(cache)}")
+    if len(cache) != len(layout):
+        raise ValueError(f"{name} must be the tuple of {len(layout)} items that {producer} "
+                         f"returned, got a tuple of {len(cache)} items (the cache of another "
+                         "cell or pass?)")
+    for k, (item, kind) in enumerate(zip(cache, layout, strict=True)):
+        if not _looks_like(item, kind):
+            wanted = {callable: "a function", bool: "a bool"}.get(kind) or _axes(kind)
+            raise ValueError(f"{name} must be the tuple that {producer} returned: its item {k} "
+                             f"should be {wanted}, got {_describe(item)} (the cache of another "
+                             "cell or pass?)")
+
+
+def check_upstream(dhs: object, shape: tuple[int, int, int], **finals: object) -> np.ndarray:
+    """Return ``dhs`` checked to be a float array of ``shape`` (N, T, H); check each of
+    ``finals`` (``dh_last=...``, ``dc_last=...``) to be None or (N, H). For the backward
+    passes of whole sequences, once per call."""
+    dhs = as_float_array(dhs, "dhs")
+    check_shape(dhs, shape, "dhs")
+    for name, value in finals.items():
+        if value is not None:
+            check_shape(as_float_array(value, name), (shape[0], shape[2]), name)
+    return dhs

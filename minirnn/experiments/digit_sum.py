@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from minirnn._checks import check_positive_int
+from minirnn._checks import check_choice, check_instance, check_positive_int, make_rng
+from minirnn.layers.registry import CELLS
 from minirnn.models.classifier import SequenceClassifier
 from minirnn.optim import Adam
 from minirnn.tasks.digit_sum import NUM_CLASSES, digit_sum_data
@@ -34,6 +35,7 @@ def open_memory_gate(model: SequenceClassifier) -> None:
     the carried fraction :math:`\\sigma(3)^{33} \\approx 0.2` for the LSTM. The SRN has no
     such gate; that is the point of the experiment.
     """
+    check_instance(model, SequenceClassifier, "model")
     H = model.hidden_size
     for k, gate in enumerate(model.rnn.gates or ()):
         if gate in REMEMBER_BIAS:
@@ -60,15 +62,27 @@ def train_digit_sum(
     at 5; the gated cells start with :func:`open_memory_gate`. float32 by default: this is
     a benchmark, not a check. ``verbose`` shows fit's progress line.
     """
-    rng = np.random.default_rng(seed)
+    _check_run(cell, length)
+    steps = check_positive_int(steps, "steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    test_size = check_positive_int(test_size, "test_size")
+    rng = make_rng(seed)
     model = SequenceClassifier(10, NUM_CLASSES, hidden_size=hidden_size, cell=cell, seed=rng,
                                dtype=dtype)
     open_memory_gate(model)
     stream = (digit_sum_data(batch_size, length, rng) for _ in itertools.count())
-    fit(model, Adam(model, lr=lr), stream, iterations=check_positive_int(steps, "steps"),
+    fit(model, Adam(model, lr=lr), stream, iterations=steps,
         clip_norm=5.0, verbose=verbose)
     test = digit_sum_data(test_size, length, seed=10_000 + seed)  # never seen in training
     return model, model.accuracy(test.inputs, test.targets)
+
+
+def _check_run(cell: object, length: object, cell_name: str = "cell",
+               length_name: str = "length") -> None:
+    """Refuse an unknown cell or a length below 2 (no two digits to add) before training."""
+    check_choice(cell, tuple(CELLS), cell_name)
+    if check_positive_int(length, length_name) < 2:
+        raise ValueError(f"{length_name} must be at least 2 (two digits to add), got {length}")
 
 
 def digit_sum_experiment(
@@ -81,6 +95,9 @@ def digit_sum_experiment(
 
     ``verbose`` prints one line per run and shows the progress of each.
     """
+    for cell in cells:  # every run is checked before the first one starts
+        for length in lengths:
+            _check_run(cell, length, "cell in cells", "length in lengths")
     result: dict[str, dict[int, float]] = {}
     for cell in cells:
         result[cell] = {}
@@ -110,6 +127,7 @@ def plot_digit_sum(result: dict[str, dict[int, float]], ax=None):
     """
     import matplotlib.pyplot as plt
 
+    check_instance(result, Mapping, "result")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     labels = {"rnn": "SRN", "lstm": "LSTM", "gru": "GRU"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minirnn._checks import check_instance, make_rng
 from minirnn.data import array_batches
 from minirnn.metrics import confusion_matrix
 from minirnn.models.classifier import SequenceClassifier
@@ -37,8 +38,9 @@ def train_image_reader(
     Adam, cross-entropy on the last state (both directions' last states when bidirectional).
     ``seed`` draws the weights and then the batch order.
     """
+    check_instance(data, ImageSequences, "data")
+    rng = make_rng(seed)
     train_x, _ = data.sequences(read)
-    rng = np.random.default_rng(seed)
     model = SequenceClassifier(None, NUM_CLASSES, hidden_size=hidden_size, cell=cell,
                                bidirectional=bidirectional, input_size=train_x.shape[2],
                                seed=rng, dtype=dtype)
@@ -52,6 +54,8 @@ def evaluate_image_reader(
     model: SequenceClassifier, data: ImageSequences, read: str = "rows"
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Held-out accuracy, the confusion matrix and the predicted classes."""
+    check_instance(model, SequenceClassifier, "model")
+    check_instance(data, ImageSequences, "data")
     _, test_x = data.sequences(read)
     predicted = model.predict(test_x)
     matrix = confusion_matrix(data.test_labels, predicted, NUM_CLASSES)

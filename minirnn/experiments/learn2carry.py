@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from minirnn._checks import check_instance, check_non_negative_int, check_positive_int, make_rng
 from minirnn.data import array_batches
 from minirnn.models.learn2carry import Learn2Carry
 from minirnn.optim import Adam
@@ -35,7 +36,8 @@ def train_learn2carry(
     float32 by default (twice as fast; the gradient checks use float64). ``seed`` draws the
     weights and then the batch order.
     """
-    rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
+    check_instance(train, AdditionSet, "train")
+    rng = make_rng(seed)
     model = Learn2Carry(hidden_size, embedding_dim, cell=cell, seed=rng, dtype=dtype)
     fit(model, Adam(model, lr=lr),
         lambda: array_batches(train.inputs, train.targets, batch_size=batch_size, rng=rng),
@@ -51,6 +53,10 @@ def score_widths(
     The held-out sets depend only on ``seed`` and the width, so every model is scored on
     the same sums.
     """
+    check_instance(model, Learn2Carry, "model")
+    widths = [check_positive_int(width, "width in widths") for width in widths]
+    n = check_positive_int(n, "n")
+    seed = check_non_negative_int(seed, "seed")
     scores = {}
     for width in widths:
         test = addition_set(n, width, seed=seed + 1000 + width)

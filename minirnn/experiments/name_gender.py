@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import make_rng
+from minirnn._checks import check_instance, check_non_negative_int, check_positive_int, make_rng
 from minirnn.data import Vocab
 from minirnn.data.batching import pad_sequences, padded_batches
 from minirnn.models.classifier import SequenceClassifier, SequenceTagger
@@ -24,6 +24,14 @@ from minirnn.optim import Adam
 from minirnn.tasks.name_gender import NameGenderData
 from minirnn.tasks.names import encode_names
 from minirnn.train import fit
+
+
+def _check_words(words: object, vocab: object) -> None:
+    """Refuse anything but a non-empty list of names, and a vocabulary that is not a Vocab."""
+    check_instance(vocab, Vocab, "vocab")
+    check_instance(words, (list, tuple), "words")
+    if not words or not all(isinstance(word, str) for word in words):
+        raise ValueError(f"words must be a non-empty list of names (str), got {words!r:.60}")
 
 
 def train_name_gender(
@@ -45,7 +53,8 @@ def train_name_gender(
     Trained by :func:`~minirnn.train.fit` (global-norm clipping at 5); the held-out accuracy
     is measured at the end of every epoch. ``verbose`` shows fit's progress line.
     """
-    rng = np.random.default_rng(seed)
+    check_instance(data, NameGenderData, "data")
+    rng = make_rng(seed)
     model = SequenceClassifier(len(data.vocab), 2, hidden_size=hidden_size, cell=cell,
                                bidirectional=bidirectional, embedding_dim=embedding_dim,
                                num_layers=num_layers, seed=rng, dtype=dtype)
@@ -83,7 +92,8 @@ def train_next_char(
     seed's bidirectional experiment watched: the mean batch loss of each epoch of
     :func:`~minirnn.train.fit` (``history.epoch_loss``).
     """
-    rng = np.random.default_rng(seed)
+    _check_words(words, vocab)
+    rng = make_rng(seed)
     model = SequenceTagger(len(vocab), len(vocab), hidden_size=hidden_size, cell=cell,
                            bidirectional=bidirectional, embedding_dim=embedding_dim, seed=rng)
     sequences = encode_names(words, vocab)
@@ -98,6 +108,7 @@ def train_next_char(
 
 def teacher_forced_loss(model: SequenceTagger, words: list[str], vocab: Vocab) -> float:
     """Mean next-character loss with the whole name visible to the model (as in training)."""
+    _check_words(words, vocab)
     batch = next(padded_batches(encode_names(words, vocab), batch_size=len(words),
                                 pad_id=vocab.pad_id, shuffle=False))
     return model.evaluate(batch)
@@ -110,6 +121,7 @@ def prefix_only_loss(model: SequenceTagger, words: list[str], vocab: Vocab) -> f
     teacher-forced loss (nothing after step t can reach step t); for a bidirectional model
     it exposes the leak.
     """
+    _check_words(words, vocab)
     total, count = 0.0, 0
     for sequence in encode_names(words, vocab):
         # row t holds the prefix x_0..x_t, padded; its last valid output predicts x_{t+1}
@@ -136,6 +148,9 @@ def generate_name(
     takes the most likely letter, else letters are drawn with ``seed`` (an int or a
     Generator). ``<eos>`` is refused until the name has ``min_length`` letters.
     """
+    check_instance(prefix, str, "prefix")
+    max_length = check_positive_int(max_length, "max_length")
+    min_length = check_non_negative_int(min_length, "min_length")
     generator = None if greedy else make_rng(seed)
     ids = [vocab.bos_id] + list(vocab.encode(prefix.lower()))
     while len(ids) - 1 < max_length:

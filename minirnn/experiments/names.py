@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from minirnn._checks import check_positive_int, make_rng
+from minirnn._checks import check_instance, check_positive_int, make_rng
 from minirnn.data import Vocab, padded_batches, train_val_split
 from minirnn.data.vocab import EOS
 from minirnn.models.language_model import LanguageModel, pick_token
@@ -47,6 +47,7 @@ def names_model(
     seed: int | np.random.Generator | None = None,
 ) -> LanguageModel:
     """A :class:`LanguageModel` for names: embedding with a frozen ``<pad>`` row."""
+    check_instance(vocab, Vocab, "vocab")
     return LanguageModel(
         len(vocab), hidden_size, embedding_dim=embedding_dim, cell=cell, num_layers=num_layers,
         dropout=dropout, padding_idx=vocab.pad_id, seed=seed,
@@ -91,8 +92,10 @@ def train_names(
     ``minirnn names train --resume`` can rebuild the run from the file alone.
     """
     names = list(names)
+    if not names or not all(isinstance(name, str) for name in names):
+        raise ValueError(f"names must be a non-empty sequence of str, got {names!r:.60}")
+    rng = make_rng(seed)
     vocab = names_vocab(names)
-    rng = np.random.default_rng(seed)
     train, val = (names, [])
     if val_fraction:
         train, val = train_val_split(names, val_fraction, shuffle=True, rng=rng)
@@ -254,6 +257,7 @@ def plot_name_table(table: NameTable, ax=None):
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
+    check_instance(table, NameTable, "table")
     if ax is None:
         _, ax = plt.subplots(figsize=(1.1 * max(len(table.steps), 3) + 1.5, 3.6))
     probs = table.probabilities()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from minirnn._checks import check_instance, make_rng
 from minirnn.data import padded_batches
 from minirnn.data.vocab import Vocab
 from minirnn.models.language_model import LanguageModel
@@ -47,7 +48,9 @@ def train_poem_model(
     JSON-able) are stored in the checkpoint's configuration as ``"run"``, so that
     ``minirnn poems train --resume`` can rebuild the run from the file alone.
     """
-    rng = np.random.default_rng(seed)
+    check_instance(split, PoemSplit, "split")
+    check_instance(vocab, Vocab, "vocab")
+    rng = make_rng(seed)
     train = poem_sequences(split.train, vocab)
     val = poem_sequences(split.val, vocab)
     model = LanguageModel(len(vocab), hidden_size, embedding_dim=embedding_dim, cell="lstm",

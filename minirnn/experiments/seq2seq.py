@@ -8,7 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn._checks import check_number, check_positive_int, make_rng
+from minirnn._checks import (
+    check_instance,
+    check_number,
+    check_positive_int,
+    check_seed,
+    make_rng,
+)
 from minirnn.data import array_batches
 from minirnn.optim import Adam, LambdaSchedule
 from minirnn.tasks.seq2seq import Seq2SeqBatch, toy_data
@@ -25,6 +31,7 @@ def train_toy(
 ) -> list[float]:
     """Train on the six pairs, full batch, Adam; return the loss of every step."""
     steps = check_positive_int(steps, "steps")
+    check_seed(seed)  # the toy pairs and the batch are fixed: nothing is drawn
     history = fit(model, Adam(model, lr=lr), [toy_data()], epochs=steps, verbose=verbose)
     return history.loss.tolist()
 
@@ -63,14 +70,20 @@ def train_seq2seq(
     in a minimum instead of jumping around one. Returns fit's
     :class:`~minirnn.train.History` (``history.epoch_loss``: the loss of every epoch).
     """
+    check_instance(train, Seq2SeqBatch, "train")
     rng = make_rng(seed)
     optimizer = Adam(model, lr=lr)
     batch_size = check_positive_int(batch_size, "batch_size")
     epochs = check_positive_int(epochs, "epochs")
+    decay = check_number(decay, "decay", 0.0, 1.0, low_open=True)
+    if decay_after is not None:
+        decay_after = check_positive_int(decay_after, "decay_after")
     scheduler = None
     if anneal_to is not None:
+        anneal_to = check_number(anneal_to, "anneal_to", 0.0, 1.0)
         if decay_after is not None:
-            raise ValueError("give decay_after (per epoch) or anneal_to (per update), not both")
+            raise ValueError(f"give decay_after (per epoch) or anneal_to (per update), not "
+                             f"both; got decay_after={decay_after} and anneal_to={anneal_to}")
         updates = epochs * -(-len(train.inputs) // batch_size)  # batches per epoch, rounded up
         scheduler = linear_anneal(optimizer, updates, anneal_to)
 
@@ -90,13 +103,19 @@ def train_seq2seq(
 
 def linear_anneal(optimizer: Adam, updates: int, final: float) -> LambdaSchedule:
     """A schedule taking the rate from ``lr`` down to ``final * lr`` over ``updates`` steps."""
-    final = check_number(final, "anneal_to", 0.0, 1.0)
+    final = check_number(final, "final", 0.0, 1.0)
     updates = check_positive_int(updates, "updates")
     return LambdaSchedule(optimizer, lambda k: 1.0 - (1.0 - final) * min(k, updates) / updates)
 
 
 def time_one_epoch(model, train: Seq2SeqBatch, batch_size: int = 128, batches: int = 20) -> float:
     """Seconds per epoch, extrapolated from ``batches`` timed training steps (no update)."""
+    check_instance(train, Seq2SeqBatch, "train")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    batches = check_positive_int(batches, "batches")
+    if batches * batch_size > len(train.inputs):
+        raise ValueError(f"batches x batch_size must not exceed the {len(train.inputs)} pairs "
+                         f"of train, got {batches} x {batch_size}")
     start = time.perf_counter()
     for i in range(batches):
         rows = slice(i * batch_size, (i + 1) * batch_size)

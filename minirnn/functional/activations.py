@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from minirnn._checks import check_choice
+from minirnn._checks import as_real_array, check_choice
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
@@ -19,7 +19,7 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     For negative ``a`` it uses :math:`e^{a} / (1 + e^{a})`, so ``exp`` never sees a large
     positive argument.
     """
-    a = np.asarray(a)
+    a = as_real_array(a, "a")
     out = np.empty_like(a, dtype=np.result_type(a, np.float32))
     positive = a >= 0
     out[positive] = 1.0 / (1.0 + np.exp(-a[positive]))
@@ -30,23 +30,27 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
 
 def log_softmax(a: np.ndarray, axis: int = -1) -> np.ndarray:
     r""":math:`\log \mathrm{softmax}(a)_k = a_k - \max a - \log \sum_j e^{a_j - \max a}`."""
+    a = as_real_array(a, "a")
     shifted = a - np.max(a, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(a: np.ndarray, axis: int = -1) -> np.ndarray:
     r""":math:`\mathrm{softmax}(a)_k = e^{a_k - \max a} / \sum_j e^{a_j - \max a}`."""
+    a = as_real_array(a, "a")
     shifted = np.exp(a - np.max(a, axis=axis, keepdims=True))
     return shifted / np.sum(shifted, axis=axis, keepdims=True)
 
 
 def relu(a: np.ndarray) -> np.ndarray:
     """Rectified linear unit ``max(a, 0)``."""
+    a = as_real_array(a, "a")
     return np.maximum(a, 0.0)
 
 
 def identity(a: np.ndarray) -> np.ndarray:
     """Return ``a`` unchanged (a linear hidden layer)."""
+    as_real_array(a, "a")
     return a
 
 

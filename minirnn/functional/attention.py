@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import as_float_array, check_shape
+from minirnn._checks import as_float_array, check_cache, check_ndim, check_shape
 from minirnn.functional.activations import softmax
 
 __all__ = [
@@ -62,17 +62,32 @@ def _check_inputs(
             f"query must have shape ({keys.shape[0]}, T, Hq) or ({keys.shape[0]}, Hq) to match "
             f"keys {tuple(keys.shape)}, got {tuple(query.shape)}"
         )
-    if mask is not None:
-        mask = np.asarray(mask)
-        if mask.dtype != np.bool_:
-            raise TypeError(f"mask must be a bool array (True = real position), got {mask.dtype}")
-        check_shape(mask, keys.shape[:2], "mask")
-        if not mask.any(axis=1).all():
-            rows = np.flatnonzero(~mask.any(axis=1)).tolist()
-            raise ValueError(f"mask must keep at least one source position per row; rows "
-                             f"{rows} keep none")
     one_step = query.ndim == 2
-    return (query[:, None, :] if one_step else query), keys, mask, one_step
+    return (query[:, None, :] if one_step else query), keys, _check_mask(mask, keys), one_step
+
+
+def _check_mask(mask: object, keys: np.ndarray) -> np.ndarray | None:
+    """None, or a bool (N, S) mask that keeps at least one position of every row."""
+    if mask is None:
+        return None
+    mask = np.asarray(mask)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"mask must be a bool array (True = real position), got {mask.dtype}")
+    check_shape(mask, keys.shape[:2], "mask")
+    if not mask.any(axis=1).all():
+        rows = np.flatnonzero(~mask.any(axis=1)).tolist()
+        raise ValueError(f"mask must keep at least one source position per row; rows "
+                         f"{rows} keep none")
+    return mask
+
+
+def _check_scores(scores: object, keys: object) -> tuple[np.ndarray, np.ndarray]:
+    """``scores`` (N, T, S) and ``keys`` (N, S, Hk) as float arrays that fit together."""
+    scores, keys = as_float_array(scores, "scores"), as_float_array(keys, "keys")
+    check_ndim(keys, 3, "keys", "(N, S, Hk)")
+    check_ndim(scores, 3, "scores", "(N, T, S)")
+    check_shape(scores, (keys.shape[0], None, keys.shape[1]), "scores")
+    return scores, keys
 
 
 def attend_forward(
@@ -83,7 +98,9 @@ def attend_forward(
     ``scores`` (N, T, S) -> ``(context (N, T, Hk), weights (N, T, S))``. A masked score is
     replaced by :math:`-\infty`, so its weight is exactly 0 and no gradient reaches it.
     """
+    scores, keys = _check_scores(scores, keys)
     if mask is not None:
+        mask = _check_mask(mask, keys)
         scores = np.where(mask[:, None, :], scores, -np.inf)
     weights = softmax(scores, axis=-1)
     return weights @ keys, weights
@@ -102,6 +119,12 @@ def attend_backward(
 
     A masked position has :math:`a_{ts} = 0` and so :math:`\bar e_{ts} = 0`.
     """
+    weights, keys = _check_scores(weights, keys)
+    N, T, S = weights.shape
+    dcontext = as_float_array(dcontext, "dcontext")
+    check_shape(dcontext, (N, T, keys.shape[2]), "dcontext")
+    if dweights is not None:
+        check_shape(as_float_array(dweights, "dweights"), (N, T, S), "dweights")
     dweights_total = dcontext @ keys.transpose(0, 2, 1)
     if dweights is not None:
         dweights_total = dweights_total + dweights
@@ -116,9 +139,14 @@ def _outputs(context: np.ndarray, weights: np.ndarray, one_step: bool):
 
 
 def _upstream(dcontext: np.ndarray, dweights: np.ndarray | None, one_step: bool):
-    """Give one-step gradients the T axis back (T = 1)."""
+    """Give one-step gradients the T axis back (T = 1); :func:`attend_backward` checks them."""
     if not one_step:
         return dcontext, dweights
+    dcontext = as_float_array(dcontext, "dcontext")
+    check_ndim(dcontext, 2, "dcontext", "(N, Hk) for a one-step query")
+    if dweights is not None:
+        dweights = as_float_array(dweights, "dweights")
+        check_ndim(dweights, 2, "dweights", "(N, S) for a one-step query")
     return dcontext[:, None, :], (None if dweights is None else dweights[:, None, :])
 
 
@@ -149,6 +177,7 @@ def dot_attention_backward(
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Return ``(dquery, dkeys)``: :math:`\bar Q = \bar E K`, :math:`\bar K \mathrel{+}=
     \bar E^\top Q` (plus the value path of :func:`attend_backward`)."""
+    check_cache(cache, "dot_attention_forward", (3, 3, 3, bool))
     query, keys, weights, one_step = cache
     dcontext, dweights = _upstream(dcontext, dweights, one_step)
     dscores, dkeys = attend_backward(dcontext, dweights, keys, weights)
@@ -181,6 +210,7 @@ def general_attention_backward(
     r"""Return ``(dquery, dkeys, dW)`` with :math:`P = QW`: :math:`\bar P = \bar E K`,
     :math:`\bar K \mathrel{+}= \bar E^\top P`, :math:`\bar Q = \bar P W^\top`,
     :math:`\bar W = \sum_n Q_n^\top \bar P_n`."""
+    check_cache(cache, "general_attention_forward", (3, 3, 2, 3, 3, bool))
     query, keys, W, projected, weights, one_step = cache
     dcontext, dweights = _upstream(dcontext, dweights, one_step)
     dscores, dkeys = attend_backward(dcontext, dweights, keys, weights)
@@ -208,8 +238,8 @@ def additive_attention_forward(
     """
     query, keys, mask, one_step = _check_inputs(query, keys, mask)
     Wq, Wk, v = (as_float_array(a, name) for a, name in ((Wq, "Wq"), (Wk, "Wk"), (v, "v")))
-    A = v.shape[0] if v.ndim == 1 else -1
-    check_shape(v, (A,), "v")
+    check_ndim(v, 1, "v", "(A,)")
+    A = v.shape[0]
     check_shape(Wq, (query.shape[2], A), "Wq")
     check_shape(Wk, (keys.shape[2], A), "Wk")
     hidden = np.tanh((query @ Wq)[:, :, None, :] + (keys @ Wk)[:, None, :, :])
@@ -228,6 +258,7 @@ def additive_attention_backward(
     :math:`\bar z_{ts} = \bar e_{ts}\, v \odot (1 - u_{ts}^2)`; the query projection
     collects :math:`\sum_s \bar z_{ts}`, the key projection :math:`\sum_t \bar z_{ts}`.
     """
+    check_cache(cache, "additive_attention_forward", (3, 3, 2, 2, 1, 4, 3, bool))
     query, keys, Wq, Wk, v, hidden, weights, one_step = cache
     dcontext, dweights = _upstream(dcontext, dweights, one_step)
     dscores, dkeys = attend_backward(dcontext, dweights, keys, weights)

@@ -29,8 +29,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import as_float_array, check_sequence_arrays, check_shape
+from minirnn._checks import (
+    as_float_array,
+    check_cache,
+    check_sequence_arrays,
+    check_shape,
+    check_upstream,
+)
 from minirnn.functional.activations import sigmoid
+
+#: what :func:`gru_step_forward`'s cache holds: x, h_prev, Wx, Wh, r, z, n, hn, reset_after
+STEP_CACHE = (2, 2, 2, 2, 2, 2, 2, 2, bool)
 
 
 def check_b_hn(b_hn: np.ndarray | None, reset_after: bool) -> None:
@@ -154,6 +163,7 @@ def gru_step_backward(
     (:math:`[da^r, da^z, r \odot da^n] W_h^\top`, or :math:`[da^r, da^z] (W_h^{rz})^\top +
     d\tilde h \odot r`).
     """
+    check_cache(cache, "gru_step_forward", STEP_CACHE)
     x, h_prev, Wx, Wh, r, z, n, hn, reset_after = cache
     check_shape(as_float_array(dh, "dh"), h_prev.shape, "dh")
     H = h_prev.shape[1]
@@ -237,6 +247,9 @@ def gru_backward(
     dWx, dWh, db, db_hn : ndarray
         Summed over every step; ``db_hn`` (H,) is None when ``reset_after=False``.
     """
+    check_cache(cache, "gru_forward", STEP_CACHE, steps=True)
+    N, H = cache[0][1].shape
+    dhs = check_upstream(dhs, (N, len(cache), H), dh_last=dh_last)
     dh_next = np.zeros_like(dhs[:, 0]) if dh_last is None else dh_last
     Wx, Wh = cache[0][2], cache[0][3]
     dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[1], Wh.dtype)

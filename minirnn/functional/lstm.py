@@ -23,8 +23,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import as_float_array, check_sequence_arrays, check_shape
+from minirnn._checks import (
+    as_float_array,
+    check_cache,
+    check_sequence_arrays,
+    check_shape,
+    check_upstream,
+)
 from minirnn.functional.activations import sigmoid
+
+#: what :func:`lstm_step_forward`'s cache holds: x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh(c)
+STEP_CACHE = (2,) * 10
 
 
 def lstm_step_forward(
@@ -108,6 +117,7 @@ def lstm_step_backward(
     :math:`dh_{prev} = da\, W_h^\top`, :math:`dW_x = x^\top da`,
     :math:`dW_h = h_{prev}^\top da`, :math:`db = \sum_n da`.
     """
+    check_cache(cache, "lstm_step_forward", STEP_CACHE)
     x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c = cache
     check_shape(as_float_array(dh, "dh"), h_prev.shape, "dh")
     if dc is not None:
@@ -201,6 +211,9 @@ def lstm_backward(
     hidden state gets from step :math:`t+1`, and the gradient its cell state gets from
     step :math:`t+1`; it hands both on to step :math:`t-1`.
     """
+    check_cache(cache, "lstm_forward", STEP_CACHE, steps=True)
+    N, H = cache[0][1].shape
+    dhs = check_upstream(dhs, (N, len(cache), H), dh_last=dh_last, dc_last=dc_last)
     dh_next = np.zeros_like(dhs[:, 0]) if dh_last is None else dh_last
     dc_next = dc_last
     Wx, Wh = cache[0][3], cache[0][4]

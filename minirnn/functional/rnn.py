@@ -18,8 +18,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import as_float_array, check_sequence_arrays, check_shape
+from minirnn._checks import (
+    as_float_array,
+    check_cache,
+    check_sequence_arrays,
+    check_shape,
+    check_upstream,
+)
 from minirnn.functional.activations import get_activation
+
+#: what :func:`rnn_step_forward`'s cache holds: x, h_prev, Wx, Wh, h (arrays), f_grad
+STEP_CACHE = (2, 2, 2, 2, 2, callable)
 
 
 def rnn_step_forward(
@@ -83,6 +92,7 @@ def rnn_step_backward(
         dx = \delta W_x^\top, \quad dh_{prev} = \delta W_h^\top, \quad
         dW_x = x^\top \delta, \quad dW_h = h_{prev}^\top \delta, \quad db = \textstyle\sum_n \delta
     """
+    check_cache(cache, "rnn_step_forward", STEP_CACHE)
     x, h_prev, Wx, Wh, h, f_grad = cache
     check_shape(as_float_array(dh, "dh"), h.shape, "dh")
     delta = dh * f_grad(h)
@@ -154,8 +164,10 @@ def rnn_backward(
     so step :math:`t`'s backward is called with :math:`\partial L / \partial h_t +
     dh_{t+1 \to t}`; the weights are shared, so their gradients are sums over the steps.
     """
+    check_cache(cache, "rnn_forward", STEP_CACHE, steps=True)
+    _, _, Wx, Wh, h, _ = cache[0]
+    dhs = check_upstream(dhs, (h.shape[0], len(cache), h.shape[1]), dh_last=dh_last)
     dh_next = np.zeros_like(dhs[:, 0]) if dh_last is None else dh_last
-    _, _, Wx, Wh, _, _ = cache[0]
     dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[1], Wh.dtype)
     dxs = [None] * len(cache)
     for t in reversed(range(len(cache))):

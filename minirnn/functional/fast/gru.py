@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_sequence_arrays
+from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
 from minirnn.functional.fast.workspace import Workspace, empty
 from minirnn.functional.gru import check_b_hn
 
@@ -130,8 +130,11 @@ def gru_backward(
     after it: :math:`dW_x = \sum_t x_t^\top da_t` and :math:`dW_h` as in the step,
     summed over :math:`t`.
     """
+    # the cache: x (T*N, D), Wx, Wh, states (T+1, N, H), hn (T, N, H), gates, reset_after
+    check_cache(cache, "minirnn.functional.fast.gru.gru_forward", (2, 2, 2, 3, 3, 3, bool))
     x_tm, Wx, Wh, hs, hn, gates, reset_after = cache
     T, N, H = hn.shape
+    dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last)
     dtype = gates.dtype
     dhs_tm = dhs.transpose(1, 0, 2)
     # reset_after: `da` holds what multiplies W_h, [da^r, da^z, r * da^n], and da_n_input

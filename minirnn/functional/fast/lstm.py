@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_sequence_arrays
+from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
 from minirnn.functional.fast.workspace import Workspace, empty
 
 
@@ -164,8 +164,11 @@ def lstm_backward(
     :math:`dW_x = \sum_t x_t^\top da_t`, :math:`dW_h = \sum_t h_{t-1}^\top da_t`,
     :math:`db = \sum_{t,n} da_t`.
     """
+    # the cache: x (T*N, D), Wx, Wh, states and cell states (T+1, N, H), gates (4, T, N, H)
+    check_cache(cache, "minirnn.functional.fast.lstm.lstm_forward", (2, 2, 2, 3, 3, 4))
     x_tm, Wx, Wh, hs, cs, gates = cache
     _, T, N, H = gates.shape
+    dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last, dc_last=dc_last)
     dtype = gates.dtype
     # da is in the fused layout (T, N, 4H), so that dh_next and the whole-sequence products
     # are single matrix products; the gate factors are formed per gate (contiguous blocks,

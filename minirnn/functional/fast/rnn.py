@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_sequence_arrays
+from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
 from minirnn.functional.activations import get_activation
 from minirnn.functional.fast.workspace import Workspace, empty
+
+#: what :func:`rnn_forward`'s cache holds: x, h0, Wx, Wh, the states (T, N, H), f_grad
+CACHE = (3, 2, 2, 2, 3, callable)
 
 
 def rnn_forward(
@@ -73,8 +76,10 @@ def rnn_backward(
     products: :math:`dW_x = \sum_t x_t^\top \delta_t`, :math:`dW_h = \sum_t h_{t-1}^\top
     \delta_t`.
     """
+    check_cache(cache, "minirnn.functional.fast.rnn.rnn_forward", CACHE)
     x, h0, Wx, Wh, hs, f_grad = cache
     T, N, H = hs.shape
+    dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last)
     deltas = f_grad(hs)  # f'(a_t) for all steps at once; the loop turns it into delta_t
     dh_next = np.zeros((N, H), dtype=hs.dtype) if dh_last is None else dh_last
     dhs_tm = dhs.transpose(1, 0, 2)
