@@ -101,6 +101,19 @@ def check_shape(x: np.ndarray, expected: Sequence[int | None], name: str) -> Non
         raise ValueError(f"{name} must have shape {shown}, got {shape}")
 
 
+def square_with_labels(matrix: object, labels: Sequence[str] | None) -> tuple[np.ndarray, list]:
+    """A (C, C) array (a confusion matrix) and its C labels (``"0"``, ``"1"``, ... when None),
+    checked: the matrix is square and there is one label per class."""
+    matrix = as_real_array(matrix, "matrix")
+    check_ndim(matrix, 2, "matrix", "(C, C)")
+    check_shape(matrix, (len(matrix), len(matrix)), "matrix")
+    labels = [str(i) for i in range(len(matrix))] if labels is None else list(labels)
+    if len(labels) != len(matrix):
+        raise ValueError(f"labels must name the {len(matrix)} classes of matrix, got "
+                         f"{len(labels)} labels")
+    return matrix, [str(label) for label in labels]
+
+
 def check_choice(value: str, choices: Sequence[str], name: str) -> None:
     """Raise unless ``value`` is one of ``choices``."""
     if value not in choices:

@@ -59,6 +59,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from minirnn._checks import (
+    as_real_array,
     check_non_negative_int,
     check_number,
     check_positive_int,
@@ -131,8 +132,14 @@ def relative_error(
     analytic: np.ndarray, numeric: np.ndarray, floor: float = REL_ERROR_FLOOR
 ) -> np.ndarray:
     r"""Entry-wise :math:`|a - n| / \max(|a| + |n|, \text{floor})`."""
-    analytic = np.asarray(analytic, dtype=np.float64)
-    numeric = np.asarray(numeric, dtype=np.float64)
+    analytic = as_real_array(analytic, "analytic").astype(np.float64, copy=False)
+    numeric = as_real_array(numeric, "numeric").astype(np.float64, copy=False)
+    try:
+        np.broadcast_shapes(analytic.shape, numeric.shape)
+    except ValueError:
+        raise ValueError(f"analytic and numeric must have the same shape, got "
+                         f"{analytic.shape} and {numeric.shape}") from None
+    floor = check_floor(floor)
     return np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), floor)
 
 

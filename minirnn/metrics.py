@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from minirnn._checks import as_int_array, check_positive_int, square_with_labels
+
 __all__ = ["confusion_matrix", "format_confusion"]
 
 
@@ -15,7 +17,8 @@ def confusion_matrix(targets: object, predicted: object, num_classes: int) -> np
     The diagonal holds the correct predictions, so ``trace(M) / M.sum()`` is the accuracy
     and row ``i`` divided by its sum is where class ``i`` ends up.
     """
-    targets, predicted = np.asarray(targets), np.asarray(predicted)
+    targets, predicted = as_int_array(targets, "targets"), as_int_array(predicted, "predicted")
+    num_classes = check_positive_int(num_classes, "num_classes")
     if targets.shape != predicted.shape or targets.ndim != 1:
         raise ValueError(f"targets and predicted must be two 1-D arrays of the same length, "
                          f"got shapes {targets.shape} and {predicted.shape}")
@@ -30,8 +33,7 @@ def confusion_matrix(targets: object, predicted: object, num_classes: int) -> np
 
 def format_confusion(matrix: np.ndarray, labels: Sequence[str] | None = None) -> str:
     """The matrix as a text table: rows are the true classes, columns the predictions."""
-    matrix = np.asarray(matrix)
-    labels = [str(i) for i in range(len(matrix))] if labels is None else list(labels)
+    matrix, labels = square_with_labels(matrix, labels)
     width = max(len(str(matrix.max())), *(len(label) for label in labels)) + 1
     lines = ["true\\pred".ljust(10) + "".join(label.rjust(width) for label in labels)]
     for label, row in zip(labels, matrix, strict=True):

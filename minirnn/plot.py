@@ -16,6 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from minirnn._checks import (
+    as_real_array,
+    check_number,
+    check_positive_int,
+    square_with_labels,
+)
+
 __all__ = [
     "plot_loss",
     "plot_perplexity",
@@ -37,12 +44,16 @@ def _axes(ax: Any) -> Any:
     return ax
 
 
-def _field(history: Any, name: str) -> np.ndarray:
-    """An array from a History, a dict of arrays, or any object with attributes."""
+def _field(history: Any, name: str, required: bool = False) -> np.ndarray:
+    """An array from a History, a dict of arrays, or any object with attributes; with
+    ``required``, a history without it is refused (nothing to draw)."""
     if isinstance(history, Mapping):
         value = history.get(name)
     else:
         value = getattr(history, name, None)
+    if value is None and required:
+        raise TypeError(f"history must be a History or a dict of arrays with {name!r}, got "
+                        f"{type(history).__name__} {history!r:.40}")
     return np.asarray([] if value is None else value)
 
 
@@ -131,9 +142,11 @@ def plot_grad_norm(history: Any, ax: Any = None, threshold: float | None = None)
     matplotlib Axes
         Lines labelled ``"gradient norm"`` and, when any, ``"clipped"`` (markers only).
     """
+    norm = _field(history, "grad_norm", required=True)
+    if threshold is not None:
+        threshold = check_number(threshold, "threshold", 0.0, low_open=True)
     ax = _axes(ax)
     iteration = _field(history, "iteration")
-    norm = _field(history, "grad_norm")
     ax.plot(iteration, norm, lw=0.8, label="gradient norm")
     clipped = _field(history, "clipped").astype(bool)
     if clipped.any():
@@ -196,9 +209,8 @@ def plot_gradient_through_time(
 
 def plot_confusion(matrix: np.ndarray, labels: Any = None, ax: Any = None) -> Any:
     """Heat map of a confusion matrix (rows true, columns predicted), counts written in."""
+    matrix, labels = square_with_labels(matrix, labels)
     ax = _axes(ax)
-    matrix = np.asarray(matrix)
-    labels = [str(i) for i in range(len(matrix))] if labels is None else list(labels)
     ax.imshow(matrix, cmap="Blues")
     ticks = np.arange(len(matrix))
     ax.set_xticks(ticks, labels)
@@ -218,10 +230,13 @@ def plot_images(images: np.ndarray, titles: Any = None, columns: int = 8) -> Any
     """Small grey images (N, H, W) in a grid, one title each; returns the Figure."""
     import matplotlib.pyplot as plt
 
-    images = np.asarray(images)
+    images = as_real_array(images, "images")
     if images.ndim != 3 or len(images) == 0:
         raise ValueError(f"images must have shape (N, H, W) with N >= 1, got {images.shape}")
-    columns = min(columns, len(images))
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"titles must hold one title per image ({len(images)}), got "
+                         f"{len(titles)}")
+    columns = min(check_positive_int(columns, "columns"), len(images))
     rows = -(-len(images) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.5 * rows), squeeze=False)
     for k, ax in enumerate(axes.flat):

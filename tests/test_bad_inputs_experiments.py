@@ -147,7 +147,7 @@ CASES = [
      ValueError, "give decay_after (per epoch) or anneal_to (per update), not both; got "
      "decay_after=2 and anneal_to=0.1"),
     (lambda: seq2seq.train_seq2seq(_seq2seq(), "pairs", 1), TypeError,
-     "train must be a Seq2SeqBatch, got str 'pairs'"),
+     "train must be a Seq2SeqBatch (inputs, targets, mask), got str 'pairs'"),
     (lambda: seq2seq.train_seq2seq(_seq2seq(), toy_data(), 0), ValueError,
      "epochs must be a positive integer, got 0"),
     (lambda: seq2seq.time_one_epoch(_seq2seq(), toy_data(), batches=0), ValueError,

@@ -476,3 +476,78 @@ def _task(module, name, *args, **kwargs):
     import importlib
 
     return getattr(importlib.import_module(f"minirnn.tasks.{module}"), name)(*args, **kwargs)
+
+
+# ---------------------------------------------------------------- helpers the API exposes
+
+
+def _helper_cases():
+    from minirnn.data import Vocab
+    from minirnn.functional.gru import check_b_hn
+    from minirnn.gradcheck import relative_error, require_float64
+    from minirnn.layers import padded_rnn, state
+    from minirnn.layers.registry import recurrent_layer
+    from minirnn.models import char_rnn_sampling, language_model
+    from minirnn.models.cross_entropy import cross_entropy_step
+    from minirnn.models.poem_writer import PoemWriter
+    from minirnn.train.classics import min_char_rnn
+    from minirnn.train.events import ScheduledEvents
+    from minirnn.train.progress import format_seconds
+    from minirnn.train.reports import EpochLog
+
+    vocab = Vocab.from_text("hello world")
+    lm = LanguageModel(len(vocab), 4, embedding_dim=3, seed=0)
+    char = CharRNN(len(vocab), 4, seed=0)
+    classifier = SequenceClassifier(5, 2, hidden_size=4, seed=0)
+    return [
+        (lambda: check_b_hn(None, True), ValueError, "needs the hidden bias b_hn"),
+        (lambda: relative_error(np.zeros(2), np.zeros(3)), ValueError,
+         "analytic and numeric must have the same shape, got (2,) and (3,)"),
+        (lambda: relative_error(np.zeros(2), np.zeros(2), floor=0), ValueError,
+         "floor must be a number in (0, inf), got 0"),
+        (lambda: relative_error(["a"], np.zeros(1)), TypeError,
+         "analytic must be an array of real numbers, got list"),
+        (lambda: require_float64(np.zeros(2, np.float32), "Wx"), TypeError,
+         "gradient checks need float64, but Wx has dtype float32"),
+        (lambda: recurrent_layer("tcn", 3, 4), ValueError,
+         "unknown cell 'tcn'; expected one of 'rnn', 'lstm', 'gru'"),
+        (lambda: recurrent_layer("rnn", 0, 4), ValueError,
+         "input_size must be a positive integer, got 0"),
+        (lambda: padded_rnn.lengths_from_mask(np.ones((2, 3)), (2, 4)), ValueError,
+         "mask must have shape (2, 4) like the inputs, got (2, 3)"),
+        (lambda: state.split_state((1, 2, 3), ("h", "c"), "LSTM"), TypeError,
+         "state must be a tuple (h, c) for LSTM, got 3 entries"),
+        (lambda: state.split_state((1, 2), ("h",), "GRU"), TypeError,
+         "state must be an array: GRU has one state (h), got a tuple"),
+        (lambda: language_model.generate_text(lm, vocab, "he", 0), ValueError,
+         "length must be a positive integer, got 0"),
+        (lambda: char_rnn_sampling.generate_text(char, vocab, "he", -1), ValueError,
+         "length must be a positive integer, got -1"),
+        (lambda: char_rnn_sampling.step_probs(char, np.zeros(4), 99), ValueError,
+         "token must be a token id in [0, 8), got 99"),
+        (lambda: char_rnn_sampling.step_probs(char, np.zeros(5), 1), ValueError,
+         "h must have shape (4,), got (5,)"),
+        (lambda: char_rnn_sampling.prime(char, [0.5]), TypeError,
+         "ids must hold integer token ids, got dtype float64"),
+        (lambda: PoemWriter(lm, vocab), ValueError,
+         "vocab must have <bos> and <eos> (a poem vocabulary), got one without <bos>"),
+        (lambda: cross_entropy_step(classifier, np.zeros((2, 2)), np.zeros(3, int), (2,),
+                                    "sequence", False), ValueError, "targets must have shape"),
+        (lambda: min_char_rnn(char, np.zeros(50, int), 0, echo=None), ValueError,
+         "iterations must be a positive integer, got 0"),
+        (lambda: min_char_rnn(char, "abc", 1, echo=None), ValueError,
+         "data must be a non-empty 1-D sequence of token ids, got shape ()"),
+        (lambda: ScheduledEvents(None, 0, None, None, None, None), ValueError,
+         "val_every must be a positive integer or None, got 0"),
+        (lambda: EpochLog(every=0), ValueError, "every must be a positive integer, got 0"),
+        (lambda: format_seconds("soon"), TypeError,
+         "seconds must be a real number, got str 'soon'"),
+    ]
+
+
+@pytest.mark.parametrize(("call", "error", "words"), _helper_cases(),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_helpers_refuse_nonsense(call, error, words):
+    with pytest.raises(error) as caught:
+        call()
+    assert words in str(caught.value)

@@ -126,7 +126,7 @@ def test_bad_input(make):
             cell.forward(np.zeros((2, 3)), (np.zeros((3, 4)), None))
         with pytest.raises(ValueError, match=r"state\[1\] must have shape \(2, 4\), got \(2, 3\)"):
             cell.forward(np.zeros((2, 3)), (None, np.zeros((2, 3))))
-        with pytest.raises(TypeError, match=r"state as a tuple \(h, c\)"):
+        with pytest.raises(TypeError, match=r"state must be a tuple \(h, c\) for LSTMCell"):
             cell.forward(np.zeros((2, 3)), np.zeros((2, 4)))
     else:
         with pytest.raises(ValueError, match=r"state must have shape \(2, 4\), got \(3, 4\)"):

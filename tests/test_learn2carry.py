@@ -26,7 +26,7 @@ def test_digits_round_trip_least_significant_first():
     digits = to_digits(np.array([0, 7, 1234]), 5)
     assert digits.tolist() == [[0, 0, 0, 0, 0], [7, 0, 0, 0, 0], [4, 3, 2, 1, 0]]
     assert from_digits(digits).tolist() == [0, 7, 1234]
-    with pytest.raises(ValueError, match="more than steps=2"):
+    with pytest.raises(ValueError, match="numbers must have at most steps=2 digits, got 123"):
         to_digits(np.array([123]), 2)
 
 

@@ -348,9 +348,9 @@ def test_mismatched_initial_states(cell):
         single.forward(x, (np.zeros((3, H)), None))
     with pytest.raises(ValueError, match=r"state\[1\] \(c\) must have shape \(4, 2, 2\), got"):
         stacked.forward(x, (None, np.zeros((2, N, H))))
-    with pytest.raises(TypeError, match=r"state as a tuple \(h, c\), got ndarray"):
+    with pytest.raises(TypeError, match=r"state must be a tuple \(h, c\) for LSTM, got ndarray"):
         single.forward(x, np.zeros((N, H)))
-    with pytest.raises(TypeError, match=r"state as a tuple \(h, c\), got 3 entries"):
+    with pytest.raises(TypeError, match=r"state must be a tuple \(h, c\) for LSTM, got 3 entries"):
         single.forward(x, (None, None, None))
 
 

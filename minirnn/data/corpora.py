@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn._checks import check_choice
+from minirnn._checks import check_choice, check_instance, check_positive_int
 from minirnn._files import atomic_write
 
 __all__ = [
@@ -194,6 +194,10 @@ def find_data_file(
     ConnectionError
         When the download fails (see :func:`fetch`).
     """
+    if relative_path not in SHA256:
+        known = ", ".join(map(repr, sorted(SHA256)))
+        raise ValueError(f"relative_path must be a known dataset file ({known}), got "
+                         f"{relative_path!r:.60}")
     sha256 = SHA256[relative_path]
     places = data_search_dirs(cache_dir)
     for directory in places:
@@ -245,6 +249,10 @@ def fetch(
         When the download fails (offline, server error); the message names the address and
         the cache path, so the file can be put there by hand.
     """
+    for name, value in (("url", url), ("relative_path", relative_path), ("sha256", sha256)):
+        check_instance(value, str, name)
+    if len(sha256) != 64 or not set(sha256.lower()) <= set("0123456789abcdef"):
+        raise ValueError(f"sha256 must be a hex digest of 64 characters, got {sha256!r:.70}")
     target = default_cache_dir(cache_dir) / relative_path
     if target.exists():
         got = _sha256_of(target)
@@ -384,6 +392,9 @@ def tang_poems(
     cache_dir : path, optional
         A directory searched first for the shipped file (see :func:`find_data_file`).
     """
+    for name, size in (("chars_per_line", chars_per_line), ("lines", lines)):
+        if size is not None:
+            check_positive_int(size, name)
     if path is None:
         path = find_data_file("poetry/tang_regular.txt.gz", cache_dir)
     poems = [p for p in _read_maybe_gzip(Path(path)).splitlines() if p.strip()]

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from minirnn._checks import (
-    check_instance,
     check_number,
     check_positive_int,
     check_seed,
@@ -17,7 +16,7 @@ from minirnn._checks import (
 )
 from minirnn.data import array_batches
 from minirnn.optim import Adam, LambdaSchedule
-from minirnn.tasks.seq2seq import Seq2SeqBatch, toy_data
+from minirnn.tasks.seq2seq import Seq2SeqBatch, check_batch, toy_data
 from minirnn.train import EpochInfo, History, fit
 from minirnn.train.events import Callbacks, as_callback_list
 
@@ -70,7 +69,7 @@ def train_seq2seq(
     in a minimum instead of jumping around one. Returns fit's
     :class:`~minirnn.train.History` (``history.epoch_loss``: the loss of every epoch).
     """
-    check_instance(train, Seq2SeqBatch, "train")
+    check_batch(train, "train")
     rng = make_rng(seed)
     optimizer = Adam(model, lr=lr)
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -110,7 +109,7 @@ def linear_anneal(optimizer: Adam, updates: int, final: float) -> LambdaSchedule
 
 def time_one_epoch(model, train: Seq2SeqBatch, batch_size: int = 128, batches: int = 20) -> float:
     """Seconds per epoch, extrapolated from ``batches`` timed training steps (no update)."""
-    check_instance(train, Seq2SeqBatch, "train")
+    check_batch(train, "train")
     batch_size = check_positive_int(batch_size, "batch_size")
     batches = check_positive_int(batches, "batches")
     if batches * batch_size > len(train.inputs):

@@ -28,16 +28,16 @@ def split_state(state: object, names: Sequence[str], owner: str) -> list:
         return [None] * len(names)
     if len(names) == 1:
         if isinstance(state, tuple):
-            raise TypeError(f"{owner} has one state (h): pass an array, got a tuple")
+            raise TypeError(f"state must be an array: {owner} has one state (h), got a tuple")
         return [state]
     if not isinstance(state, (tuple, list)):
         raise TypeError(
-            f"{owner} needs its state as a tuple ({', '.join(names)}), "
+            f"state must be a tuple ({', '.join(names)}) for {owner}, "
             f"got {type(state).__name__}"
         )
     if len(state) != len(names):
         raise TypeError(
-            f"{owner} needs its state as a tuple ({', '.join(names)}), "
+            f"state must be a tuple ({', '.join(names)}) for {owner}, "
             f"got {len(state)} entries"
         )
     return list(state)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from minirnn._checks import check_positive_int, check_token_ids, make_rng
+from minirnn._checks import check_positive_int, check_token_id, check_token_ids, make_rng
 from minirnn.models.char_rnn_exact import exact_sample, legacy_choice
 from minirnn.models.char_rnn_fast import fast_sample
 
@@ -38,6 +38,9 @@ def step_probs(model: CharRNN, h: np.ndarray, token: int, temperature: float = 1
                top_k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One step from state ``h`` (H,) reading ``token``: ``(h_next, probabilities)``."""
     params = model.params
+    token = check_token_id(token, model.vocab_size, "token")
+    if np.shape(h) != (model.hidden_size,):
+        raise ValueError(f"h must have shape ({model.hidden_size},), got {np.shape(h)}")
     h = np.tanh(params["Wxh"][:, token] + params["Whh"] @ h + params["bh"][:, 0])
     logits = (params["Why"] @ h + params["by"][:, 0]) / temperature
     if top_k is not None and top_k < logits.size:
@@ -87,7 +90,7 @@ def prime(model: CharRNN, ids: object, h: np.ndarray | None = None) -> np.ndarra
     Sampling from this state with ``seed_ix = ids[-1]`` continues the priming text.
     """
     state = model.state_vector(h)
-    for token in check_token_ids(ids, model.vocab_size, "priming ids")[:-1]:
+    for token in check_token_ids(ids, model.vocab_size, "ids")[:-1]:
         state, _ = step_probs(model, state, int(token))
     return state.reshape(-1, 1)
 
@@ -108,6 +111,7 @@ def generate_text(model: CharRNN, vocab: object, prefix: str = "", length: int =
     ValueError
         If the priming text holds tokens the model has never seen, naming them.
     """
+    length = check_positive_int(length, "length")
     tokens = vocab.tokenize(prefix) if prefix else []
     unknown = sorted({t for t in tokens if t not in vocab.stoi})
     if unknown:

@@ -440,11 +440,13 @@ def generate_text(
     str
         Decoded with the vocabulary's separator, special tokens left out.
     """
+    length = check_positive_int(length, "length")
     ids = [int(i) for i in vocab.encode(prefix)]
     if vocab.bos_id is not None:
         ids = [vocab.bos_id] + ids
     if not ids:
-        raise ValueError("an empty prefix needs a vocabulary with <bos> to start from")
+        raise ValueError("prefix must not be empty when vocab has no <bos> to start from, "
+                         "got ''")
     new = model.generate(ids, length, eos_id=vocab.eos_id, temperature=temperature,
                          top_k=top_k, greedy=greedy, seed=seed)
     return vocab.decode(ids + new, skip_specials=True)

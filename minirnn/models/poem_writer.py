@@ -40,7 +40,8 @@ class PoemWriter:
 
     def __init__(self, model: LanguageModel, vocab) -> None:
         if vocab.bos_id is None or vocab.eos_id is None:
-            raise ValueError("a poem vocabulary needs <bos> and <eos>")
+            raise ValueError("vocab must have <bos> and <eos> (a poem vocabulary), got one "
+                             f"without {'<bos>' if vocab.bos_id is None else '<eos>'}")
         self.model = model
         self.vocab = vocab
         size = len(vocab)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from minirnn._checks import check_positive_int
+from minirnn._checks import as_int_array, check_instance, check_ndim, check_positive_int
 from minirnn.data.batching import Batch
 
 __all__ = ["addition_batch", "addition_batches", "bits_to_int", "int_to_bits"]
@@ -34,7 +34,12 @@ def int_to_bits(values: np.ndarray | int, bits: int) -> np.ndarray:
 
 def bits_to_int(bits_msb_first: np.ndarray) -> int:
     """Inverse of :func:`int_to_bits` for one number (a Python int, so any width works)."""
-    return sum(int(bit) << i for i, bit in enumerate(reversed(np.asarray(bits_msb_first))))
+    bits = as_int_array(bits_msb_first, "bits_msb_first")
+    check_ndim(bits, 1, "bits_msb_first", "(bits,)")
+    if bits.size and (bits.min() < 0 or bits.max() > 1):
+        raise ValueError(f"bits_msb_first must hold only 0 and 1, got values from {bits.min()} "
+                         f"to {bits.max()}")
+    return sum(int(bit) << i for i, bit in enumerate(reversed(bits)))
 
 
 def addition_batch(
@@ -58,6 +63,7 @@ def addition_batch(
         raise ValueError(
             f"bits must be at least 2 (one bit is kept free for the carry), got {bits}"
         )
+    check_instance(rng, np.random.Generator, "rng")
     operands = rng.integers(0, 2, size=(n, bits, 2), dtype=np.int64)
     operands[:, -1, :] = 0  # top bit free, so the final carry has somewhere to go
     total = np.zeros((n, bits), dtype=np.int64)

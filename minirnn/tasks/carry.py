@@ -24,7 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minirnn._checks import check_positive_int, make_rng
+from minirnn._checks import (
+    as_int_array,
+    check_non_negative_int,
+    check_positive_int,
+    make_rng,
+)
 
 __all__ = [
     "AdditionSet",
@@ -39,18 +44,20 @@ __all__ = [
 
 def to_digits(numbers: np.ndarray, steps: int) -> np.ndarray:
     """Digits of non-negative integers, least significant first: (N,) -> (N, ``steps``)."""
-    numbers = np.asarray(numbers, dtype=np.int64)
+    numbers = as_int_array(numbers, "numbers").astype(np.int64)
+    steps = check_positive_int(steps, "steps")
     if numbers.size and numbers.min() < 0:
         raise ValueError(f"numbers must be non-negative, got {numbers.min()}")
     if numbers.size and numbers.max() >= 10**steps:
-        raise ValueError(f"{numbers.max()} has more than steps={steps} digits")
+        raise ValueError(f"numbers must have at most steps={steps} digits, got "
+                         f"{numbers.max()}")
     powers = 10 ** np.arange(steps, dtype=np.int64)
     return (numbers[:, None] // powers) % 10
 
 
 def from_digits(digits: np.ndarray) -> np.ndarray:
     """Inverse of :func:`to_digits`: (N, T) digits, least significant first -> (N,) ints."""
-    digits = np.asarray(digits, dtype=np.int64)
+    digits = as_int_array(digits, "digits").astype(np.int64)
     return digits @ (10 ** np.arange(digits.shape[-1], dtype=np.int64))
 
 
@@ -134,6 +141,7 @@ def addition_set(
 
 def carry_chain(a: int, b: int, steps: int | None = None) -> np.ndarray:
     """The carry into each position of ``a + b`` (0 or 1), least significant first."""
+    a, b = check_non_negative_int(a, "a"), check_non_negative_int(b, "b")
     if steps is None:
         steps = len(str(max(a, b))) + 1
     digits = to_digits(np.array([a, b]), steps)

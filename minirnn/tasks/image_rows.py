@@ -74,7 +74,8 @@ def split_images(
     """
     images, labels = np.asarray(images), np.asarray(labels)
     if len(images) != len(labels):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+        raise ValueError(f"labels must hold one label per image ({len(images)}), got "
+                         f"{len(labels)}")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
     rng = make_rng(seed)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minirnn._checks import make_rng
+from minirnn._checks import check_number, make_rng
 from minirnn.data import Vocab, names
 from minirnn.data.batching import pad_sequences
 
@@ -55,6 +55,7 @@ def name_gender_data(
     seed: int | np.random.Generator | None = 0,
 ) -> NameGenderData:
     """Drop names on both lists, shuffle with ``seed`` and hold out ``test_fraction``."""
+    check_number(test_fraction, "test_fraction", 0.0, 1.0, low_open=True, high_open=True)
     female, male = load_name_lists(cache_dir)
     both = set(female) & set(male)
     examples = sorted({(n, FEMALE) for n in female if n not in both}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn._checks import make_rng
+from minirnn._checks import check_instance, check_positive_int, make_rng
 from minirnn.data import Vocab, load_text, padded_batches
 from minirnn.data import names as cmu_names
 from minirnn.data.corpora import NAME_KINDS, parse_names
@@ -51,6 +51,7 @@ def names_vocab(names: Sequence[str]) -> Vocab:
 
 def encode_names(names: Sequence[str], vocab: Vocab) -> list[np.ndarray]:
     """Each name as the ids of ``<bos> name <eos>``."""
+    check_instance(vocab, Vocab, "vocab")
     head, tail = [vocab.bos_id], [vocab.eos_id]
     return [np.concatenate([head, vocab.encode(name), tail]).astype(np.int64) for name in names]
 
@@ -66,8 +67,9 @@ def name_batches(
     Inputs are ``<bos> name`` and targets ``name <eos>``; the mask is False on padding, and
     every batch has ``reset_state=True`` (each row is a separate name).
     """
+    batch_size = check_positive_int(batch_size, "batch_size")
     sequences = encode_names(names, vocab)
-    rng = make_rng(rng)
+    rng = make_rng(rng, "rng")
 
     def epoch():
         return padded_batches(sequences, batch_size=batch_size, pad_id=vocab.pad_id, rng=rng)

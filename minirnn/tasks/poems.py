@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minirnn._checks import make_rng
+from minirnn._checks import check_instance, check_positive_int, make_rng
 from minirnn.data.corpora import POEM_LINE_ENDS, poem_lines
 from minirnn.data.vocab import BOS, EOS, PAD, UNK, Vocab
 
@@ -62,6 +62,7 @@ def poem_vocab(poems: Sequence[str], min_freq: int = 1) -> Vocab:
 
 def poem_sequences(poems: Sequence[str], vocab: Vocab) -> list[np.ndarray]:
     """``<bos> poem <eos>`` as id arrays, one per poem."""
+    check_instance(vocab, Vocab, "vocab")
     return [np.concatenate([[vocab.bos_id], vocab.encode(p), [vocab.eos_id]]) for p in poems]
 
 
@@ -71,6 +72,8 @@ def line_in_form(line: str, index: int, chars_per_line: int) -> bool:
     The right mark is ``，`` for an odd line (index 0, 2, ...) and one of ``。？！`` for an
     even line, which closes a couplet.
     """
+    check_instance(line, str, "line")
+    check_positive_int(chars_per_line, "chars_per_line")
     if len(line) != chars_per_line + 1:
         return False
     body, mark = line[:-1], line[-1]
@@ -81,6 +84,7 @@ def line_in_form(line: str, index: int, chars_per_line: int) -> bool:
 
 def form_share(poems: Sequence[str], chars_per_line: int) -> tuple[float, int]:
     """Share of all lines of ``poems`` that are :func:`line_in_form`, and the line count."""
+    check_positive_int(chars_per_line, "chars_per_line")
     checked = [line_in_form(line, i, chars_per_line)
                for poem in poems for i, line in enumerate(poem_lines(poem))]
     if not checked:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minirnn._checks import check_positive_int, make_rng
+from minirnn._checks import check_instance, check_non_negative_int, check_positive_int, make_rng
 from minirnn.data.vocab import Vocab
 
 START, END, PAD = "S", "E", "?"
@@ -42,6 +42,15 @@ class Seq2SeqBatch:
     inputs: np.ndarray
     targets: np.ndarray
     mask: np.ndarray
+
+
+def check_batch(data: object, name: str) -> None:
+    """Raise a TypeError unless ``data`` has a Seq2SeqBatch's arrays (``inputs``, ``targets``,
+    ``mask``); any object with them will do."""
+    missing = [a for a in ("inputs", "targets", "mask") if not hasattr(data, a)]
+    if missing:
+        raise TypeError(f"{name} must be a Seq2SeqBatch (inputs, targets, mask), got "
+                        f"{type(data).__name__} {data!r:.40} without {', '.join(missing)}")
 
 
 def seq2seq_vocab(symbols: str) -> Vocab:
@@ -66,6 +75,9 @@ def encode_pairs(
     and are right-padded to ``target_length + 1``; the mask marks the target and its ``E``.
     ``end`` and ``pad`` name other end and padding tokens (for texts containing ``E``).
     """
+    check_instance(vocab, Vocab, "vocab")
+    source_length = check_positive_int(source_length, "source_length")
+    target_length = check_non_negative_int(target_length, "target_length")
     N = len(pairs)
     src = np.full((N, source_length + int(end_on_source)), vocab[pad], dtype=np.int64)
     tgt = np.full((N, target_length + 1), vocab[pad], dtype=np.int64)
@@ -103,6 +115,9 @@ def toy_data(words: list[str] | None = None, vocab: Vocab | None = None) -> Seq2
 
 def translate(model, words: list[str], vocab: Vocab | None = None) -> list[str]:
     """Greedy translations of ``words`` (pads and the end token removed)."""
+    if isinstance(words, str) or not all(isinstance(word, str) for word in words):
+        raise TypeError(f"words must be a list of str, got {type(words).__name__} "
+                        f"{words!r:.40}")
     vocab = vocab or toy_vocab()
     batch = toy_data(words, vocab)
     out = model.generate(batch.inputs, max_length=batch.targets.shape[1] + 2)
@@ -119,6 +134,7 @@ def addition_problems(
 ) -> list[tuple[str, str]]:
     """``n`` distinct problems ``("a+b", "a+b's value")`` with ``0 <= a, b < max_operand``."""
     n = check_positive_int(n, "n")
+    max_operand = check_positive_int(max_operand, "max_operand")
     if n > max_operand**2:
         raise ValueError(f"n must be at most {max_operand ** 2} distinct pairs, got {n}")
     codes = make_rng(seed).choice(max_operand**2, size=n, replace=False)
@@ -152,6 +168,8 @@ def split_held_out(data: Seq2SeqBatch, test_fraction: float) -> tuple[Seq2SeqBat
 
 def exact_match(model, data: Seq2SeqBatch, batch_size: int = 1000) -> float:
     """Fraction of sources whose greedy decoding equals the target exactly (up to ``E``)."""
+    check_batch(data, "data")
+    batch_size = check_positive_int(batch_size, "batch_size")
     correct = 0
     max_length = data.targets.shape[1]
     for start in range(0, len(data.inputs), batch_size):

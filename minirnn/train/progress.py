@@ -9,6 +9,7 @@ Validation results and samples are printed as full lines below it (:meth:`messag
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 import time
 from collections import deque
@@ -18,7 +19,10 @@ CLIP_WINDOW = 100
 
 
 def format_seconds(seconds: float) -> str:
-    """``m:ss`` or ``h:mm:ss``; ``?`` for an unknown (infinite) duration."""
+    """``m:ss`` or ``h:mm:ss``; ``?`` for an unknown (infinite or NaN) duration."""
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+        raise TypeError(f"seconds must be a real number, got {type(seconds).__name__} "
+                        f"{seconds!r:.40}")
     if not math.isfinite(seconds):
         return "?"
     seconds = int(round(seconds))
