@@ -175,7 +175,7 @@ def test_pairs_and_labels():
     (c,) = list(padded_batches(src, np.array([1, 0]), batch_size=2, shuffle=False))
     np.testing.assert_array_equal(c.targets, [1, 0])
     np.testing.assert_array_equal(c.mask, c.input_mask)  # classification: mask = valid inputs
-    with pytest.raises(ValueError, match="2 sequences but 3 targets"):
+    with pytest.raises(ValueError, match=r"targets must have one entry per sequence \(2\), got 3"):
         list(padded_batches(src, [1, 0, 1]))
     with pytest.raises(ValueError, match="at least 2 ids"):
         list(padded_batches([[1, 2], [3]]))

@@ -110,7 +110,7 @@ def _split(run: dict) -> tuple[object, np.ndarray, np.ndarray, str]:
     level = vocab.level
     ids = vocab.encode(text)
     if len(vocab) < 2:
-        raise UsageError(f"{source} has {len(vocab)} distinct {level} token(s); a "
+        raise UsageError(f"--data: {source} has {len(vocab)} distinct {level} token(s); a "
                          "language model needs at least 2")
     n_val = int(len(ids) * run["val_fraction"])
     train_ids, val_ids = ids[:len(ids) - n_val], ids[len(ids) - n_val:][:run["val_tokens"]]
@@ -168,7 +168,7 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         chunks = CharChunks(train_ids, seq_length)
     except ValueError as error:  # a text too short for one chunk: the user's input
-        raise UsageError(str(error)) from error
+        raise UsageError(f"--data/--seq-length: {error}") from error
     sample_rng = np.random.default_rng(run["seed"])
 
     def sample(m: CharRNN) -> str:  # from the carried state, as min-char-rnn samples
@@ -264,6 +264,6 @@ def run_sample(args: argparse.Namespace) -> int:
         text = generate_text(model, vocab, args.prime, args.length,
                              temperature=args.temperature, top_k=args.top_k, seed=args.seed)
     except ValueError as error:  # a priming text with unknown characters: the user's input
-        raise UsageError(str(error)) from error
+        raise UsageError(f"--prime: {error}") from error
     print(text)
     return 0

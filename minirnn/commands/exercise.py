@@ -115,7 +115,8 @@ def _new(args: argparse.Namespace) -> int:
     exercise = get_exercise(args.name)
     out = Path(args.out or f"{exercise.name}.py")
     if out.exists():
-        raise UsageError(f"{out} exists; not overwriting a student's work (choose --out)")
+        raise UsageError(f"--out: {out} exists; not overwriting a student's work (choose "
+                         "another --out)")
     check_output_path(out, "--out")
     out.write_text(write_template(exercise, str(out)), encoding="utf-8")
     print(f"wrote {out}: implement {exercise.signature}, then run "
@@ -135,11 +136,12 @@ def _grade_one(path: Path, name: str | None, args: argparse.Namespace):
     """Grade a .py file or a notebook in the sandbox."""
     if path.suffix == ".ipynb":
         if not args.autograder:
-            raise UsageError(f"{path} is a notebook: give --autograder NOTEBOOK (the autograder "
-                             "version from `minirnn exercise notebook`)")
+            raise UsageError(f"file: {path} is a notebook: give --autograder NOTEBOOK (the "
+                             "autograder version from `minirnn exercise notebook`)")
         return grade_notebook(path, args.autograder, _limits(args, notebook=True))
     if name is not None and name not in EXERCISES:
-        raise UsageError(f"no exercise named {name!r}; the exercises are: {', '.join(EXERCISES)}")
+        raise UsageError(f"NAME: no exercise named {name!r}; the exercises are: "
+                         f"{', '.join(EXERCISES)}")
     return grade_file(path, name, _limits(args, notebook=False), seed=args.seed)
 
 
@@ -158,10 +160,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def _submissions(folder: Path) -> list[Path]:
     if not folder.is_dir():
-        raise UsageError(f"{folder} is not a folder of submissions")
+        raise UsageError(f"folder: {folder} is not a folder of submissions")
     found = sorted(p for p in folder.iterdir() if p.suffix in (".py", ".ipynb") and p.is_file())
     if not found:
-        raise UsageError(f"{folder} holds no .py or .ipynb files to grade")
+        raise UsageError(f"folder: {folder} holds no .py or .ipynb files to grade")
     return found
 
 

@@ -57,7 +57,8 @@ def _test_widths(args: argparse.Namespace) -> list[int]:
     widths = sorted(set(args.test_widths or default))
     too_wide = [w for w in [args.width, *widths] if w > 17]
     if too_wide:
-        raise UsageError(f"widths must be 1..17 (sums must fit in 64 bits), got {too_wide}")
+        raise UsageError(f"--width and --test-widths must be 1..17 (sums must fit in 64 bits), "
+                         f"got {too_wide}")
     return widths
 
 

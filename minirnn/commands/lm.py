@@ -196,7 +196,7 @@ def run_train(args: argparse.Namespace) -> int:
     unit = "char" if tokenizer == "char" else "word"
     vocab = Vocab.from_text(text, tokenizer=tokenizer)
     if len(vocab) < 2:
-        raise UsageError(f"{source} has {len(vocab)} distinct token(s); need at least 2")
+        raise UsageError(f"--data: {source} has {len(vocab)} distinct token(s); need at least 2")
     ids = vocab.encode(text)
     n_val = int(len(ids) * run["val_fraction"])
     train_ids, val_ids = ids[: len(ids) - n_val], ids[len(ids) - n_val :]

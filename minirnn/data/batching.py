@@ -307,7 +307,7 @@ def pad_sequences(
         raise TypeError(f"pad_id must be an integer id, got {type(pad_id).__name__} {pad_id!r}")
     arrays = [np.asarray(s) for s in sequences]
     if not arrays:
-        raise ValueError("no sequences to pad")
+        raise ValueError("sequences must hold at least one sequence to pad, got none")
     for i, a in enumerate(arrays):
         if a.ndim != 1 or (a.size and not np.issubdtype(a.dtype, np.integer)):
             raise ValueError(
@@ -371,7 +371,7 @@ def padded_batches(
     sequences = [np.asarray(s) for s in sequences]
     n = len(sequences)
     if n == 0:
-        raise ValueError("no sequences given")
+        raise ValueError("sequences must hold at least one sequence, got none")
     labels = None
     if targets is None:
         short = [i for i, s in enumerate(sequences) if s.size < 2]
@@ -388,13 +388,14 @@ def padded_batches(
                 f"targets must be a list or array (one per sequence), got {type(targets).__name__}"
             )
         if len(targets) != n:
-            raise ValueError(f"got {n} sequences but {len(targets)} targets")
+            raise ValueError(f"targets must have one entry per sequence ({n}), got {len(targets)}")
         inputs_all = sequences
         first = np.asarray(targets[0])
         if first.ndim == 0:
             labels = np.asarray(targets)
             if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-                raise ValueError(f"labels must be a 1-D integer array, got {labels.shape}")
+                raise ValueError(f"targets (labels) must be a 1-D integer array, got shape "
+                                 f"{labels.shape}")
             targets_all = None
         else:
             targets_all = [np.asarray(t) for t in targets]
@@ -441,9 +442,10 @@ def array_batches(
     batch_size = check_positive_int(batch_size, "batch_size")
     inputs, targets = np.asarray(inputs), np.asarray(targets)
     if len(inputs) != len(targets):
-        raise ValueError(f"got {len(inputs)} inputs but {len(targets)} targets")
+        raise ValueError(f"targets must have one entry per input ({len(inputs)}), got "
+                         f"{len(targets)} targets for {len(inputs)} inputs")
     if len(inputs) == 0:
-        raise ValueError("no examples given")
+        raise ValueError("inputs must hold at least one example, got none")
     order = make_rng(rng).permutation(len(inputs)) if shuffle else np.arange(len(inputs))
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]

@@ -321,7 +321,7 @@ def names(
     """
     check_choice(kind, NAME_KINDS, "kind")
     if with_species and kind != "pet":
-        raise ValueError("with_species=True only applies to kind='pet'")
+        raise ValueError(f"with_species=True needs kind='pet', got kind={kind!r}")
     found = find_data_file(f"names/{kind}.txt", cache_dir, url or NAMES_URL.format(kind=kind))
     return parse_names(load_text(found), with_species=with_species)
 

@@ -64,7 +64,7 @@ def _resolve_tokenizer(
             f"tokenizer must be one of {TOKENIZERS} or a callable, got {type(tokenizer).__name__}"
         )
     if level == "char":
-        raise ValueError("a tokenizer function only applies to level='word'")
+        raise ValueError("tokenizer (a function) needs level='word', got level='char'")
     return level, tokenizer, "custom"
 
 
@@ -231,8 +231,8 @@ class Vocab:
                 shown = ", ".join(repr(t) for t in sorted(unknown)[:10])
                 more = f" (and {len(unknown) - 10} more)" if len(unknown) > 10 else ""
                 raise ValueError(
-                    f"{len(unknown)} token(s) not in the vocabulary and no {UNK} to map them "
-                    f"to: {shown}{more}"
+                    f"text has {len(unknown)} token(s) not in the vocabulary and no {UNK} to "
+                    f"map them to: {shown}{more}"
                 )
             ids = [stoi[t] for t in tokens]
         else:

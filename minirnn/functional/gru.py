@@ -47,7 +47,8 @@ def check_b_hn(b_hn: np.ndarray | None, reset_after: bool) -> None:
     if reset_after and b_hn is None:
         raise ValueError("reset_after=True needs the hidden bias b_hn of shape (H,), got None")
     if not reset_after and b_hn is not None:
-        raise ValueError("reset_after=False has no b_hn (its n bias is inside b); pass None")
+        raise ValueError("b_hn must be None when reset_after=False (its n bias is inside b), "
+                         "got an array")
 
 
 def gru_step_forward(

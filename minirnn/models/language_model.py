@@ -222,7 +222,8 @@ class LanguageModel(Layer):
     def _check_state(self, state: State, n: int) -> State:
         want = self.zero_state(n)
         if len(state) != len(want):
-            raise ValueError(f"a {self.cell} state has {len(want)} arrays, got {len(state)}")
+            raise ValueError(f"state must hold {len(want)} arrays for a {self.cell} model, got "
+                             f"{len(state)}")
         for got, ref in zip(state, want, strict=True):
             if np.shape(got) != ref.shape:
                 raise ValueError(f"state must have shape {ref.shape}, got {np.shape(got)}")
@@ -298,7 +299,8 @@ class LanguageModel(Layer):
         The whole prefix goes through the network in one call ("warm-up"), dropout off.
         """
         if np.size(ids) == 0:  # checked first: an empty list has no integer dtype
-            raise ValueError("ids: need at least one id to condition on (e.g. a <bos> id)")
+            raise ValueError("ids must hold at least one id to condition on (e.g. a <bos> "
+                             "id), got none")
         ids = as_int_array(ids, "ids").reshape(1, -1)
         with self.evaluating():
             logits, state = self.forward(ids, state)

@@ -117,7 +117,8 @@ def date_pairs(
         if len(pairs) == n:
             break
     if len(pairs) < n:
-        raise ValueError(f"n = {n} is more than the distinct date texts available")
+        raise ValueError(f"n must be at most the {len(pairs)} distinct date texts there are, "
+                         f"got {n}")
     return list(pairs.items())
 
 

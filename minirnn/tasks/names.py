@@ -40,7 +40,7 @@ def load_names(source: str | Path = "female") -> list[str]:
             )
         found = parse_names(load_text(path))
     if not found:
-        raise ValueError(f"no names found in {str(source)!r}")
+        raise ValueError(f"source must give at least one name, got {str(source)!r} with none")
     return list(found)
 
 

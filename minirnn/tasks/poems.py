@@ -49,7 +49,7 @@ def split_poems(
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
     poems = list(poems)
     if len(poems) < 2:
-        raise ValueError(f"need at least 2 poems to split, got {len(poems)}")
+        raise ValueError(f"poems must hold at least 2 poems to split, got {len(poems)}")
     order = make_rng(seed).permutation(len(poems))
     n_val = max(1, int(round(val_fraction * len(poems))))
     return PoemSplit([poems[i] for i in order[n_val:]], [poems[i] for i in order[:n_val]])

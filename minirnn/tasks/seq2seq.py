@@ -85,8 +85,8 @@ def encode_pairs(
     for n, (source, target) in enumerate(pairs):
         if len(source) > source_length or len(target) > target_length:
             raise ValueError(
-                f"pair {source!r} -> {target!r} is longer than the lengths "
-                f"{source_length} and {target_length}"
+                f"pairs[{n}] {source!r} -> {target!r} is longer than source_length "
+                f"{source_length} or target_length {target_length}"
             )
         src[n, : len(source)] = vocab.encode(source)
         if end_on_source:

@@ -50,5 +50,6 @@ def evaluate(model: Any, batches: Batches) -> float:
     finally:
         model.train(was_training)
     if weight == 0:
-        raise ValueError("validation batches are empty")
+        raise ValueError("val_batches must give at least one batch (with a positive mask "
+                         "total), got none")
     return total / weight

@@ -160,7 +160,9 @@ class History:
                 history._lists[name] = np.asarray(arrays[name]).tolist()
         for group in (STEP_FIELDS, VAL_FIELDS, EPOCH_FIELDS):
             if len({len(history._lists[name]) for name in group}) > 1:
-                raise ValueError("history arrays have inconsistent lengths")
+                lengths = {name: len(history._lists[name]) for name in group}
+                raise ValueError(f"arrays must have one length per group of fields, got "
+                                 f"lengths {lengths}")
         if "sample_iteration" in arrays and "sample_text" in arrays:
             history._samples = [
                 (int(i), str(t))
