@@ -12,6 +12,11 @@ Each type is also a plain function of a string. Paths that are only known after 
 plot named after the checkpoint, say) are checked with :func:`check_output_path`, which
 raises :class:`~minirnn.errors.UsageError` instead. :func:`add_command_with_actions` adds
 a command whose work is split into required sub-commands (``lm train``, ``lm generate``).
+
+The options most training commands share (``--cell``, ``--layers``, ``--hidden``, ``--lr``,
+``--seed``, ...) are added by :func:`add_shared_options` from the command's defaults, so
+that a command states only its defaults and its own wording; :func:`add_checkpoint_output`
+adds ``--out`` and :func:`add_checkpoint_argument` the checkpoint a ``generate`` reads.
 """
 
 from __future__ import annotations
@@ -19,13 +24,20 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from minirnn.errors import UsageError
+from minirnn.layers.registry import CELLS
 
 __all__ = [
+    "SHARED_OPTIONS",
+    "add_checkpoint_argument",
+    "add_checkpoint_output",
     "add_command_with_actions",
+    "add_resume_options",
     "add_sampling_options",
+    "add_shared_options",
     "check_output_path",
     "check_readable_file",
     "non_negative_float",
@@ -236,3 +248,66 @@ def resolve_options(
 def _as_stored(value: object) -> object:
     """Paths are stored as strings (JSON); everything else as it is."""
     return str(value) if isinstance(value, os.PathLike) else value
+
+
+#: options most training commands share: the argparse type and the usual help (the default
+#: is added to it); a command may word the help its own way
+SHARED_OPTIONS: dict[str, tuple[Callable[[str], object], str]] = {
+    "layers": (positive_int, "stacked recurrent layers"),
+    "hidden": (positive_int, "hidden units"),
+    "embed": (positive_int, "embedding size"),
+    "dropout": (probability, "dropout"),
+    "epochs": (positive_int, "passes over the data"),
+    "batch_size": (positive_int, "sequences per batch"),
+    "lr": (positive_float, "Adam learning rate"),
+    "seed": (non_negative_int, "seed of weights and data order"),
+}
+
+
+def add_shared_options(parser: argparse.ArgumentParser, defaults: Mapping[str, object],
+                       *names: str, resolved_later: bool = False,
+                       **helps: str) -> None:
+    """Add ``--cell`` (a cell of the registry) and the :data:`SHARED_OPTIONS` ``names``
+    (all of ``defaults`` when none are named), each with its default from ``defaults``.
+
+    The help shows the default: ``--hidden`` "hidden units (128)". ``helps`` words an
+    option's help for this command (``epochs="passes over the names"``). With
+    ``resolved_later`` the options are declared with ``default=None`` and their values
+    settled after parsing, where one the user typed must be told from one left alone
+    (:func:`resolve_options` for ``--resume``, or defaults that depend on another option);
+    the help still shows the usual default.
+    """
+    for name in names or tuple(defaults):
+        default = defaults[name]
+        flag = "--" + name.replace("_", "-")
+        given = None if resolved_later else default
+        if name == "cell":
+            parser.add_argument(flag, choices=tuple(CELLS), default=given,
+                                help=f"{helps.get(name, 'recurrent cell')} ({default})")
+            continue
+        kind, usual = SHARED_OPTIONS[name]
+        parser.add_argument(flag, type=kind, default=given,
+                            help=f"{helps.get(name, usual)} ({default:g})")
+
+
+def add_checkpoint_output(parser: argparse.ArgumentParser, default: str) -> None:
+    """Add ``--out``, the checkpoint a training command writes (checked before training)."""
+    parser.add_argument("--out", type=output_path, default=Path(default),
+                        help=f"checkpoint to write ({default})")
+
+
+def add_resume_options(parser: argparse.ArgumentParser, out: str, restored: str,
+                       changeable: str) -> None:
+    """Add ``--out`` (default ``out``, or the resumed file) and ``--resume``, for a training
+    command whose run can be continued: ``restored`` says what comes from the checkpoint,
+    ``changeable`` which options may differ from the stored run."""
+    parser.add_argument("--out", type=output_path,
+                        help=f"checkpoint to write ({out}; with --resume, the resumed file)")
+    parser.add_argument("--resume", type=readable_file,
+                        help=f"continue the run saved in this checkpoint: {restored} come from "
+                        f"it; options given again must agree, only {changeable} may change")
+
+
+def add_checkpoint_argument(parser: argparse.ArgumentParser, writer: str) -> None:
+    """Add the positional ``checkpoint``: a readable file written by ``writer`` (a command)."""
+    parser.add_argument("checkpoint", type=readable_file, help=f"file written by `{writer}`")

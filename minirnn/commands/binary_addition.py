@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from minirnn.commands.arguments import non_negative_int, positive_float, positive_int
+from minirnn.commands.arguments import add_shared_options, positive_float, positive_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,8 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="updates (default 10000 classic, 2000 modern)")
     parser.add_argument("--bits", type=positive_int, default=8,
                         help="width of the training sums (8)")
-    parser.add_argument("--hidden", type=positive_int, default=16, help="hidden units (16)")
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (0)")
+    add_shared_options(parser, {"hidden": 16, "seed": 0}, seed="random seed")
     parser.add_argument("--batch-size", type=positive_int, default=32,
                         help="modern: sums per update")
     parser.add_argument("--lr", type=positive_float,

@@ -18,9 +18,8 @@ import numpy as np
 
 from minirnn.commands.arguments import (
     add_command_with_actions,
-    non_negative_int,
+    add_shared_options,
     output_path,
-    positive_float,
     positive_int,
 )
 from minirnn.errors import UsageError
@@ -33,16 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         __doc__.splitlines()[0], dest="task", metavar="TASK")
 
     names = tasks.add_parser("names", help="female or male from the letters of a name")
-    names.add_argument("--cell", choices=tuple(CELLS), default="lstm",
-                       help="recurrent cell (lstm)")
     names.add_argument("--bidirectional", action="store_true", help="read both ways")
-    names.add_argument("--layers", type=positive_int, default=1, help="stacked layers (1)")
-    names.add_argument("--hidden", type=positive_int, default=64,
-                       help="hidden units per direction (64)")
-    names.add_argument("--embed", type=positive_int, default=16, help="embedding size (16)")
-    names.add_argument("--epochs", type=positive_int, default=10, help="passes over the names (10)")
-    names.add_argument("--seed", type=non_negative_int, default=0,
-                       help="seed of split, weights, order (0)")
+    add_shared_options(
+        names, {"cell": "lstm", "layers": 1, "hidden": 64, "embed": 16, "epochs": 10, "seed": 0},
+        hidden="hidden units per direction", epochs="passes over the names",
+        seed="seed of split, weights, order")
     names.add_argument("--data-dir", type=Path,
                        help="directory holding names/female.txt and names/male.txt "
                        "(default: $MINIRNN_DATA, then the copy shipped with minirnn)")
@@ -54,8 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     digits.add_argument("--cells", nargs="+", choices=tuple(CELLS),
                         default=["rnn", "lstm", "gru"], help="cells to compare (all)")
     digits.add_argument("--steps", type=positive_int, default=2000, help="training steps (2000)")
-    digits.add_argument("--hidden", type=positive_int, default=32, help="hidden units (32)")
-    digits.add_argument("--seed", type=non_negative_int, default=0, help="seed (0)")
+    add_shared_options(digits, {"hidden": 32, "seed": 0}, seed="seed of data and weights")
     digits.add_argument("--plot", type=output_path, help="save accuracy against length here")
     digits.set_defaults(func=run_digit_sum)
     _register_digits(tasks)
@@ -63,19 +56,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _register_digits(tasks: argparse._SubParsersAction) -> None:
     images = tasks.add_parser("digits", help="8x8 digit images read row by row (seed 002)")
-    images.add_argument("--cell", choices=("rnn", "lstm", "gru"), default="lstm",
-                        help="recurrent cell (lstm)")
     images.add_argument("--bidirectional", action="store_true", help="read both ways")
     images.add_argument("--read", choices=("rows", "columns"), default="rows",
                         help="one row of 8 pixels per step (default) or one column")
-    images.add_argument("--hidden", type=positive_int, default=128,
-                        help="hidden units per direction (128)")
-    images.add_argument("--epochs", type=positive_int, default=30,
-                        help="passes over the training images (30)")
-    images.add_argument("--lr", type=positive_float, default=5e-3,
-                        help="Adam learning rate (0.005)")
-    images.add_argument("--seed", type=non_negative_int, default=0,
-                        help="seed of split, weights, order (0)")
+    add_shared_options(
+        images, {"cell": "lstm", "hidden": 128, "epochs": 30, "lr": 5e-3, "seed": 0},
+        hidden="hidden units per direction", epochs="passes over the training images",
+        seed="seed of split, weights, order")
     images.add_argument("--plot", type=output_path,
                         help="save the confusion matrix as a figure here")
     images.add_argument("--quiet", action="store_true", help="no progress line")

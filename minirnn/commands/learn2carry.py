@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from minirnn.commands.arguments import non_negative_int, positive_float, positive_int
+from minirnn.commands.arguments import add_shared_options, positive_int
 from minirnn.errors import UsageError
 
 CELLS = ("rnn", "lstm", "gru")
@@ -37,15 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="training sums (4000)")
     parser.add_argument("--test-size", type=positive_int, default=1000,
                         help="held-out sums per tested width (1000)")
-    parser.add_argument("--epochs", type=positive_int, default=6,
-                        help="passes over the sums (6)")
-    parser.add_argument("--hidden", type=positive_int, default=32, help="hidden units (32)")
-    parser.add_argument("--embed", type=positive_int, default=8,
-                        help="digit embedding size (8)")
-    parser.add_argument("--lr", type=positive_float, default=1e-2,
-                        help="Adam learning rate (0.01)")
-    parser.add_argument("--seed", type=non_negative_int, default=0,
-                        help="seed of data and weights (0)")
+    add_shared_options(parser, {"epochs": 6, "hidden": 32, "embed": 8, "lr": 1e-2, "seed": 0},
+                       epochs="passes over the sums", embed="digit embedding size",
+                       seed="seed of data and weights")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     parser.set_defaults(func=run)
 

@@ -19,14 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from minirnn.commands.arguments import (
+    add_checkpoint_argument,
     add_command_with_actions,
+    add_resume_options,
     add_sampling_options,
+    add_shared_options,
     check_output_path,
     check_readable_file,
     non_negative_float,
     non_negative_int,
-    output_path,
-    positive_float,
     positive_int,
     probability,
     readable_file,
@@ -34,7 +35,6 @@ from minirnn.commands.arguments import (
 )
 from minirnn.data.tokenizers import TOKENIZERS
 from minirnn.errors import UsageError
-from minirnn.layers.registry import CELLS
 
 #: lm train options that shape the run, with their defaults. ``--resume`` takes them from the
 #: checkpoint ("run" in its config); options given again must agree with it.
@@ -67,23 +67,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "(e.g. \"分开,不分开\")")
     train.add_argument("--prefix-length", type=positive_int, default=50,
                        help="tokens generated after each of --prefixes (50)")
-    train.add_argument("--cell", choices=tuple(CELLS),
-                       help="recurrent cell (lstm)")
-    train.add_argument("--layers", type=positive_int,
-                       help="stacked recurrent layers (1)")
-    train.add_argument("--hidden", type=positive_int, help="hidden units H (128)")
+    add_shared_options(train, RUN_OPTIONS, "cell", "layers", "hidden", resolved_later=True,
+                       hidden="hidden units H")
     train.add_argument("--embed", type=non_negative_int,
                        help="embedding size E; 0 feeds one-hot vectors instead (64)")
-    train.add_argument("--dropout", type=probability,
-                       help="dropout between layers and before the output (0)")
-    train.add_argument("--batch-size", type=positive_int,
-                       help="sequences per batch N (32)")
+    add_shared_options(train, RUN_OPTIONS, "dropout", "batch_size", "lr", resolved_later=True,
+                       dropout="dropout between layers and before the output",
+                       batch_size="sequences per batch N")
     train.add_argument("--seq-len", type=positive_int,
                        help="steps per chunk T, the truncated-BPTT length (64)")
     train.add_argument("--scheme", choices=("sequential", "random"),
                        help="partitioning: sequential carries the state between batches "
                        "(default), random resets it")
-    train.add_argument("--lr", type=positive_float, help="Adam learning rate (2e-3)")
     train.add_argument("--clip", type=non_negative_float,
                        help="global gradient-norm limit, 0 for none (5)")
     train.add_argument("--iters", type=positive_int, help="updates to run (default: one epoch)")
@@ -95,21 +90,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "the end)")
     train.add_argument("--dtype", choices=("float32", "float64"),
                        help="parameter precision; float32 is about twice as fast (float32)")
-    train.add_argument("--seed", type=non_negative_int,
-                       help="seed of weights and data order (0)")
-    train.add_argument("--out", type=output_path,
-                       help="checkpoint to write (lm.npz; with --resume, the resumed file)")
-    train.add_argument("--resume", type=readable_file,
-                       help="continue the run saved in this checkpoint: model, optimizer, data "
-                       "and schedule come from it; options given again must agree, only "
-                       "--iters, --epochs and reporting options may change")
+    add_shared_options(train, RUN_OPTIONS, "seed", resolved_later=True)
+    add_resume_options(train, "lm.npz", "model, optimizer, data and schedule",
+                       "--iters, --epochs and reporting options")
     train.add_argument("--sample-every", type=non_negative_int,
                        help="print a sample every this many updates")
     train.add_argument("--quiet", action="store_true", help="no progress line")
     train.set_defaults(func=run_train)
 
     gen = actions.add_parser("generate", help="continue a prefix with a trained model")
-    gen.add_argument("checkpoint", type=readable_file, help="file written by `minirnn lm train`")
+    add_checkpoint_argument(gen, "minirnn lm train")
     gen.add_argument("--prefix", default="",
                      help="text to warm up on (default: none; a line break for models "
                      "without a <bos> token)")

@@ -15,18 +15,17 @@ import time
 from pathlib import Path
 
 from minirnn.commands.arguments import (
+    add_checkpoint_argument,
     add_command_with_actions,
+    add_resume_options,
+    add_sampling_options,
+    add_shared_options,
     check_output_path,
-    non_negative_int,
     output_path,
-    positive_float,
     positive_int,
-    probability,
-    readable_file,
     resolve_options,
 )
 from minirnn.errors import UsageError
-from minirnn.layers.registry import CELLS
 from minirnn.train.saving import save_with_fallback
 
 
@@ -39,42 +38,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--kind",
                        help="female, male, pet (CMU names corpus) or a file with one name a "
                        "line (female)")
-    train.add_argument("--cell", choices=tuple(CELLS), help="recurrent cell (gru)")
-    train.add_argument("--layers", type=positive_int, help="stacked recurrent layers (1)")
-    train.add_argument("--hidden", type=positive_int, help="hidden units H (128)")
-    train.add_argument("--embed", type=positive_int, help="embedding size E (32)")
-    train.add_argument("--dropout", type=probability, help="dropout (0)")
+    add_shared_options(train, RUN_OPTIONS, "cell", "layers", "hidden", "embed", "dropout",
+                       resolved_later=True)
     train.add_argument("--epochs", type=positive_int, default=10, help="passes over the names (10)")
     train.add_argument("--iters", type=positive_int, help="stop after this many updates instead")
-    train.add_argument("--batch-size", type=positive_int, help="names per batch (64)")
-    train.add_argument("--lr", type=positive_float, help="Adam learning rate (5e-3)")
-    train.add_argument("--seed", type=non_negative_int, help="seed of weights and order (0)")
-    train.add_argument("--out", type=output_path,
-                       help="checkpoint to write (names.npz; with --resume, the resumed file)")
-    train.add_argument("--resume", type=readable_file,
-                       help="continue the run saved in this checkpoint: names, model, optimizer "
-                       "and order come from it; options given again must agree, only --epochs, "
-                       "--iters and --quiet may change")
+    add_shared_options(train, RUN_OPTIONS, "batch_size", "lr", "seed", resolved_later=True,
+                       batch_size="names per batch", seed="seed of weights and order")
+    add_resume_options(train, "names.npz", "names, model, optimizer and order",
+                       "--epochs, --iters and --quiet")
     train.add_argument("--quiet", action="store_true", help="no progress line")
     train.set_defaults(func=run_train)
 
     gen = actions.add_parser("generate", help="generate names from a checkpoint")
-    gen.add_argument("checkpoint", type=readable_file, help="file written by `minirnn names train`")
+    add_checkpoint_argument(gen, "minirnn names train")
     gen.add_argument("--prefix", default="", help='first letters, e.g. "R" or "Ar" (none)')
     gen.add_argument("--count", type=positive_int, default=5,
                      help="names to generate (5; always 1 with --greedy)")
     gen.add_argument("--greedy", action="store_true",
                      help="always take the likeliest character (gives one name per prefix)")
-    gen.add_argument("--temperature", type=positive_float, default=1.0,
-                     help="sampling temperature (1)")
-    gen.add_argument("--top-k", type=positive_int,
-                     help="sample only among the k likeliest characters")
     gen.add_argument("--top5", action="store_true",
                      help="print the per-step table of chosen characters and top-5 candidates")
     gen.add_argument("--figure", type=output_path,
                      help="save the table of the first name as a figure (PNG, SVG, ...)")
     gen.add_argument("--max-length", type=positive_int, default=20, help="longest name (20)")
-    gen.add_argument("--seed", type=non_negative_int, default=0, help="seed of the sampling (0)")
+    add_sampling_options(gen, top_k_help="sample only among the k likeliest characters")
     gen.set_defaults(func=run_generate)
 
 

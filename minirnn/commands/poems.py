@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 from minirnn.commands.arguments import (
+    add_checkpoint_argument,
     add_command_with_actions,
+    add_resume_options,
     add_sampling_options,
+    add_shared_options,
     check_output_path,
-    non_negative_int,
-    output_path,
-    positive_float,
     positive_int,
     readable_file,
     resolve_options,
@@ -30,6 +30,14 @@ from minirnn.errors import UsageError
 #: (characters per line, lines) of the default subset and of --full (None: any)
 DEFAULT_SUBSET = {"form": 5, "lines": 4, "poems": 2000, "epochs": 3, "hidden": 128}
 FULL = {"form": None, "lines": None, "poems": None, "epochs": 10, "hidden": 256}
+
+
+#: poems train options that shape the run, with the defaults of the subset (``--full``
+#: changes some, see :data:`FULL`); ``--resume`` takes them from the checkpoint
+RUN_OPTIONS: dict[str, object] = {
+    "full": False, "form": 5, "lines": 4, "poems": 2000, "hidden": 128, "embed": 64,
+    "layers": 2, "lr": 5e-3, "min_freq": 2, "data": None, "seed": 0,
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,28 +55,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="only quatrains (4) or regulated verse (8) (4; all with --full)")
     train.add_argument("--poems", type=positive_int,
                        help="use the first this many poems (2000; all with --full)")
-    train.add_argument("--epochs", type=positive_int, help="passes over the poems (3)")
-    train.add_argument("--hidden", type=positive_int, help="hidden units per layer (128)")
-    train.add_argument("--embed", type=positive_int, help="embedding size (64)")
-    train.add_argument("--layers", type=positive_int, help="LSTM layers (2)")
-    train.add_argument("--lr", type=positive_float, help="Adam learning rate (0.005)")
+    add_shared_options(train, DEFAULT_SUBSET, "epochs", resolved_later=True,
+                       epochs="passes over the poems")
+    add_shared_options(train, RUN_OPTIONS, "hidden", "embed", "layers", "lr",
+                       resolved_later=True, hidden="hidden units per layer", layers="LSTM layers")
     train.add_argument("--min-freq", type=positive_int,
                        help="rarer characters become <unk> (2)")
     train.add_argument("--data", type=readable_file,
                        help="another file of poems, one per line (default: the shipped ones)")
-    train.add_argument("--seed", type=non_negative_int,
-                       help="seed of split, weights, order (0)")
-    train.add_argument("--out", type=output_path,
-                       help="checkpoint to write (poems.npz; with --resume, the resumed file)")
-    train.add_argument("--resume", type=readable_file,
-                       help="continue the run saved in this checkpoint: poems, model, optimizer "
-                       "and order come from it; options given again must agree, only --epochs "
-                       "and --quiet may change")
+    add_shared_options(train, RUN_OPTIONS, "seed", resolved_later=True,
+                       seed="seed of split, weights, order")
+    add_resume_options(train, "poems.npz", "poems, model, optimizer and order",
+                       "--epochs and --quiet")
     train.add_argument("--quiet", action="store_true", help="no progress line")
     train.set_defaults(func=run_train)
 
     gen = actions.add_parser("generate", help="write poems with a trained model")
-    gen.add_argument("checkpoint", type=readable_file, help="file written by `poems train`")
+    add_checkpoint_argument(gen, "minirnn poems train")
     gen.add_argument("--start", default="春",
                      help="start of the poem; one poem per character with --each (春)")
     gen.add_argument("--each", action="store_true",
@@ -80,14 +83,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="fixed form: this many characters per line, punctuation enforced")
     add_sampling_options(gen, 0.8, top_k_help="sample among the k likeliest only")
     gen.set_defaults(func=run_generate)
-
-
-#: poems train options that shape the run, with the defaults of the subset (``--full``
-#: changes some, see :data:`FULL`); ``--resume`` takes them from the checkpoint
-RUN_OPTIONS: dict[str, object] = {
-    "full": False, "form": 5, "lines": 4, "poems": 2000, "hidden": 128, "embed": 64,
-    "layers": 2, "lr": 5e-3, "min_freq": 2, "data": None, "seed": 0,
-}
 
 
 def _stored_run(path: Path) -> dict:
