@@ -40,6 +40,7 @@ __all__ = [
     "add_shared_options",
     "check_output_path",
     "check_readable_file",
+    "checkpoint_to_write",
     "non_negative_float",
     "output_problem",
     "non_negative_int",
@@ -306,6 +307,12 @@ def add_resume_options(parser: argparse.ArgumentParser, out: str, restored: str,
     parser.add_argument("--resume", type=readable_file,
                         help=f"continue the run saved in this checkpoint: {restored} come from "
                         f"it; options given again must agree, only {changeable} may change")
+
+
+def checkpoint_to_write(args: argparse.Namespace, default: str) -> Path:
+    """The checkpoint a resumable training run writes (see :func:`add_resume_options`):
+    ``--out``, else the file it resumes, else ``default``; checked before any work."""
+    return check_output_path(args.out or args.resume or Path(default), "--out")
 
 
 def add_checkpoint_argument(parser: argparse.ArgumentParser, writer: str) -> None:

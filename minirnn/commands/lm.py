@@ -24,8 +24,8 @@ from minirnn.commands.arguments import (
     add_resume_options,
     add_sampling_options,
     add_shared_options,
-    check_output_path,
     check_readable_file,
+    checkpoint_to_write,
     non_negative_float,
     non_negative_int,
     positive_int,
@@ -156,8 +156,7 @@ def _run_options(args: argparse.Namespace) -> tuple[dict, Path]:
         raise UsageError(f"--val-fraction must be in (0, 1), got {run['val_fraction']}")
     if run["data"] is not None:
         check_readable_file(run["data"], "--data")
-    out = args.out or args.resume or Path("lm.npz")
-    return run, check_output_path(out, "--out")
+    return run, checkpoint_to_write(args, "lm.npz")
 
 
 def _load_corpus(run: dict) -> tuple[str, str]:

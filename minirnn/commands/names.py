@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 from minirnn.commands.arguments import (
     add_checkpoint_argument,
@@ -20,7 +19,7 @@ from minirnn.commands.arguments import (
     add_resume_options,
     add_sampling_options,
     add_shared_options,
-    check_output_path,
+    checkpoint_to_write,
     output_path,
     positive_int,
     resolve_options,
@@ -81,7 +80,7 @@ def run_train(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     stored = None if args.resume is None else stored_run(args.resume, "names")
     run = resolve_options(args, RUN_OPTIONS, stored, args.resume)
-    out = check_output_path(args.out or args.resume or Path("names.npz"), "--out")
+    out = checkpoint_to_write(args, "names.npz")
     try:
         names = load_names(run["kind"])
     except ValueError as error:  # neither a CMU list nor a file of names: what was typed
