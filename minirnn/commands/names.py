@@ -27,6 +27,13 @@ from minirnn.commands.arguments import (
 from minirnn.errors import UsageError
 from minirnn.train.saving import save_with_fallback
 
+#: names train options that shape the run, with their defaults; ``--resume`` takes them from
+#: the checkpoint ("run" in its config), and options given again must agree with it
+RUN_OPTIONS: dict[str, object] = {
+    "kind": "female", "cell": "gru", "layers": 1, "hidden": 128, "embed": 32, "dropout": 0.0,
+    "batch_size": 64, "lr": 5e-3, "seed": 0,
+}
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     actions = add_command_with_actions(
@@ -62,14 +69,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gen.add_argument("--max-length", type=positive_int, default=20, help="longest name (20)")
     add_sampling_options(gen, top_k_help="sample only among the k likeliest characters")
     gen.set_defaults(func=run_generate)
-
-
-#: names train options that shape the run, with their defaults; ``--resume`` takes them from
-#: the checkpoint ("run" in its config), and options given again must agree with it
-RUN_OPTIONS: dict[str, object] = {
-    "kind": "female", "cell": "gru", "layers": 1, "hidden": 128, "embed": 32, "dropout": 0.0,
-    "batch_size": 64, "lr": 5e-3, "seed": 0,
-}
 
 
 def run_train(args: argparse.Namespace) -> int:
