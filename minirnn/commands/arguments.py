@@ -15,8 +15,9 @@ a command whose work is split into required sub-commands (``lm train``, ``lm gen
 
 The options most training commands share (``--cell``, ``--layers``, ``--hidden``, ``--lr``,
 ``--seed``, ...) are added by :func:`add_shared_options` from the command's defaults, so
-that a command states only its defaults and its own wording; :func:`add_checkpoint_output`
-adds ``--out`` and :func:`add_checkpoint_argument` the checkpoint a ``generate`` reads.
+that a command states only its defaults and its own wording; :func:`add_resume_options` adds
+``--out`` and ``--resume`` to a training command whose run can be continued, and
+:func:`add_train_and_generate` a command with the sub-commands ``train`` and ``generate``.
 """
 
 from __future__ import annotations
@@ -32,12 +33,11 @@ from minirnn.layers.registry import CELLS
 
 __all__ = [
     "SHARED_OPTIONS",
-    "add_checkpoint_argument",
-    "add_checkpoint_output",
     "add_command_with_actions",
     "add_resume_options",
     "add_sampling_options",
     "add_shared_options",
+    "add_train_and_generate",
     "check_output_path",
     "check_readable_file",
     "checkpoint_to_write",
@@ -291,12 +291,6 @@ def add_shared_options(parser: argparse.ArgumentParser, defaults: Mapping[str, o
                             help=f"{helps.get(name, usual)} ({default:g})")
 
 
-def add_checkpoint_output(parser: argparse.ArgumentParser, default: str) -> None:
-    """Add ``--out``, the checkpoint a training command writes (checked before training)."""
-    parser.add_argument("--out", type=output_path, default=Path(default),
-                        help=f"checkpoint to write ({default})")
-
-
 def add_resume_options(parser: argparse.ArgumentParser, out: str, restored: str,
                        changeable: str) -> None:
     """Add ``--out`` (default ``out``, or the resumed file) and ``--resume``, for a training
@@ -315,6 +309,23 @@ def checkpoint_to_write(args: argparse.Namespace, default: str) -> Path:
     return check_output_path(args.out or args.resume or Path(default), "--out")
 
 
-def add_checkpoint_argument(parser: argparse.ArgumentParser, writer: str) -> None:
-    """Add the positional ``checkpoint``: a readable file written by ``writer`` (a command)."""
-    parser.add_argument("checkpoint", type=readable_file, help=f"file written by `{writer}`")
+def add_train_and_generate(
+    subparsers: argparse._SubParsersAction, name: str, help: str, doc: str,
+    run_train: Callable, run_generate: Callable, train_help: str, generate_help: str,
+) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """Add ``minirnn <name> train|generate`` and return the two sub-commands' parsers.
+
+    ``doc`` is the command module's docstring; its first line is the ``--help`` text.
+    ``train`` runs ``run_train`` and has ``--quiet`` (no progress line); ``generate`` runs
+    ``run_generate`` on the positional ``checkpoint``, a file that ``train`` wrote. The
+    command adds its own options to each.
+    """
+    actions = add_command_with_actions(subparsers, name, help, doc.splitlines()[0])
+    train = actions.add_parser("train", help=train_help)
+    train.add_argument("--quiet", action="store_true", help="no progress line")
+    train.set_defaults(func=run_train)
+    generate = actions.add_parser("generate", help=generate_help)
+    generate.add_argument("checkpoint", type=readable_file,
+                          help=f"file written by `minirnn {name} train`")
+    generate.set_defaults(func=run_generate)
+    return train, generate

@@ -19,11 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from minirnn.commands.arguments import (
-    add_checkpoint_argument,
-    add_command_with_actions,
     add_resume_options,
     add_sampling_options,
     add_shared_options,
+    add_train_and_generate,
     check_readable_file,
     checkpoint_to_write,
     non_negative_float,
@@ -47,11 +46,11 @@ RUN_OPTIONS: dict[str, object] = {
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    actions = add_command_with_actions(
+    train, gen = add_train_and_generate(
         subparsers, "lm", "train a recurrent language model on a text, or generate from one",
-        __doc__.splitlines()[0])
-
-    train = actions.add_parser("train", help="train on a text file (default: built-in corpus)")
+        __doc__, run_train, run_generate,
+        train_help="train on a text file (default: built-in corpus)",
+        generate_help="continue a prefix with a trained model")
     train.add_argument("--data", type=readable_file,
                        help="UTF-8 text file (default: minirnn.data.builtin_corpus())")
     train.add_argument("--level", choices=("char", "word"),
@@ -95,18 +94,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "--iters, --epochs and reporting options")
     train.add_argument("--sample-every", type=non_negative_int,
                        help="print a sample every this many updates")
-    train.add_argument("--quiet", action="store_true", help="no progress line")
-    train.set_defaults(func=run_train)
 
-    gen = actions.add_parser("generate", help="continue a prefix with a trained model")
-    add_checkpoint_argument(gen, "minirnn lm train")
     gen.add_argument("--prefix", default="",
                      help="text to warm up on (default: none; a line break for models "
                      "without a <bos> token)")
     gen.add_argument("--length", type=positive_int, default=200, help="tokens to generate (200)")
     gen.add_argument("--greedy", action="store_true", help="always take the likeliest token")
     add_sampling_options(gen)
-    gen.set_defaults(func=run_generate)
 
 
 def _val_batches(val_ids: np.ndarray, batch_size: int, seq_len: int):

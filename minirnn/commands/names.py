@@ -14,11 +14,10 @@ import argparse
 import time
 
 from minirnn.commands.arguments import (
-    add_checkpoint_argument,
-    add_command_with_actions,
     add_resume_options,
     add_sampling_options,
     add_shared_options,
+    add_train_and_generate,
     checkpoint_to_write,
     output_path,
     positive_int,
@@ -36,11 +35,10 @@ RUN_OPTIONS: dict[str, object] = {
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    actions = add_command_with_actions(
+    train, gen = add_train_and_generate(
         subparsers, "names", "train a names generator, or generate names with a top-5 table",
-        __doc__.splitlines()[0])
-
-    train = actions.add_parser("train", help="train on a list of names")
+        __doc__, run_train, run_generate, train_help="train on a list of names",
+        generate_help="generate names from a checkpoint")
     train.add_argument("--kind",
                        help="female, male, pet (CMU names corpus) or a file with one name a "
                        "line (female)")
@@ -52,11 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        batch_size="names per batch", seed="seed of weights and order")
     add_resume_options(train, "names.npz", "names, model, optimizer and order",
                        "--epochs, --iters and --quiet")
-    train.add_argument("--quiet", action="store_true", help="no progress line")
-    train.set_defaults(func=run_train)
 
-    gen = actions.add_parser("generate", help="generate names from a checkpoint")
-    add_checkpoint_argument(gen, "minirnn names train")
     gen.add_argument("--prefix", default="", help='first letters, e.g. "R" or "Ar" (none)')
     gen.add_argument("--count", type=positive_int, default=5,
                      help="names to generate (5; always 1 with --greedy)")
@@ -68,7 +62,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="save the table of the first name as a figure (PNG, SVG, ...)")
     gen.add_argument("--max-length", type=positive_int, default=20, help="longest name (20)")
     add_sampling_options(gen, top_k_help="sample only among the k likeliest characters")
-    gen.set_defaults(func=run_generate)
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -15,12 +15,11 @@ import time
 from pathlib import Path
 
 from minirnn.commands.arguments import (
-    add_checkpoint_argument,
-    add_command_with_actions,
     add_resume_options,
     add_sampling_options,
     add_shared_options,
-    check_output_path,
+    add_train_and_generate,
+    checkpoint_to_write,
     positive_int,
     readable_file,
     resolve_options,
@@ -41,12 +40,11 @@ RUN_OPTIONS: dict[str, object] = {
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    actions = add_command_with_actions(
+    train, gen = add_train_and_generate(
         subparsers, "poems",
-        "Tang poems: train a 2-layer LSTM, write poems and acrostics (seed 004)",
-        __doc__.splitlines()[0])
-
-    train = actions.add_parser("train", help="train on the Tang poems of datasets/")
+        "Tang poems: train a 2-layer LSTM, write poems and acrostics (seed 004)", __doc__,
+        run_train, run_generate, train_help="train on the Tang poems of datasets/",
+        generate_help="write poems with a trained model")
     train.add_argument("--full", action="store_true", default=None,
                        help="all 36,916 poems, 10 epochs, 256 hidden units (hours on 2 cores)")
     train.add_argument("--form", type=int, choices=(5, 7),
@@ -67,11 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        seed="seed of split, weights, order")
     add_resume_options(train, "poems.npz", "poems, model, optimizer and order",
                        "--epochs and --quiet")
-    train.add_argument("--quiet", action="store_true", help="no progress line")
-    train.set_defaults(func=run_train)
 
-    gen = actions.add_parser("generate", help="write poems with a trained model")
-    add_checkpoint_argument(gen, "minirnn poems train")
     gen.add_argument("--start", default="春",
                      help="start of the poem; one poem per character with --each (春)")
     gen.add_argument("--each", action="store_true",
@@ -82,7 +76,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gen.add_argument("--form", type=int, choices=(5, 7),
                      help="fixed form: this many characters per line, punctuation enforced")
     add_sampling_options(gen, 0.8, top_k_help="sample among the k likeliest only")
-    gen.set_defaults(func=run_generate)
 
 
 def _stored_run(path: Path) -> dict:
@@ -129,7 +122,7 @@ def run_train(args: argparse.Namespace) -> int:
     from minirnn.tasks.poems import form_share, poem_vocab, split_poems
 
     settings = _settings(args)
-    out = check_output_path(args.out or args.resume or Path("poems.npz"), "--out")
+    out = checkpoint_to_write(args, "poems.npz")
     start = time.perf_counter()
     split = split_poems(_load_poems(args, settings), val_fraction=0.1, seed=settings["seed"])
     vocab = poem_vocab(split.train, min_freq=settings["min_freq"])
