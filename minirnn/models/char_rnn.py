@@ -177,7 +177,7 @@ class CharRNN(PackedLayer):
         stream = x.base
         checked = stream is not None and y.base is stream
         if checked and stream is not self._checked_stream:
-            check_token_ids(stream.ravel(), self.vocab_size, "token ids")
+            check_token_ids(stream.ravel(), self.vocab_size, "batch.inputs and batch.targets")
             self._checked_stream = stream
         h = None if batch.reset_state else self.h
         loss, _, self.h = self.loss_and_grads(x, y, h, check=not checked, fresh=self.zeroed)
@@ -190,8 +190,8 @@ class CharRNN(PackedLayer):
         A long text is read in pieces of ``piece`` ids, the state carried across them
         (the same maths as one pass, in bounded memory).
         """
-        x = check_token_ids(batch.inputs, self.vocab_size, "inputs")
-        y = check_token_ids(batch.targets, self.vocab_size, "targets")
+        x = check_token_ids(batch.inputs, self.vocab_size, "batch.inputs")
+        y = check_token_ids(batch.targets, self.vocab_size, "batch.targets")
         total, h = 0.0, None
         for start in range(0, x.size, check_positive_int(piece, "piece")):
             loss, h, _ = self.forward_chunk(x[start:start + piece], y[start:start + piece], h,
