@@ -6,6 +6,7 @@ Usage::
                                            # bidirectional LSTM, float32 and float64 (~5 min)
     python benchmarks/layers.py --quick    # three small shapes, one repeat (~30 s)
     python benchmarks/layers.py --shape 64x50x128x256 --cells lstm --dtypes float32
+    python benchmarks/layers.py --memory --out benchmarks/results/layers.json   # record
 
 For every case (shape N x T x D x H, cell, dtype) it prints the best time of one forward and
 one backward pass (input, initial state and every weight gradient) for minirnn and, when
@@ -41,9 +42,11 @@ not times, and run the script more than once.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 
@@ -266,6 +269,8 @@ def main(argv=None) -> None:
     parser.add_argument("--memory", action="store_true",
                         help="also the peak of NumPy allocations of one forward + backward")
     parser.add_argument("--no-torch", action="store_true", help="time minirnn and GEMM only")
+    parser.add_argument("--out", type=Path,
+                        help="also write the settings and every row as JSON to this file")
     parser.add_argument("--clock", choices=("cpu", "wall"), default=None,
                         help="CPU time (default with one thread) or wall time (default else)")
     args = parser.parse_args(argv)
@@ -304,8 +309,13 @@ def main(argv=None) -> None:
             print_row(row)
             rows.append(row)
     print_ratio_table(rows)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\n{time.perf_counter() - start:.0f} s; load average {load:.2f} at the end")
+    end_load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\n{time.perf_counter() - start:.0f} s; load average {end_load:.2f} at the end")
+    if args.out:
+        record = {"clock": args.clock, "blas_threads": threads, "torch": torch_note,
+                  "numpy": np.__version__, "cores": os.cpu_count(), "load_at_start": load,
+                  "load_at_end": end_load, "rows": rows}
+        args.out.write_text(json.dumps(record, indent=1) + "\n")
 
 
 if __name__ == "__main__":

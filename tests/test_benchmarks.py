@@ -58,12 +58,13 @@ def test_attention_benchmark_runs(tmp_path):
     assert [r["name"] for r in json.loads(out.read_text())["results"]] == ["none", "dot"]
 
 
-def test_layers_benchmark_prints_the_ratio_table_and_gemm_shares():
+def test_layers_benchmark_prints_the_ratio_table_and_gemm_shares(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    out = tmp_path / "layers.json"
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / "layers.py"), "--shape", "2x3x4x5", "--repeats", "1",
-         "--memory"],
+         "--memory", "--out", str(out)],
         capture_output=True, text=True, timeout=300, check=False, env=env)
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("2x3x4x5 ")]
@@ -74,6 +75,12 @@ def test_layers_benchmark_prints_the_ratio_table_and_gemm_shares():
     assert all(line.count("%") == (2 if has_torch else 1) for line in rows)  # GEMM shares
     ratio_table = "| 2x3x4x5" in done.stdout and "ratio minirnn / torch" in done.stdout
     assert ratio_table == has_torch
+    import json
+
+    recorded = json.loads(out.read_text())["rows"]  # --out records every printed row
+    assert [(r["cell"], r["dtype"]) for r in recorded] == [
+        (cell, dtype) for cell in ("rnn", "lstm", "gru") for dtype in ("float32", "float64")]
+    assert all(r["memory_mb"] > 0 and 0 < r["ours_peak"] for r in recorded)
     no_torch = subprocess.run(
         [sys.executable, str(BENCHMARKS / "layers.py"), "--shape", "2x3x4x5", "--repeats", "1",
          "--cells", "gru", "--no-torch"],

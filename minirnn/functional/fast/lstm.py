@@ -3,10 +3,11 @@ r"""The fast path of the LSTM: the tuned sequence pass the layers run.
 Computes what the readable reference :func:`minirnn.functional.lstm.lstm_forward` /
 :func:`~minirnn.functional.lstm.lstm_backward` computes (tests pin the two together on
 outputs and every gradient). What makes it faster: the input projection of all steps in one
-product, gate-major buffers (each gate's (N, H) block contiguous), ``out=`` buffers instead
-of temporaries, and the sigmoid in its tanh form
-:math:`\sigma(a) = (1 + \tanh(a/2))/2` with the halving folded into the weights, so that one
-``tanh`` covers all four gates. It is the same function as
+product, one ``(5, N, H)`` block per step that holds the four gates next to the cell
+state (each gate's (N, H) block contiguous, one NumPy call covering several gates),
+``out=`` buffers instead of temporaries, and the sigmoid in its tanh form
+:math:`\sigma(a) = (1 + \tanh(a/2))/2` with the halving folded into the weights, so that
+one ``tanh`` covers all four gates. It is the same function as
 :func:`minirnn.functional.activations.sigmoid`, written differently.
 
 Symbols as in :mod:`minirnn.functional.lstm`.
@@ -19,43 +20,47 @@ import numpy as np
 from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
 from minirnn.functional.fast.workspace import Workspace, empty
 
-
-def _gate_major(W: np.ndarray, dtype: np.dtype, scale: np.ndarray) -> np.ndarray:
-    """Split the fused last axis (4H) into its four gates, gate first: (..., 4H) -> (4, ..., H).
-
-    The result is a new contiguous array, each gate block multiplied by its factor in
-    ``scale`` (4,). ``W[..., k*H:(k+1)*H]`` becomes ``out[k]``.
-
-    The sequence pass keeps everything per gate in this layout. A gate's (N, H) block is then
-    one contiguous piece of memory, and NumPy runs element-wise work on it several times
-    faster than on the same block cut as columns out of an (N, 4H) row (measured 3-4x for
-    N=64, H=256); the per-step ``h @ Wh`` as four (H, H) products measured a little faster
-    than one (H, 4H) product, not slower.
-    """
-    H = W.shape[-1] // 4
-    blocks = np.moveaxis(W.reshape(*W.shape[:-1], 4, H), -2, 0)
-    out = np.empty(blocks.shape, dtype=dtype)
-    np.multiply(blocks, scale.reshape((4,) + (1,) * (blocks.ndim - 1)), out=out)
-    return out
-
-
-def _sigmoid_gate_scale(dtype: np.dtype) -> np.ndarray:
-    """Gate factors (4,): 1/2 on the sigmoid gates i, f, o and 1 on the tanh gate g.
-
-    The sequence pass uses :math:`\\sigma(a) = (1 + \\tanh(a/2)) / 2`: it cannot overflow
-    (``tanh`` saturates instead of ``exp`` blowing up) and one ``tanh`` over all four gates
-    is cheaper than a masked ``exp``. Multiplying the i, f, o blocks of ``Wx``, ``Wh`` and
-    ``b`` by 1/2 once gives :math:`a/2` straight out of the matrix products, and halving is
-    exact in floating point, so nothing is lost.
-    """
-    return np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype)
-
+#: the gate order inside this module: block k holds PyTorch's gate ``ORDER[k]`` (i, f, g,
+#: o = 0, 1, 2, 3), so o, i, f, g. The three sigmoid gates are then side by side (one call
+#: finishes all three), and so are [i, f] and [g, c_{t-1}] (one call forms i g and f c_{t-1})
+ORDER = (3, 0, 1, 2)
+#: where PyTorch's gate k sits inside this module (the inverse of ORDER)
+FROM_ORDER = (1, 2, 3, 0)
+#: the factor each block of the weights is multiplied by: 1/2 on the sigmoid gates (see
+#: the module docstring), 1 on g
+HALVE_SIGMOID_GATES = (0.5, 0.5, 0.5, 1.0)
 
 #: the backward pass computes the gate factors of all steps before its time loop when the
 #: gates take at most this many bytes (measured in benchmarks/layers.py: faster for small
 #: batches, where a NumPy call's overhead is the cost, and slower for large ones, where the
 #: whole-array passes leave the processor cache)
 PRECOMPUTE_BYTES = 2**20
+
+
+def _reorder(W: np.ndarray, dtype: np.dtype, scale: bool) -> np.ndarray:
+    """``W`` (..., 4H) with its gate blocks in this module's order, as a new ``dtype`` array.
+
+    With ``scale`` the sigmoid blocks are halved as well (exact in floating point): the
+    forward pass's matrix products then give :math:`a/2` for the tanh form of the sigmoid.
+    """
+    H = W.shape[-1] // 4
+    blocks = W.reshape(*W.shape[:-1], 4, H)[..., ORDER, :]
+    out = np.empty(blocks.shape, dtype=dtype)
+    factors = np.array(HALVE_SIGMOID_GATES if scale else (1.0,) * 4, dtype=dtype)
+    np.multiply(blocks, factors[:, None], out=out)
+    return out.reshape(W.shape)
+
+
+def _gate_major(W: np.ndarray) -> np.ndarray:
+    """(H, 4H) -> (4, H, H), gate first: ``h @ out`` gives the four gates' (N, H) blocks."""
+    H = W.shape[0]
+    return np.ascontiguousarray(W.reshape(H, 4, H).transpose(1, 0, 2))
+
+
+def _torch_order(dW: np.ndarray) -> np.ndarray:
+    """A gradient (..., 4H) in this module's gate order back in PyTorch's i, f, g, o."""
+    H = dW.shape[-1] // 4
+    return dW.reshape(*dW.shape[:-1], 4, H)[..., FROM_ORDER, :].reshape(dW.shape)
 
 
 def lstm_forward(
@@ -70,66 +75,76 @@ def lstm_forward(
     r"""Run the LSTM over a whole sequence (the tuned pass the layers run).
 
     The input projection :math:`x_t W_x + b` is one matrix product for all steps; only
-    :math:`h_{t-1} W_h` and element-wise work on preallocated buffers stay inside the loop.
+    :math:`h_{t-1} W_h` and element-wise work on preallocated buffers stay inside the loop,
+    9 NumPy calls per step.
 
     Arguments and results are those of :func:`minirnn.functional.lstm.lstm_forward`, except
     ``workspace`` (a :class:`~minirnn.functional.fast.workspace.Workspace` whose buffers
     the pass may reuse; the layer's core owns one) and the cache, which only this module's
-    backward pass reads. The returned ``hs`` may be a view of the cache: modify it in place
-    only after the backward pass.
+    backward pass reads. The returned ``hs`` and final cell state may be views of the cache:
+    modify them in place only after the backward pass.
 
     Notes
     -----
     Step :math:`t` is :func:`~minirnn.functional.lstm.lstm_step_forward` with :math:`h_{prev} =
-    h_{t-1}`,
-    :math:`c_{prev} = c_{t-1}`. The result has the dtype of the inputs (float32 stays
-    float32). The sigmoid is computed as :math:`\sigma(a) = (1 + \tanh(a/2))/2`, which is
-    stable for any :math:`a` and lets one ``tanh`` cover all four gates.
+    h_{t-1}`, :math:`c_{prev} = c_{t-1}`. The result has the dtype of the inputs (float32
+    stays float32). The sigmoid is computed as :math:`\sigma(a) = (1 + \tanh(a/2))/2`, which
+    is stable for any :math:`a` and lets one ``tanh`` cover all four gates.
+
+    Layout: ``blocks[t]`` is step :math:`t`'s ``(5, N, H)`` block
+    :math:`[o_t, i_t, f_t, g_t, c_{t-1}]` (pre-activations first, then gates), so that
+    :math:`[i_t, f_t] \odot [g_t, c_{t-1}] = [i_t g_t, f_t c_{t-1}]` is one call and one
+    ``tanh`` plus two calls finish the three sigmoid gates.
     """
     check_sequence_arrays(x, [("h0", h0), ("c0", c0)], Wx, Wh, b, gates=4)
     N, T, D = x.shape
     H = h0.shape[1]
     dtype = np.result_type(x, h0, c0, Wx, Wh, b)
-    half = _sigmoid_gate_scale(dtype)
     # Time-major inside: each step then reads and writes one contiguous (N, .) block. The
     # copy of x is small (D columns) next to the projections (4H columns).
     x_tm = empty(workspace, "x", (T * N, D), dtype)
     np.copyto(x_tm.reshape(T, N, D), x.transpose(1, 0, 2))
-    # Gate-major (see _gate_major): gates[k, t] is the (N, H) block of gate k at step t.
-    # One matmul call still projects every step: four (T*N, D) @ (D, H) products.
-    gates = empty(workspace, "gates", (4, T * N, H), dtype)
-    np.matmul(x_tm, _gate_major(Wx, dtype, half), out=gates)
-    gates += _gate_major(b, dtype, half)[:, None, :]
-    gates = gates.reshape(4, T, N, H)
-    Wh_gates = _gate_major(Wh, dtype, half)
-    # Slot 0 holds the initial state, so step t reads slot t and writes slot t + 1, and the
-    # previous states of all steps are one contiguous block for the backward pass. One
-    # allocation for both: fresh memory costs a page fault per page on first write, and a
-    # single large block is cheaper to fault in than two smaller ones (about 1 ms here).
-    hs, cs = empty(workspace, "states", (2, T + 1, N, H), dtype)
+    # blocks[t] is step t's (5, N, H) block: gates o, i, f, g (pre-activations, then gates)
+    # and c_{t-1}; slot T holds only c_T. Each gate's (N, H) block is contiguous (NumPy's
+    # element-wise work runs about twice as fast on it as on columns cut out of (N, 4H)
+    # rows), and so are [o, i, f], [i, f] and [g, c_{t-1}].
+    blocks = empty(workspace, "gates", (T + 1, 5, N, H), dtype)
+    # The input projection of all steps is one product into the gradient buffer of the
+    # backward pass (free until then), then moved into the blocks gate by gate with the bias.
+    projected = empty(workspace, "da", (T * N, 4 * H), dtype)
+    np.matmul(x_tm, _reorder(Wx, dtype, True), out=projected)
+    np.add(projected.reshape(T, N, 4, H).transpose(0, 2, 1, 3),
+           _reorder(b, dtype, True).reshape(4, 1, H), out=blocks[:T, :4])
+    del projected
+    blocks[0, 4] = c0
+    Wh_gates = _gate_major(_reorder(Wh, dtype, True))
+    # Slot 0 holds h0, so step t reads slot t and writes slot t + 1, and the previous states
+    # of all steps are one contiguous block for the backward pass's dW_h.
+    hs = empty(workspace, "states", (T + 1, N, H), dtype)
     hs[0] = h0
-    cs[0] = c0
     recurrent = np.empty((4, N, H), dtype=dtype)
-    scratch = np.empty((N, H), dtype=dtype)
+    products = np.empty((2, N, H), dtype=dtype)
+    tanh_c = np.empty((N, H), dtype=dtype)
+    # Views over all steps, so that the loop takes each step's with one index.
+    acts, sigmoid_gates, o = blocks[:T, :4], blocks[:T, :3], blocks[:T, 0]
+    i_f, g_c, c_next = blocks[:T, 1:3], blocks[:T, 3:], blocks[1:, 4]
     for t in range(T):
-        a = gates[:, t]
+        a = acts[t]
         np.matmul(hs[t], Wh_gates, out=recurrent)
         a += recurrent
-        np.tanh(a, out=a)  # g is done; i, f, o hold tanh(a/2)
-        for sig in (a[:2], a[3]):
-            sig += 1.0
-            sig *= 0.5
-        i, f, g, o = a
-        c = cs[t + 1]
-        np.multiply(f, cs[t], out=c)
-        np.multiply(i, g, out=scratch)
-        c += scratch
+        np.tanh(a, out=a)  # g is done; o, i, f hold tanh(a/2)
+        s = sigmoid_gates[t]
+        s += 1.0
+        s *= 0.5
+        np.multiply(i_f[t], g_c[t], out=products)  # [i g, f c_{t-1}]
+        c = c_next[t]
+        np.add(products[0], products[1], out=c)
         # tanh(c) is not kept: recomputing it in the backward pass is cheaper than writing
         # (and first touching) another (T, N, H) array.
-        np.tanh(c, out=scratch)
-        np.multiply(o, scratch, out=hs[t + 1])
-    cache = (x_tm, Wx, Wh, hs, cs, gates)
-    return hs[1:].transpose(1, 0, 2), cs[T], cache
+        np.tanh(c, out=tanh_c)
+        np.multiply(o[t], tanh_c, out=hs[t + 1])
+    cache = (x_tm, Wx, Wh, hs, blocks)
+    return hs[1:].transpose(1, 0, 2), blocks[T, 4], cache
 
 
 def lstm_backward(
@@ -155,113 +170,116 @@ def lstm_backward(
 
     .. math::
 
-        da^{i,f,g}_t = \bar{dc}_t \odot [g_t i_t(1-i_t),\; c_{t-1} f_t(1-f_t),\;
-        i_t(1-g_t^2)], \qquad da^o_t = \bar{dh}_t \odot \tanh c_t\, o_t(1-o_t)
+        da^o_t = \bar{dh}_t \odot o_t(1-o_t) \tanh c_t, \qquad
+        da^{i,f,g}_t = \bar{dc}_t \odot [i_t(1-i_t) g_t,\; f_t(1-f_t) c_{t-1},\;
+        (1-g_t^2) i_t]
 
-    The loop works on one step's blocks at a time, which stay in cache: that is several
-    times faster than computing the factors for all steps in whole-array passes.
-    The weight gradients are single products after the loop:
-    :math:`dW_x = \sum_t x_t^\top da_t`, :math:`dW_h = \sum_t h_{t-1}^\top da_t`,
-    :math:`db = \sum_{t,n} da_t`.
+    ``da`` keeps this module's gate order (o, i, f, g), so the three gates multiplied by
+    :math:`\bar{dc}_t` are side by side. The weight gradients are single products after
+    the loop, put back in PyTorch's order: :math:`dW_x = \sum_t x_t^\top da_t`,
+    :math:`dW_h = \sum_t h_{t-1}^\top da_t`, :math:`db = \sum_{t,n} da_t`.
     """
-    # the cache: x (T*N, D), Wx, Wh, states and cell states (T+1, N, H), gates (4, T, N, H)
-    check_cache(cache, "minirnn.functional.fast.lstm.lstm_forward", (2, 2, 2, 3, 3, 4))
-    x_tm, Wx, Wh, hs, cs, gates = cache
-    _, T, N, H = gates.shape
+    # the cache: x (T*N, D), Wx, Wh, states (T+1, N, H), blocks (T+1, 5, N, H)
+    check_cache(cache, "minirnn.functional.fast.lstm.lstm_forward", (2, 2, 2, 3, 4))
+    x_tm, Wx, Wh, hs, blocks = cache
+    T, N, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last, dc_last=dc_last)
-    dtype = gates.dtype
-    # da is in the fused layout (T, N, 4H), so that dh_next and the whole-sequence products
-    # are single matrix products; the gate factors are formed per gate (contiguous blocks,
-    # fast) and land in da[t] with the last multiplication.
+    dtype = hs.dtype
     da = empty(workspace, "da", (T, N, 4 * H), dtype)
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
     dh = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
-    WhT = np.ascontiguousarray(Wh.T)  # BLAS runs faster on it than on the transposed view
-    loop = _steps_precomputed if gates.nbytes <= PRECOMPUTE_BYTES else _steps_fused
-    dh_next = loop(dhs.transpose(1, 0, 2), gates, cs, WhT, da, dh, dc, workspace)
+    WhT = np.ascontiguousarray(_reorder(Wh, dtype, False).T)  # BLAS runs faster on it
+    loop = _steps_precomputed if da.nbytes <= PRECOMPUTE_BYTES else _steps_fused
+    dh_next = loop(dhs.transpose(1, 0, 2), blocks, WhT, da, dh, dc, workspace)
 
     da_flat = da.reshape(T * N, 4 * H)
-    dx = (da_flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
-    dWx = x_tm.T @ da_flat
-    dWh = hs[:-1].reshape(T * N, H).T @ da_flat
-    db = da_flat.sum(axis=0)
+    dx = (da_flat @ _reorder(Wx, dtype, False).T).reshape(T, N, -1).transpose(1, 0, 2)
+    dWx = _torch_order(x_tm.T @ da_flat)
+    dWh = _torch_order(hs[:-1].reshape(T * N, H).T @ da_flat)
+    db = _torch_order(da_flat.sum(axis=0))
     return dx, dh_next, dc, dWx, dWh, db
 
 
-def _steps_fused(dhs_tm, gates, cs, WhT, da, dh_next, dc, workspace) -> np.ndarray:
+def _step_views(blocks: np.ndarray, da: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Views over all steps: gates (o, i, f, g), o, f, [g, c_{t-1}], i, g, c_t, and ``da``
+    (T, N, 4H) seen gate-major as its o block and its [i, f, g] blocks, each (T, ., N, H)."""
+    T = blocks.shape[0] - 1
+    gates = blocks[:T, :4]
+    da_gates = da.reshape(T, da.shape[1], 4, -1).transpose(0, 2, 1, 3)
+    return (gates, gates[:, 0], gates[:, 2], blocks[:T, 3:], gates[:, 1], gates[:, 3],
+            blocks[1:, 4], da_gates[:, 0], da_gates[:, 1:])
+
+
+def _steps_fused(dhs_tm, blocks, WhT, da, dh_next, dc, workspace) -> np.ndarray:
     """The backward time loop, each step's gate factors formed inside it.
 
     Fills ``da``, updates ``dc`` in place to the initial cell state's gradient and returns
     the initial hidden state's. Every block a step touches stays in the processor cache,
     which makes this the fast loop for large batches.
     """
-    _, T, N, H = gates.shape
-    factor = np.empty((4, N, H), dtype=gates.dtype)
-    factor_i, factor_f, factor_g, factor_o = factor
-    dh, tanh_c, scratch = np.empty((3, N, H), dtype=gates.dtype)
+    gates, o, f, g_c, i, g, c_next, da_o, da_ifg = _step_views(blocks, da)
+    T, N, H = o.shape
+    factor = np.empty((4, N, H), dtype=da.dtype)
+    factor_o, factor_if, factor_g = factor[0], factor[1:3], factor[3]
+    dh, tanh_c, scratch = np.empty((3, N, H), dtype=da.dtype)
     for t in range(T - 1, -1, -1):
-        a = gates[:, t]
-        i, f, g, o = a
+        a = gates[t]
         np.add(dhs_tm[t], dh_next, out=dh)
-        np.tanh(cs[t + 1], out=tanh_c)
+        np.tanh(c_next[t], out=tanh_c)
         # dc gains the path through h: dh * o * (1 - tanh(c)^2)
         np.multiply(tanh_c, tanh_c, out=scratch)
         np.subtract(1.0, scratch, out=scratch)
-        scratch *= o
+        scratch *= o[t]
         scratch *= dh
         dc += scratch
         # s (1 - s) for all four gates at once, then the g block becomes 1 - g^2
         np.subtract(1.0, a, out=factor)
         factor *= a
-        np.multiply(g, g, out=factor_g)
+        np.multiply(g[t], g[t], out=factor_g)
         np.subtract(1.0, factor_g, out=factor_g)
-        # times what each gate multiplies in the forward pass
-        factor_i *= g
-        factor_f *= cs[t]
-        factor_g *= i
+        # times what each gate multiplies in the forward pass: o tanh(c), [i, f] [g, c_prev],
+        # g i; then times the incoming gradient (dh for o, dc for i, f, g) into da[t]
         factor_o *= tanh_c
-        # times the incoming gradient (dc for i, f, g; dh for o), written into da[t] seen
-        # as (N, 4, H), whose gate axis moved to the front matches factor's layout
-        d = da[t].reshape(N, 4, H).transpose(1, 0, 2)
-        np.multiply(factor[:3], dc, out=d[:3])
-        np.multiply(factor_o, dh, out=d[3])
-        dc *= f
-        dh_next = np.matmul(da[t], WhT, out=dh_next)
+        factor_if *= g_c[t]
+        factor_g *= i[t]
+        np.multiply(factor_o, dh, out=da_o[t])
+        np.multiply(factor[1:], dc, out=da_ifg[t])
+        dc *= f[t]
+        np.matmul(da[t], WhT, out=dh_next)
     return dh_next
 
 
-def _steps_precomputed(dhs_tm, gates, cs, WhT, da, dh_next, dc, workspace) -> np.ndarray:
+def _steps_precomputed(dhs_tm, blocks, WhT, da, dh_next, dc, workspace) -> np.ndarray:
     """The backward time loop with the gate factors of all steps computed before it.
 
     The same numbers as :func:`_steps_fused`, bit for bit (the same operations in the same
-    order), with 7 NumPy calls per step instead of 19: the better loop when a call's
+    order), with 7 NumPy calls per step instead of 18: the better loop when a call's
     overhead, not memory traffic, is the cost (small batches; see ``PRECOMPUTE_BYTES``).
     """
-    _, T, N, H = gates.shape
-    i, f, g, o = gates
-    factor = empty(workspace, "factor", gates.shape, gates.dtype)
+    gates, o, f, g_c, i, g, c_next, da_o, da_ifg = _step_views(blocks, da)
+    T, N, H = o.shape
+    factor = empty(workspace, "factor", gates.shape, da.dtype)
     np.subtract(1.0, gates, out=factor)
     factor *= gates
-    factor_i, factor_f, factor_g, factor_o = factor
+    factor_o, factor_g = factor[:, 0], factor[:, 3]
     np.multiply(g, g, out=factor_g)
     np.subtract(1.0, factor_g, out=factor_g)
-    tanh_c = np.tanh(cs[1:])
-    factor_i *= g
-    factor_f *= cs[:-1]
-    factor_g *= i
+    tanh_c = np.tanh(c_next)
     factor_o *= tanh_c
+    factor[:, 1:3] *= g_c
+    factor_g *= i
     # from here on tanh_c holds o (1 - tanh(c)^2), the factor of dh in dc
     np.multiply(tanh_c, tanh_c, out=tanh_c)
     np.subtract(1.0, tanh_c, out=tanh_c)
     tanh_c *= o
-    dh, scratch = np.empty((2, N, H), dtype=gates.dtype)
+    factor_ifg = factor[:, 1:]
+    dh, scratch = np.empty((2, N, H), dtype=da.dtype)
     for t in range(T - 1, -1, -1):
         np.add(dhs_tm[t], dh_next, out=dh)
         np.multiply(tanh_c[t], dh, out=scratch)
         dc += scratch
-        d = da[t].reshape(N, 4, H).transpose(1, 0, 2)
-        np.multiply(factor[:3, t], dc, out=d[:3])
-        np.multiply(factor_o[t], dh, out=d[3])
+        np.multiply(factor_o[t], dh, out=da_o[t])
+        np.multiply(factor_ifg[t], dc, out=da_ifg[t])
         dc *= f[t]
-        dh_next = np.matmul(da[t], WhT, out=dh_next)
+        np.matmul(da[t], WhT, out=dh_next)
     return dh_next
