@@ -51,6 +51,7 @@ __all__ = [
     "readable_file",
     "readable_problem",
     "resolve_options",
+    "stored_run",
 ]
 
 
@@ -249,6 +250,36 @@ def resolve_options(
 def _as_stored(value: object) -> object:
     """Paths are stored as strings (JSON); everything else as it is."""
     return str(value) if isinstance(value, os.PathLike) else value
+
+
+def stored_run(path: Path, command: str, kind: str | None = None) -> dict:
+    """The options the checkpoint at ``path`` was trained with, for ``minirnn <command> train
+    --resume`` (the ``stored`` of :func:`resolve_options`).
+
+    ``kind`` is the kind of checkpoint the command writes (see
+    :func:`~minirnn.train.checkpoint.checkpoint_kind`; by default ``command``: ``"lm"``,
+    ``"names"``); a file of another kind is refused. A command whose files share their kind
+    with another command's (``poems`` writes ``"lm"`` checkpoints) accepts only the files it
+    wrote itself, with its options stored (configuration ``task`` equal to ``command``).
+    Files written before the options were stored give what their model configuration says.
+    """
+    from minirnn.train.checkpoint import CheckpointError, load_checkpoint, require_kind
+
+    kind = kind or command
+    ckpt = load_checkpoint(path)
+    require_kind(ckpt, (kind,), f"`minirnn {command} train --resume`")
+    run = ckpt.config.get("run")
+    if kind != command and (ckpt.config.get("task") != command or not isinstance(run, dict)):
+        raise CheckpointError(f"{path} was not written by `minirnn {command} train` (no stored "
+                              f"{command} options), so it cannot be resumed here; use "
+                              f"`minirnn {kind} train --resume` for {kind} checkpoints")
+    if isinstance(run, dict):
+        return dict(run)
+    model = ckpt.config["model"]
+    return {"cell": model.get("cell"), "layers": model.get("num_layers"),
+            "hidden": model.get("hidden_size"), "embed": model.get("embedding_dim") or 0,
+            "dropout": model.get("dropout"), "dtype": model.get("dtype"),
+            "tokenizer": ckpt.config.get("tokenizer")}
 
 
 #: options most training commands share: the argparse type and the usual help (the default

@@ -31,6 +31,7 @@ from minirnn.commands.arguments import (
     probability,
     readable_file,
     resolve_options,
+    stored_run,
 )
 from minirnn.data.tokenizers import TOKENIZERS
 from minirnn.errors import UsageError
@@ -122,29 +123,9 @@ def _tokenizer_name(run: dict) -> str:
     return "char" if run["level"] == "char" else "whitespace"
 
 
-def stored_run(path: Path, kind: str = "lm") -> dict:
-    """The options the ``kind`` checkpoint at ``path`` was trained with (for ``--resume``).
-
-    ``kind`` is the command that wrote it (``"lm"``, ``"names"``); a file of another kind is
-    refused. Files written before the options were stored give what their model
-    configuration says.
-    """
-    from minirnn.train.checkpoint import load_checkpoint, require_kind
-
-    ckpt = load_checkpoint(path)
-    require_kind(ckpt, (kind,), f"`minirnn {kind} train --resume`")
-    if isinstance(ckpt.config.get("run"), dict):
-        return dict(ckpt.config["run"])
-    model = ckpt.config["model"]
-    return {"cell": model.get("cell"), "layers": model.get("num_layers"),
-            "hidden": model.get("hidden_size"), "embed": model.get("embedding_dim") or 0,
-            "dropout": model.get("dropout"), "dtype": model.get("dtype"),
-            "tokenizer": ckpt.config.get("tokenizer")}
-
-
 def _run_options(args: argparse.Namespace) -> tuple[dict, Path]:
     """The run's options (from the checkpoint when resuming) and the checkpoint to write."""
-    stored = None if args.resume is None else stored_run(args.resume)
+    stored = None if args.resume is None else stored_run(args.resume, "lm")
     run = resolve_options(args, RUN_OPTIONS, stored, args.resume)
     if not 0.0 < run["val_fraction"] < 1.0:
         raise UsageError(f"--val-fraction must be in (0, 1), got {run['val_fraction']}")

@@ -22,6 +22,7 @@ from minirnn.commands.arguments import (
     output_path,
     positive_int,
     resolve_options,
+    stored_run,
 )
 from minirnn.errors import UsageError
 from minirnn.train.saving import save_with_fallback
@@ -65,7 +66,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from minirnn.commands.lm import stored_run
     from minirnn.experiments.names import train_names
     from minirnn.tasks.names import load_names
 

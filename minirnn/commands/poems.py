@@ -23,6 +23,7 @@ from minirnn.commands.arguments import (
     positive_int,
     readable_file,
     resolve_options,
+    stored_run,
 )
 from minirnn.errors import UsageError
 
@@ -78,23 +79,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_sampling_options(gen, 0.8, top_k_help="sample among the k likeliest only")
 
 
-def _stored_run(path: Path) -> dict:
-    """The options the poems checkpoint at ``path`` was trained with (for ``--resume``)."""
-    from minirnn.train.checkpoint import CheckpointError, load_checkpoint, require_kind
-
-    ckpt = load_checkpoint(path)
-    require_kind(ckpt, ("lm",), "`minirnn poems train --resume`")
-    if ckpt.config.get("task") != "poems" or not isinstance(ckpt.config.get("run"), dict):
-        raise CheckpointError(f"{path} was not written by `minirnn poems train` (no stored "
-                              "poems options), so it cannot be resumed here; use "
-                              "`minirnn lm train --resume` for lm checkpoints")
-    return dict(ckpt.config["run"])
-
-
 def _settings(args: argparse.Namespace) -> dict:
     """The run's options: given, stored by a resumed run, or the defaults of the subset or of
     --full (the number of epochs too, which may change on resume)."""
-    stored = None if args.resume is None else _stored_run(args.resume)
+    stored = None if args.resume is None else stored_run(args.resume, "poems", "lm")
     full = bool(args.full if args.full is not None else (stored or {}).get("full", False))
     defaults = {**RUN_OPTIONS, **{k: v for k, v in FULL.items() if k in RUN_OPTIONS}} \
         if full else RUN_OPTIONS
