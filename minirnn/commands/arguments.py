@@ -347,13 +347,13 @@ def add_train_and_generate(
     """Add ``minirnn <name> train|generate`` and return the two sub-commands' parsers.
 
     ``doc`` is the command module's docstring; its first line is the ``--help`` text.
-    ``train`` runs ``run_train`` and has ``--quiet`` (no progress line); ``generate`` runs
-    ``run_generate`` on the positional ``checkpoint``, a file that ``train`` wrote. The
-    command adds its own options to each.
+    ``train`` runs ``run_train``; ``generate`` runs ``run_generate`` on the positional
+    ``checkpoint``, a file that ``train`` wrote. The command adds its own options to each
+    (in the order ``--help`` should list them, so the reporting options such as ``--quiet``
+    come last).
     """
     actions = add_command_with_actions(subparsers, name, help, doc.splitlines()[0])
     train = actions.add_parser("train", help=train_help)
-    train.add_argument("--quiet", action="store_true", help="no progress line")
     train.set_defaults(func=run_train)
     generate = actions.add_parser("generate", help=generate_help)
     generate.add_argument("checkpoint", type=readable_file,

@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="width of the training sums (8)")
     add_shared_options(parser, {"hidden": 16, "seed": 0}, seed="random seed")
     parser.add_argument("--batch-size", type=positive_int, default=32,
-                        help="modern: sums per update")
+                        help="modern: sums per update (32)")
     parser.add_argument("--lr", type=positive_float,
                         help="learning rate (default 0.1 classic, 0.01 modern Adam)")
     parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam",

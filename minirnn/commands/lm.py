@@ -82,7 +82,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--clip", type=non_negative_float,
                        help="global gradient-norm limit, 0 for none (5)")
     train.add_argument("--iters", type=positive_int, help="updates to run (default: one epoch)")
-    train.add_argument("--epochs", type=positive_int, help="passes over the training text")
+    train.add_argument("--epochs", type=positive_int,
+                       help="passes over the training text (default: 1; with --iters, as many "
+                       "as they take)")
     train.add_argument("--val-fraction", type=probability,
                        help="final fraction of the text held out for validation (0.1)")
     train.add_argument("--val-every", type=positive_int,
@@ -94,7 +96,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_resume_options(train, "lm.npz", "model, optimizer, data and schedule",
                        "--iters, --epochs and reporting options")
     train.add_argument("--sample-every", type=non_negative_int,
-                       help="print a sample every this many updates")
+                       help="print a sample every this many updates (default: none)")
+    train.add_argument("--quiet", action="store_true", help="no progress line")
 
     gen.add_argument("--prefix", default="",
                      help="text to warm up on (default: none; a line break for models "

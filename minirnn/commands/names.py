@@ -51,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        batch_size="names per batch", seed="seed of weights and order")
     add_resume_options(train, "names.npz", "names, model, optimizer and order",
                        "--epochs, --iters and --quiet")
+    train.add_argument("--quiet", action="store_true", help="no progress line")
 
     gen.add_argument("--prefix", default="", help='first letters, e.g. "R" or "Ar" (none)')
     gen.add_argument("--count", type=positive_int, default=5,

@@ -66,6 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        seed="seed of split, weights, order")
     add_resume_options(train, "poems.npz", "poems, model, optimizer and order",
                        "--epochs and --quiet")
+    train.add_argument("--quiet", action="store_true", help="no progress line")
 
     gen.add_argument("--start", default="春",
                      help="start of the poem; one poem per character with --each (春)")
