@@ -20,14 +20,12 @@ import numpy as np
 from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
 from minirnn.functional.fast.workspace import Workspace, empty
 
-#: the gate order inside this module: block k holds PyTorch's gate ``ORDER[k]`` (i, f, g,
-#: o = 0, 1, 2, 3), so o, i, f, g. The three sigmoid gates are then side by side (one call
+#: the gate order inside the forward pass: block k holds PyTorch's gate ``ORDER[k]`` (i, f,
+#: g, o = 0, 1, 2, 3), so o, i, f, g. The three sigmoid gates are then side by side (one call
 #: finishes all three), and so are [i, f] and [g, c_{t-1}] (one call forms i g and f c_{t-1})
 ORDER = (3, 0, 1, 2)
-#: where PyTorch's gate k sits inside this module (the inverse of ORDER)
-FROM_ORDER = (1, 2, 3, 0)
-#: the factor each block of the weights is multiplied by: 1/2 on the sigmoid gates (see
-#: the module docstring), 1 on g
+#: the factor each gate block of the weights is multiplied by, in that order: 1/2 on the
+#: sigmoid gates (see the module docstring), 1 on g
 HALVE_SIGMOID_GATES = (0.5, 0.5, 0.5, 1.0)
 
 #: the backward pass computes the gate factors of all steps before its time loop when the
@@ -37,30 +35,19 @@ HALVE_SIGMOID_GATES = (0.5, 0.5, 0.5, 1.0)
 PRECOMPUTE_BYTES = 2**20
 
 
-def _reorder(W: np.ndarray, dtype: np.dtype, scale: bool) -> np.ndarray:
-    """``W`` (..., 4H) with its gate blocks in this module's order, as a new ``dtype`` array.
+def _scaled_gates(W: np.ndarray, dtype: np.dtype, gate_first: bool = False) -> np.ndarray:
+    """``W`` (..., 4H) with its gate blocks in this module's order, sigmoid blocks halved.
 
-    With ``scale`` the sigmoid blocks are halved as well (exact in floating point): the
+    A new ``dtype`` array, (..., 4H), or (4, ..., H) gate first with ``gate_first`` (then
+    ``h @ out`` gives the four gates' (N, H) blocks). Halving is exact in floating point; the
     forward pass's matrix products then give :math:`a/2` for the tanh form of the sigmoid.
     """
     H = W.shape[-1] // 4
-    blocks = W.reshape(*W.shape[:-1], 4, H)[..., ORDER, :]
-    out = np.empty(blocks.shape, dtype=dtype)
-    factors = np.array(HALVE_SIGMOID_GATES if scale else (1.0,) * 4, dtype=dtype)
-    np.multiply(blocks, factors[:, None], out=out)
-    return out.reshape(W.shape)
-
-
-def _gate_major(W: np.ndarray) -> np.ndarray:
-    """(H, 4H) -> (4, H, H), gate first: ``h @ out`` gives the four gates' (N, H) blocks."""
-    H = W.shape[0]
-    return np.ascontiguousarray(W.reshape(H, 4, H).transpose(1, 0, 2))
-
-
-def _torch_order(dW: np.ndarray) -> np.ndarray:
-    """A gradient (..., 4H) in this module's gate order back in PyTorch's i, f, g, o."""
-    H = dW.shape[-1] // 4
-    return dW.reshape(*dW.shape[:-1], 4, H)[..., FROM_ORDER, :].reshape(dW.shape)
+    out = np.empty((4, *W.shape[:-1], H) if gate_first else W.shape, dtype=dtype)
+    for k, (gate, factor) in enumerate(zip(ORDER, HALVE_SIGMOID_GATES, strict=True)):
+        block = out[k] if gate_first else out[..., k * H : (k + 1) * H]
+        np.multiply(W[..., gate * H : (gate + 1) * H], factor, out=block)
+    return out
 
 
 def lstm_forward(
@@ -112,12 +99,12 @@ def lstm_forward(
     # The input projection of all steps is one product into the gradient buffer of the
     # backward pass (free until then), then moved into the blocks gate by gate with the bias.
     projected = empty(workspace, "da", (T * N, 4 * H), dtype)
-    np.matmul(x_tm, _reorder(Wx, dtype, True), out=projected)
+    np.matmul(x_tm, _scaled_gates(Wx, dtype), out=projected)
     np.add(projected.reshape(T, N, 4, H).transpose(0, 2, 1, 3),
-           _reorder(b, dtype, True).reshape(4, 1, H), out=blocks[:T, :4])
+           _scaled_gates(b, dtype).reshape(4, 1, H), out=blocks[:T, :4])
     del projected
     blocks[0, 4] = c0
-    Wh_gates = _gate_major(_reorder(Wh, dtype, True))
+    Wh_gates = _scaled_gates(Wh, dtype, gate_first=True)
     # Slot 0 holds h0, so step t reads slot t and writes slot t + 1, and the previous states
     # of all steps are one contiguous block for the backward pass's dW_h.
     hs = empty(workspace, "states", (T + 1, N, H), dtype)
@@ -174,9 +161,9 @@ def lstm_backward(
         da^{i,f,g}_t = \bar{dc}_t \odot [i_t(1-i_t) g_t,\; f_t(1-f_t) c_{t-1},\;
         (1-g_t^2) i_t]
 
-    ``da`` keeps this module's gate order (o, i, f, g), so the three gates multiplied by
+    ``da`` is in PyTorch's order (i, f, g, o), where the three gates multiplied by
     :math:`\bar{dc}_t` are side by side. The weight gradients are single products after
-    the loop, put back in PyTorch's order: :math:`dW_x = \sum_t x_t^\top da_t`,
+    the loop: :math:`dW_x = \sum_t x_t^\top da_t`,
     :math:`dW_h = \sum_t h_{t-1}^\top da_t`, :math:`db = \sum_{t,n} da_t`.
     """
     # the cache: x (T*N, D), Wx, Wh, states (T+1, N, H), blocks (T+1, 5, N, H)
@@ -188,26 +175,26 @@ def lstm_backward(
     da = empty(workspace, "da", (T, N, 4 * H), dtype)
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
     dh = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
-    WhT = np.ascontiguousarray(_reorder(Wh, dtype, False).T)  # BLAS runs faster on it
+    WhT = np.ascontiguousarray(Wh.T, dtype=dtype)  # BLAS runs faster on it than on a view
     loop = _steps_precomputed if da.nbytes <= PRECOMPUTE_BYTES else _steps_fused
     dh_next = loop(dhs.transpose(1, 0, 2), blocks, WhT, da, dh, dc, workspace)
 
     da_flat = da.reshape(T * N, 4 * H)
-    dx = (da_flat @ _reorder(Wx, dtype, False).T).reshape(T, N, -1).transpose(1, 0, 2)
-    dWx = _torch_order(x_tm.T @ da_flat)
-    dWh = _torch_order(hs[:-1].reshape(T * N, H).T @ da_flat)
-    db = _torch_order(da_flat.sum(axis=0))
+    dx = (da_flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
+    dWx = x_tm.T @ da_flat
+    dWh = hs[:-1].reshape(T * N, H).T @ da_flat
+    db = da_flat.sum(axis=0)
     return dx, dh_next, dc, dWx, dWh, db
 
 
 def _step_views(blocks: np.ndarray, da: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Views over all steps: gates (o, i, f, g), o, f, [g, c_{t-1}], i, g, c_t, and ``da``
-    (T, N, 4H) seen gate-major as its o block and its [i, f, g] blocks, each (T, ., N, H)."""
+    """Views over all steps: gates (o, i, f, g), o, f, [g, c_{t-1}], i, g, c_t; and ``da``
+    (T, N, 4H, PyTorch's order) seen gate-major as its o block and its [i, f, g] blocks."""
     T = blocks.shape[0] - 1
     gates = blocks[:T, :4]
     da_gates = da.reshape(T, da.shape[1], 4, -1).transpose(0, 2, 1, 3)
     return (gates, gates[:, 0], gates[:, 2], blocks[:T, 3:], gates[:, 1], gates[:, 3],
-            blocks[1:, 4], da_gates[:, 0], da_gates[:, 1:])
+            blocks[1:, 4], da_gates[:, 3], da_gates[:, :3])
 
 
 def _steps_fused(dhs_tm, blocks, WhT, da, dh_next, dc, workspace) -> np.ndarray:
