@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import runpy
 
 import numpy as np
@@ -189,6 +190,21 @@ def test_unknown_exercise_and_unnamed_function():
         check(_named("student"))
     with pytest.raises(TypeError, match="the function you wrote"):
         check("rnn_step_backward", "rnn_step_backward")
+
+
+@pytest.mark.parametrize("declaration", [
+    "rnn_step_backward(dh, cache)",  # no "-> returned"
+    "rnn_step_backward() -> dx",  # no argument
+    "rnn_step_backward(dh, cache) -> ",
+    "rnn_step_backward dh, cache -> dx",
+])
+def test_a_declaration_that_does_not_parse_is_refused(declaration):
+    exercise = get_exercise("rnn_step_backward")
+    assert exercise.arguments == ("dh", "cache")  # the real one parses
+    with pytest.raises(ValueError, match="declaration must read 'name"):
+        dataclasses.replace(exercise, declaration=declaration)
+    with pytest.raises(TypeError, match="declaration must be a str, got tuple"):
+        dataclasses.replace(exercise, declaration=("rnn_step_backward",))
 
 
 def _named(name):

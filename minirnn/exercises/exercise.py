@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from minirnn._checks import check_instance
 
 #: ``inputs(rng)`` builds the forward's keyword arguments for one test case
 InputBuilder = Callable[[np.random.Generator], dict]
@@ -36,6 +39,9 @@ class Mistake:
 
 #: the kinds of judging: finite differences of a reference forward, or a reference output
 KINDS = ("gradient", "output", "sampling")
+
+#: ``name(arg, arg=default, ...) -> out, ...``: what :attr:`Exercise.declaration` must read
+DECLARATION = re.compile(r"\w+\((\w+(=\w+)?)(, \w+(=\w+)?)*\) -> \w+(, \w+)*")
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,10 @@ class Exercise:
     distribution: Callable | None = None
 
     def __post_init__(self) -> None:
+        check_instance(self.declaration, str, "declaration")
+        if not DECLARATION.fullmatch(self.declaration):
+            raise ValueError("declaration must read 'name(argument, ...) -> returned, ...', "
+                             f"got {self.declaration!r}")
         if self.forward is not None and self.distribution is not None:
             raise ValueError(f"{self.name}: a forward (gradient exercise) or a distribution "
                              "(sampling exercise), not both")

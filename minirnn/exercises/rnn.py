@@ -7,8 +7,8 @@ import numpy as np
 from minirnn.exercises import inputs
 from minirnn.exercises.exercise import Exercise, Mistake
 from minirnn.exercises.solutions import steps
-from minirnn.functional.fast.rnn import rnn_backward, rnn_forward
-from minirnn.functional.rnn import rnn_step_backward, rnn_step_forward
+from minirnn.functional.activations import get_activation
+from minirnn.functional.rnn import rnn_forward, rnn_step_backward, rnn_step_forward
 
 
 def _tanh_inputs(x_shape: tuple, state_name: str, N: int, D: int, H: int, zero_state: bool):
@@ -31,9 +31,16 @@ def _sequence_inputs(N: int, T: int, D: int, H: int, zero_state: bool = False):
 
 
 def rnn_forward_with_last(x, h0, Wx, Wh, b, nonlinearity="tanh"):
-    """:func:`rnn_forward` that also returns the final state, so ``dh_last`` gets checked."""
-    hs, cache = rnn_forward(x, h0, Wx, Wh, b, nonlinearity)
-    return hs, hs[:, -1], cache
+    """:func:`rnn_forward` with the final state (so ``dh_last`` gets checked) and the cache
+    the exercise documents, ``(x, h0, Wx, Wh, hs, f_grad)`` with ``hs`` time-major.
+
+    The exercise owns this layout (as the LSTM and GRU sequence exercises own theirs), so
+    that it stays put when the tuned pass :mod:`minirnn.functional.fast.rnn` changes its
+    own cache.
+    """
+    hs, _ = rnn_forward(x, h0, Wx, Wh, b, nonlinearity)
+    f_grad = get_activation(nonlinearity)[1]
+    return hs, hs[:, -1], (x, h0, Wx, Wh, np.ascontiguousarray(hs.transpose(1, 0, 2)), f_grad)
 
 
 _STEP_EQUATIONS = r"""
@@ -86,8 +93,8 @@ RNN_BACKWARD = Exercise(
     "rnn_backward(dhs, cache, dh_last=None) -> dx, dh0, dWx, dWh, db",
     difficulty="3 (involved): the gradient carried back through time, and shared weights.",
     forward=rnn_forward_with_last,
-    pairs_with="minirnn.functional.fast.rnn.rnn_forward",
-    reference=rnn_backward,
+    pairs_with="minirnn.functional.rnn.rnn_forward (a loop over rnn_step_forward)",
+    reference=steps.rnn_backward,
     task=(
         "Write backpropagation through time for a tanh RNN run over T steps. Every hidden "
         "state h_t receives gradient from the loss (dhs[:, t]) and from the next step "

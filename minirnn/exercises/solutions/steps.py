@@ -44,6 +44,11 @@ def _rnn_bptt(dhs, cache, dh_last, carry):
     return dx, dh_next, dWx, dWh, db
 
 
+def rnn_backward(dhs, cache, dh_last=None):
+    """The reference BPTT, on the exercise's cache ``(x, h0, Wx, Wh, hs, f_grad)``."""
+    return _rnn_bptt(dhs, cache, dh_last, carry=True)
+
+
 def rnn_backward_without_carry(dhs, cache, dh_last=None):
     """Mistake: each step's gradient is right, but nothing flows from step t+1 to t."""
     return _rnn_bptt(dhs, cache, dh_last, carry=False)
