@@ -32,9 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         __doc__.splitlines()[0], dest="task", metavar="TASK")
 
     names = tasks.add_parser("names", help="female or male from the letters of a name")
+    add_shared_options(names, {"cell": "lstm"})  # the cell first, then how it reads
     names.add_argument("--bidirectional", action="store_true", help="read both ways")
     add_shared_options(
-        names, {"cell": "lstm", "layers": 1, "hidden": 64, "embed": 16, "epochs": 10, "seed": 0},
+        names, {"layers": 1, "hidden": 64, "embed": 16, "epochs": 10, "seed": 0},
         hidden="hidden units per direction", epochs="passes over the names",
         seed="seed of split, weights, order")
     names.add_argument("--data-dir", type=Path,
@@ -56,11 +57,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _register_digits(tasks: argparse._SubParsersAction) -> None:
     images = tasks.add_parser("digits", help="8x8 digit images read row by row (seed 002)")
+    add_shared_options(images, {"cell": "lstm"})
     images.add_argument("--bidirectional", action="store_true", help="read both ways")
     images.add_argument("--read", choices=("rows", "columns"), default="rows",
                         help="one row of 8 pixels per step (default) or one column")
     add_shared_options(
-        images, {"cell": "lstm", "hidden": 128, "epochs": 30, "lr": 5e-3, "seed": 0},
+        images, {"hidden": 128, "epochs": 30, "lr": 5e-3, "seed": 0},
         hidden="hidden units per direction", epochs="passes over the training images",
         seed="seed of split, weights, order")
     images.add_argument("--plot", type=output_path,
