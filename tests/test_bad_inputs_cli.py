@@ -336,6 +336,14 @@ def test_lm_resume_alone_continues_the_run_and_conflicts_are_named(tmp_path, mon
                      "--iters", "9"]) == 2
     err = capsys.readouterr().err
     assert "--hidden 16 (it was trained with 8)" in err and "--lr 0.5" in err
+    # an lm checkpoint is an "lm"-kind file like poems', but poems resumes only its own
+    assert cli.main(["poems", "train", "--resume", "half.npz"]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("minirnn poems train: error: half.npz was not written by `minirnn "
+                           "poems train` (no stored poems options), so it cannot be resumed "
+                           "here; use `minirnn lm train --resume` for lm checkpoints"), line
+    assert cli.main(["names", "train", "--resume", "half.npz"]) == 1
+    assert "half.npz is an lm checkpoint" in capsys.readouterr().err
 
 
 def _resumed_equals_straight(folder: Path, common: list[str], length: str, half: str,
