@@ -18,6 +18,9 @@ The options most training commands share (``--cell``, ``--layers``, ``--hidden``
 that a command states only its defaults and its own wording; :func:`add_resume_options` adds
 ``--out`` and ``--resume`` to a training command whose run can be continued, and
 :func:`add_train_and_generate` a command with the sub-commands ``train`` and ``generate``.
+On ``--resume``, :func:`stored_run` reads the options the checkpoint was trained with and
+:func:`resolve_options` settles each option from them, from what was typed and from the
+defaults; :func:`checkpoint_to_write` picks the file to write.
 """
 
 from __future__ import annotations
