@@ -111,7 +111,11 @@ CASES = [
     (lambda: names.names_model(VOCAB, hidden_size=0), ValueError,
      "hidden_size must be a positive integer, got 0"),
     (lambda: names.train_names([]), ValueError,
-     "names must be a non-empty sequence of str, got []"),
+     "names must be a non-empty list of names (str), got []"),
+    (lambda: names.train_names("Anna"), TypeError,  # not the names A, n, n, a
+     "names must be a list of names (str), got the single str 'Anna'"),
+    (lambda: name_gender.teacher_forced_loss(_tagger(), "anna", VOCAB), TypeError,
+     "words must be a list of names (str), got the single str 'anna'"),
     (lambda: names.train_names(["Anna"] * 20, val_fraction=1.5), ValueError,
      "val_fraction must be a number in (0, 1), got 1.5"),
     (lambda: names.train_names(["Anna"] * 20, seed="x"), TypeError, SEED),

@@ -22,16 +22,14 @@ from minirnn.data.batching import pad_sequences, padded_batches
 from minirnn.models.classifier import SequenceClassifier, SequenceTagger
 from minirnn.optim import Adam
 from minirnn.tasks.name_gender import NameGenderData
-from minirnn.tasks.names import encode_names
+from minirnn.tasks.names import check_names, encode_names
 from minirnn.train import fit
 
 
-def _check_words(words: object, vocab: object) -> None:
-    """Refuse anything but a non-empty list of names, and a vocabulary that is not a Vocab."""
+def _check_words(words: object, vocab: object) -> list[str]:
+    """``words`` as a non-empty list of names; refuse a vocabulary that is not a Vocab."""
     check_instance(vocab, Vocab, "vocab")
-    check_instance(words, (list, tuple), "words")
-    if not words or not all(isinstance(word, str) for word in words):
-        raise ValueError(f"words must be a non-empty list of names (str), got {words!r:.60}")
+    return check_names(words, "words")
 
 
 def train_name_gender(
@@ -92,7 +90,7 @@ def train_next_char(
     seed's bidirectional experiment watched: the mean batch loss of each epoch of
     :func:`~minirnn.train.fit` (``history.epoch_loss``).
     """
-    _check_words(words, vocab)
+    words = _check_words(words, vocab)
     rng = make_rng(seed)
     model = SequenceTagger(len(vocab), len(vocab), hidden_size=hidden_size, cell=cell,
                            bidirectional=bidirectional, embedding_dim=embedding_dim, seed=rng)
@@ -108,7 +106,7 @@ def train_next_char(
 
 def teacher_forced_loss(model: SequenceTagger, words: list[str], vocab: Vocab) -> float:
     """Mean next-character loss with the whole name visible to the model (as in training)."""
-    _check_words(words, vocab)
+    words = _check_words(words, vocab)
     batch = next(padded_batches(encode_names(words, vocab), batch_size=len(words),
                                 pad_id=vocab.pad_id, shuffle=False))
     return model.evaluate(batch)
@@ -121,7 +119,7 @@ def prefix_only_loss(model: SequenceTagger, words: list[str], vocab: Vocab) -> f
     teacher-forced loss (nothing after step t can reach step t); for a bidirectional model
     it exposes the leak.
     """
-    _check_words(words, vocab)
+    words = _check_words(words, vocab)
     total, count = 0.0, 0
     for sequence in encode_names(words, vocab):
         # row t holds the prefix x_0..x_t, padded; its last valid output predicts x_{t+1}

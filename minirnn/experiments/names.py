@@ -22,7 +22,7 @@ from minirnn.data import Vocab, padded_batches, train_val_split
 from minirnn.data.vocab import EOS
 from minirnn.models.language_model import LanguageModel, pick_token
 from minirnn.optim import Adam
-from minirnn.tasks.names import encode_names, name_batches, names_vocab
+from minirnn.tasks.names import check_names, encode_names, name_batches, names_vocab
 from minirnn.train import fit
 
 __all__ = [
@@ -91,9 +91,7 @@ def train_names(
     options, JSON-able) are stored in the checkpoint's configuration as ``"run"``, so that
     ``minirnn names train --resume`` can rebuild the run from the file alone.
     """
-    names = list(names)
-    if not names or not all(isinstance(name, str) for name in names):
-        raise ValueError(f"names must be a non-empty sequence of str, got {names!r:.60}")
+    names = check_names(names)
     rng = make_rng(seed)
     vocab = names_vocab(names)
     train, val = (names, [])

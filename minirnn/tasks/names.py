@@ -19,7 +19,7 @@ from minirnn.data import names as cmu_names
 from minirnn.data.corpora import NAME_KINDS, parse_names
 from minirnn.data.vocab import BOS, EOS, PAD
 
-__all__ = ["load_names", "names_vocab", "encode_names", "name_batches"]
+__all__ = ["check_names", "load_names", "names_vocab", "encode_names", "name_batches"]
 
 
 def load_names(source: str | Path = "female") -> list[str]:
@@ -42,6 +42,22 @@ def load_names(source: str | Path = "female") -> list[str]:
     if not found:
         raise ValueError(f"source must give at least one name, got {str(source)!r} with none")
     return list(found)
+
+
+def check_names(names: object, name: str = "names") -> list[str]:
+    """Return ``names`` as a list of names, refusing a single string (which would otherwise
+    be read as a list of one-letter names), an empty list and items that are not strings."""
+    if isinstance(names, str):
+        raise TypeError(f"{name} must be a list of names (str), got the single str "
+                        f"{names!r:.40}")
+    try:
+        listed = list(names)
+    except TypeError:
+        raise TypeError(f"{name} must be a list of names (str), got {type(names).__name__} "
+                        f"{names!r:.40}") from None
+    if not listed or not all(isinstance(item, str) for item in listed):
+        raise ValueError(f"{name} must be a non-empty list of names (str), got {listed!r:.60}")
+    return listed
 
 
 def names_vocab(names: Sequence[str]) -> Vocab:
