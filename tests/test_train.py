@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 from training_toys import EchoRegressor, XYBatch, echo_data, shuffled_batches
 
+from minirnn.data import Vocab
+from minirnn.models.char_rnn import CharRNN
 from minirnn.optim import SGD, Adam, StepDecay
 from minirnn.train import TrainingDiverged, evaluate, fit
 from minirnn.train.checkpoint import load_checkpoint
 from minirnn.train.history import History
+from minirnn.train.loop import loss_unit
 
 
 def _setup(seed=0, noise=0.0, num=64, batch_size=16):
@@ -189,6 +192,23 @@ def test_progress_line(capsys):
         assert piece in last, (piece, last)
     fit(model, SGD(model, lr=0.1), batches, iterations=10, verbose=False)
     assert capsys.readouterr().err == ""
+
+
+def test_progress_and_validation_lines_name_the_unit(capsys):
+    """Losses read nats/token, or nats/char and nats/word from the vocabulary's level."""
+    model, batches, _ = _setup()
+    x, y = echo_data(8, seed=5)
+    cases = ((None, "token"), (Vocab(list("abc")), "char"),
+             (Vocab(["a", "b"], level="word"), "word"))
+    for vocab, unit in cases:
+        fit(model, SGD(model, lr=0.1), batches, iterations=4, val_batches=[XYBatch(x, y)],
+            val_every=2, vocab=vocab)
+        err = capsys.readouterr().err
+        assert f" nats/{unit} | smooth " in err.split("\r")[-1]
+        assert "validation at iteration 2: loss " in err and f" nats/{unit}, perplexity" in err
+    # a character model without a vocabulary still says per character
+    assert loss_unit(CharRNN(5, 4)) == "char"
+    assert loss_unit(CharRNN(5, 4), Vocab(["a"], level="word")) == "word"
 
 
 def test_progress_line_total_from_epochs(capsys):

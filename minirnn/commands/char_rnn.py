@@ -194,7 +194,6 @@ def run_train(args: argparse.Namespace) -> int:
                   sample_fn=sample if args.sample_every else None,
                   sample_every=args.sample_every or None, checkpoint_path=out,
                   resume=args.resume, rng={"sample": sample_rng}, vocab=vocab, config=config)
-    print(f"saved checkpoint {out} (iteration {int(history.iteration[-1])})")
     if len(history.val_loss):
         print(f"held-out loss {history.val_loss[-1]:.4f} nats/{level}")
     if not args.no_plot:

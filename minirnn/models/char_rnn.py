@@ -63,6 +63,9 @@ class CharRNN(PackedLayer):
     (left in ``dh_prev``).
     """
 
+    #: what one token is, for the unit fit prints its losses in ("nats/char")
+    loss_unit = "char"
+
     def __init__(self, vocab_size: int, hidden_size: int = 100,
                  seed: int | np.random.Generator | None = 0, classic: bool = True,
                  exact: bool = True) -> None:

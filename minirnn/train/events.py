@@ -118,7 +118,7 @@ class ScheduledEvents:
         history.record_validation(iteration, loss)
         ppl = float(history.val_perplexity[-1])
         progress.message(
-            f"validation at iteration {iteration}: loss {loss:.4f} nats/token, "
+            f"validation at iteration {iteration}: loss {loss:.4f} nats/{progress.unit}, "
             f"perplexity {ppl:.3f}"
         )
         self.last_validated = iteration

@@ -205,8 +205,15 @@ def fit(
     if resume is not None:
         run.restore(resume)
     run.progress = ProgressLine(verbose, progress_every, run.state.iteration,
-                                clipping=run.clipping)
+                                clipping=run.clipping, unit=loss_unit(model, vocab))
     return run.train()
+
+
+def loss_unit(model: Any, vocab: Any = None) -> str:
+    """What the losses are per, for their label ``nats/<unit>``: the vocabulary's level
+    (``"char"`` or ``"word"``) when there is one, else the model's ``loss_unit``, else
+    ``"token"``."""
+    return getattr(vocab, "level", None) or getattr(model, "loss_unit", "token")
 
 
 def _check_trainable(model: Any) -> None:

@@ -44,11 +44,15 @@ class ProgressLine:
         The iteration the run starts from (non-zero after a resume), for the speed.
     clipping : bool
         Whether clipping is on, so the clip rate is worth showing.
+    unit : str
+        What the losses are per: ``"token"``, or ``"char"`` for character models (the
+        model's ``loss_unit``); shown as ``nats/<unit>``.
     """
 
     def __init__(self, verbose: bool, every: float, start_iteration: int = 0,
-                 clipping: bool = False) -> None:
+                 clipping: bool = False, unit: str = "token") -> None:
         self.verbose = verbose
+        self.unit = unit
         self.every = every
         self.start_iteration = start_iteration
         self.start_time = time.perf_counter()
@@ -94,12 +98,11 @@ class ProgressLine:
         recent = self.recent_clips
         return self.clip_count / len(recent) if recent else None
 
-    @staticmethod
-    def line(it: int, total: int | None, epoch: int, loss: float, smooth: float,
+    def line(self, it: int, total: int | None, epoch: int, loss: float, smooth: float,
              rate: float, clip_rate: float | None) -> str:
         """The text of the line (``epoch`` counts from 0 here and from 1 on screen)."""
         parts = [f"iter {it}" + (f"/{total}" if total else ""), f"epoch {epoch + 1}",
-                 f"loss {loss:.4f} nats/token", f"smooth {smooth:.4f}", f"{rate:.1f} it/s"]
+                 f"loss {loss:.4f} nats/{self.unit}", f"smooth {smooth:.4f}", f"{rate:.1f} it/s"]
         if total:
             remaining = (total - it) / rate if rate > 0 else math.inf
             parts.append(f"ETA {format_seconds(remaining)}")
