@@ -72,7 +72,7 @@ def padded_forward(
     index = reverse_within_length(lengths, T)
     rows = np.arange(N)[:, None]
     H = layer.hidden_size
-    x = layer._check_input(x)
+    x = layer.check_input(x)
     caches = []
     layer_input = x
     for layer_index in range(layer.num_layers):

@@ -310,7 +310,8 @@ class RecurrentLayer(Layer):
             return (self.num_layers * self.num_directions, batch, self.hidden_size)
         return (batch, self.hidden_size)
 
-    def _check_input(self, x: object) -> np.ndarray:
+    def check_input(self, x: object) -> np.ndarray:
+        """``x`` as a float array of shape (N, T, D) with T >= 1; else TypeError/ValueError."""
         x = as_float_array(x, "x")
         check_ndim(x, 3, "x", "(N, T, D)")
         check_shape(x, (None, None, self.input_size), "x")
@@ -331,7 +332,7 @@ class RecurrentLayer(Layer):
         self, x: object, states: Sequence[np.ndarray | None]
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Run every core; return the top layer's hs and the final states (our shapes)."""
-        x = self._check_input(x)
+        x = self.check_input(x)
         # Drop the last forward's cache first: if nothing else holds it, the cores' workspaces
         # can reuse its memory (a cache saved for truncated BPTT keeps its own).
         self._cache = None
