@@ -20,7 +20,7 @@ reference's constant Adam 1e-3 with batches of 128 is ``--lr 1e-3 --batch-size 1
     epoch; the table shows the last epoch's.
 
     python benchmarks/seq2seq_attention.py dates --out benchmarks/results/attention_dates.json
-    python benchmarks/seq2seq_attention.py addition --scores dot
+    python benchmarks/seq2seq_attention.py addition --scores additive
     python benchmarks/seq2seq_attention.py reversal --scores none,dot,general,additive
 
 Timings depend on the machine's load: the recorded runs shared two cores with other jobs;
@@ -166,7 +166,7 @@ def main() -> None:
     parser.add_argument("experiment", choices=("dates", "addition", "reversal"))
     parser.add_argument("--scores", default=None,
                         help="comma-separated of none, dot, general, additive "
-                        "(dates: dot,general,additive; addition: dot; reversal: none,dot,"
+                        "(dates: dot,general,additive; addition: additive; reversal: none,dot,"
                         "general,additive)")
     parser.add_argument("--epochs", type=int, default=None,
                         help="dates 3, addition 16, reversal 8")
@@ -189,7 +189,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
     args = parser.parse_args()
     defaults = {"dates": (3, 50_000, "dot,general,additive", 128),
-                "addition": (16, 50_000, "dot", 128),
+                "addition": (16, 50_000, "additive", 128),
                 "reversal": (8, 10_000, "none,dot,general,additive", 64)}[args.experiment]
     args.epochs = args.epochs or defaults[0]
     args.n = args.n or defaults[1]
