@@ -20,9 +20,11 @@ import numpy as np
 
 from minirnn.commands.arguments import (
     add_command_with_actions,
+    add_resume_options,
     add_sampling_options,
     check_output_path,
     check_readable_file,
+    checkpoint_to_write,
     non_negative_int,
     output_path,
     positive_float,
@@ -62,12 +64,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     length.add_argument("--iters", type=positive_int,
                         help=f"iterations (updates) of the whole run ({DEFAULT_ITERS:,})")
     length.add_argument("--full", action="store_true",
-                        help=f"the full run, {FULL_ITERS:,} iterations (about two minutes on "
-                        "a quiet 2-core machine)")
+                        help=f"the full run, {FULL_ITERS:,} iterations (about a minute and a "
+                        "half on a quiet 2-core machine)")
     train.add_argument("--seed", type=non_negative_int, help="np.random.seed of the run (0)")
-    train.add_argument("--out", type=output_path,
-                       help="checkpoint file to write (char_rnn.npz; with --resume, the "
-                       "resumed file)")
+    add_resume_options(train, "char_rnn.npz", restored="the data, the model and the run's "
+                       "options", changeable="--iters/--full and the reporting options (--iters "
+                       "counts from the run's start)")
     train.add_argument("--plot", type=output_path,
                        help="loss plot PNG (default: the checkpoint name + _loss.png)")
     train.add_argument("--no-plot", action="store_true", help="do not draw the loss plot")
@@ -85,10 +87,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--fast", action="store_true",
                        help="whole-chunk matrix products (faster; not bit for bit the "
                        "original's weights, which the default computes)")
-    train.add_argument("--resume", type=readable_file,
-                       help="continue the run saved in this checkpoint (same data; --iters "
-                       "counts from the run's start); the other options come from it and, "
-                       "given again, must agree")
     train.set_defaults(func=run_train)
 
     sample = actions.add_parser("sample", help="generate text from a checkpoint")
@@ -153,7 +151,7 @@ def _run_options(args: argparse.Namespace) -> tuple[dict, Path]:
     run = resolve_options(args, RUN_OPTIONS, stored, args.resume)
     if run["data"] is not None:
         check_readable_file(run["data"], "--data")
-    out = check_output_path(args.out or args.resume or Path("char_rnn.npz"), "--out")
+    out = checkpoint_to_write(args, "char_rnn.npz")
     if not args.no_plot:
         check_output_path(args.plot or out.with_name(out.stem + "_loss.png"), "--plot")
     return run, out
