@@ -20,7 +20,8 @@ import numpy as np
 
 from minirnn._checks import check_number
 
-__all__ = ["clip_grad_value", "clip_grad_norm", "grad_norm", "gradient_arrays"]
+__all__ = ["clip_grad_value", "clip_array_value", "clip_grad_norm", "grad_norm",
+           "gradient_arrays"]
 
 
 def gradient_arrays(target: object) -> list[np.ndarray]:
@@ -73,17 +74,27 @@ def clip_grad_value(model: object, limit: float) -> bool:
     limit = _check_limit(limit, "limit")
     fired = False
     for grad in gradient_arrays(model):
-        if grad.size == 0:
-            continue
-        # Two reductions decide whether anything is out of bounds (np.clip's wrapper and a
-        # temporary |g| cost more than the clipping); a NaN max/min takes the general path.
-        top, bottom = grad.max(), grad.min()
-        if top <= limit and bottom >= -limit:
-            continue
-        if top > limit or bottom < -limit or np.any(np.abs(grad) > limit):
-            fired = True
-        np.minimum(grad, limit, out=grad)  # what np.clip does, entry by entry
-        np.maximum(grad, -limit, out=grad)
+        fired |= clip_array_value(grad, limit)
+    return fired
+
+
+def clip_array_value(grad: np.ndarray, limit: float) -> bool:
+    """Clip one gradient array to ``[-limit, limit]`` in place; True if an entry was outside.
+
+    The work of :func:`clip_grad_value` for one array, ``limit`` already checked (an
+    optimizer that folds clipping into its update, :meth:`minirnn.optim.Adagrad.step_clipped`,
+    calls it too). NaN entries stay NaN and do not count as outside.
+    """
+    if grad.size == 0:
+        return False
+    # Two reductions decide whether anything is out of bounds (np.clip's wrapper and a
+    # temporary |g| cost more than the clipping); a NaN max/min takes the general path.
+    top, bottom = grad.max(), grad.min()
+    if top <= limit and bottom >= -limit:
+        return False
+    fired = bool(top > limit or bottom < -limit or np.any(np.abs(grad) > limit))
+    np.minimum(grad, limit, out=grad)  # what np.clip does, entry by entry
+    np.maximum(grad, -limit, out=grad)
     return fired
 
 

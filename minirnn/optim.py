@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from minirnn._checks import check_number
+from minirnn.clip import clip_array_value
 
 __all__ = [
     "SGD",
@@ -360,7 +361,7 @@ class Adagrad(Optimizer):
         buffers instead of five temporaries (the same operations, so the same rounding).
         """
         if grad.dtype != mem.dtype or grad.shape != mem.shape:
-            fired = limit is not None and _clip_entries(grad, limit)
+            fired = limit is not None and clip_array_value(grad, limit)
             mem += grad * grad
             param -= self.lr * grad / np.sqrt(mem + self.eps)
             return fired
@@ -371,7 +372,7 @@ class Adagrad(Optimizer):
         np.multiply(grad, grad, out=step)
         fired = False
         if limit is not None and not step.max() < limit * limit:
-            fired = _clip_entries(grad, limit)
+            fired = clip_array_value(grad, limit)
             np.multiply(grad, grad, out=step)
         mem += step
         np.add(mem, self.eps, out=root)
@@ -380,15 +381,6 @@ class Adagrad(Optimizer):
         np.divide(step, root, out=step)
         param -= step
         return fired
-
-
-def _clip_entries(grad: np.ndarray, limit: float) -> bool:
-    """Clip ``grad`` to ``[-limit, limit]`` in place as ``clip_grad_value`` does; True if any
-    entry was outside (NaN entries stay NaN and do not count)."""
-    fired = bool(grad.max() > limit or grad.min() < -limit) or bool(np.any(np.abs(grad) > limit))
-    np.minimum(grad, limit, out=grad)  # what np.clip does, entry by entry
-    np.maximum(grad, -limit, out=grad)
-    return fired
 
 
 class RMSProp(Optimizer):
