@@ -86,7 +86,8 @@ def check_ndim(x: np.ndarray, ndim: int, name: str, layout: str) -> None:
     """Raise unless ``x`` has ``ndim`` axes; ``layout`` names them, e.g. ``"(N, T, D)"``."""
     if x.ndim != ndim:
         raise ValueError(
-            f"{name} must have {ndim} dimensions {layout}, got shape {tuple(x.shape)}"
+            f"{name} must have {ndim} dimension{'' if ndim == 1 else 's'} {layout}, "
+            f"got shape {tuple(x.shape)}"
         )
 
 
@@ -97,7 +98,9 @@ def check_shape(x: np.ndarray, expected: Sequence[int | None], name: str) -> Non
         want is None or want == got for want, got in zip(expected, shape, strict=True)
     )
     if not matches:
-        shown = "(" + ", ".join("*" if s is None else str(s) for s in expected) + ")"
+        sizes = ["*" if s is None else str(s) for s in expected]
+        # one axis is written "(4,)", as Python prints a 1-tuple
+        shown = f"({sizes[0]},)" if len(sizes) == 1 else "(" + ", ".join(sizes) + ")"
         raise ValueError(f"{name} must have shape {shown}, got {shape}")
 
 

@@ -126,7 +126,7 @@ TASK_CASES = [
     (lambda: T["binary_addition"].bits_to_int(np.array([0, 2, 1])), ValueError,
      "bits_msb_first must hold only 0 and 1, got values from 0 to 2"),
     (lambda: T["binary_addition"].bits_to_int(np.zeros((2, 3), int)), ValueError,
-     "bits_msb_first must have 1 dimensions (bits,), got shape (2, 3)"),
+     "bits_msb_first must have 1 dimension (bits,), got shape (2, 3)"),
     (lambda: T["binary_addition"].addition_batch(2, 4, "rng"), TypeError,
      "rng must be a Generator, got str 'rng'"),
     (lambda: T["binary_addition"].addition_batch(0, 4, np.random.default_rng(0)), ValueError,

@@ -76,7 +76,7 @@ def test_lstm_step_forward_refuses_misshaped_c_prev():
 
 
 def test_gru_step_forward_refuses_misshaped_or_missing_b_hn():
-    with pytest.raises(ValueError, match=r"b_hn must have shape \(4\), got \(3,\)"):
+    with pytest.raises(ValueError, match=r"b_hn must have shape \(4,\), got \(3,\)"):
         gru_step(b_hn=np.zeros(H - 1))
     with pytest.raises(TypeError, match="b_hn must be a floating-point array"):
         gru_step(b_hn=np.zeros(H, dtype=int))
@@ -345,7 +345,7 @@ def test_attention_forward_refuses_bad_inputs(score, change, error, words):
     ("general", {"W": np.zeros((3, 5))}, r"W must have shape \(3, 3\), got \(3, 5\)"),
     ("additive", {"Wq": np.zeros((4, 5))}, r"Wq must have shape \(3, 5\), got \(4, 5\)"),
     ("additive", {"Wk": np.zeros((3, 6))}, r"Wk must have shape \(3, 5\), got \(3, 6\)"),
-    ("additive", {"v": np.zeros((5, 1))}, r"v must have 1 dimensions \(A,\), got shape \(5, 1\)"),
+    ("additive", {"v": np.zeros((5, 1))}, r"v must have 1 dimension \(A,\), got shape \(5, 1\)"),
 ])
 def test_attention_forward_refuses_misshaped_weights(score, change, words):
     with pytest.raises(ValueError, match=words):

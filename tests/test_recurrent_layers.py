@@ -371,7 +371,7 @@ def test_wrong_gradient_shapes_and_backward_before_forward():
         ({"num_layers": 0}, ValueError, "num_layers must be a positive integer"),
         ({"num_layers": "relu"}, TypeError, "by keyword"),
         ({"bidirectional": "yes"}, TypeError, "bidirectional must be True or False"),
-        ({"dropout": 1.0}, ValueError, r"dropout must be in \[0, 1\)"),
+        ({"dropout": 1.0}, ValueError, r"dropout must be a number in \[0, 1\)"),
         ({"nonlinearity": "softsign"}, ValueError, "unknown nonlinearity 'softsign'"),
         ({"nonlinear": "tanh"}, TypeError, "nonlinear"),
     ],

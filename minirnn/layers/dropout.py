@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import as_float_array, make_rng
+from minirnn._checks import as_float_array, check_number, make_rng
 from minirnn.layers.base import Layer
 
 
 def check_dropout_probability(p: object, name: str = "p") -> float:
     """Return ``p`` as a float, raising unless ``0 <= p < 1``."""
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a number in [0, 1), got {p!r}")
-    if not 0.0 <= float(p) < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {p!r}")
-    return float(p)
+    return check_number(p, name, 0.0, 1.0, high_open=True)
 
 
 class Dropout(Layer):
