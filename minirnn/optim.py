@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from minirnn._checks import check_number
+from minirnn._checks import check_number, check_positive_int
 from minirnn.clip import clip_array_value
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "Schedule",
     "StepDecay",
     "LambdaSchedule",
+    "LinearDecay",
 ]
 
 
@@ -545,3 +546,22 @@ class LambdaSchedule(Schedule):
 
     def factor(self, count: int) -> float:
         return self.fn(count)
+
+
+class LinearDecay(Schedule):
+    r"""Take the learning rate linearly from ``lr`` down to ``final * lr`` over ``steps`` steps.
+
+    Notes
+    -----
+    After :math:`k` calls of :meth:`step`:
+    :math:`\eta_k = \eta_0 \left(1 - (1 - f)\, \min(k, K) / K\right)`, with :math:`f` =
+    ``final`` and :math:`K` = ``steps``; the rate then stays at :math:`f \eta_0`.
+    """
+
+    def __init__(self, optimizer: Optimizer, steps: int, final: float) -> None:
+        super().__init__(optimizer)
+        self.steps = check_positive_int(steps, "steps")
+        self.final = check_number(final, "final", 0.0, 1.0)
+
+    def factor(self, count: int) -> float:
+        return 1.0 - (1.0 - self.final) * min(count, self.steps) / self.steps

@@ -361,6 +361,10 @@ def test_char_rnn_sampling_refuses_nonsense(kwargs, error, words):
     (lambda m: optim.StepDecay(optim.SGD(m, 0.1), step_size=0), ValueError, "step_size"),
     (lambda m: optim.StepDecay(optim.SGD(m, 0.1), step_size=2, gamma=0), ValueError, "gamma"),
     (lambda m: optim.LambdaSchedule(optim.SGD(m, 0.1), fn=3), TypeError, "fn"),
+    (lambda m: optim.LinearDecay(optim.SGD(m, 0.1), steps=0, final=0.5), ValueError,
+     "steps must be a positive integer, got 0"),
+    (lambda m: optim.LinearDecay(optim.SGD(m, 0.1), steps=10, final=1.5), ValueError,
+     r"final must be a number in \[0, 1\], got 1.5"),
     (lambda m: clip.clip_grad_norm(m, -1.0), ValueError, "max_norm"),
     (lambda m: clip.clip_grad_value(m, 0.0), ValueError, "limit"),
 ])

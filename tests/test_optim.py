@@ -13,6 +13,7 @@ from minirnn.optim import (
     Adagrad,
     Adam,
     LambdaSchedule,
+    LinearDecay,
     Momentum,
     RMSProp,
     StepDecay,
@@ -249,6 +250,16 @@ def test_lambda_schedule_warmup():
     sched = LambdaSchedule(opt, lambda k: min(1.0, k / 4))
     lrs = [sched.step() for _ in range(6)]
     np.testing.assert_allclose(lrs, [0.0025, 0.005, 0.0075, 0.01, 0.01, 0.01])
+
+
+def test_linear_decay_reaches_the_final_fraction_and_stays():
+    opt = SGD(Toy(), lr=2.0)
+    sched = LinearDecay(opt, steps=4, final=0.5)
+    lrs = [sched.step() for _ in range(6)]
+    np.testing.assert_allclose(lrs, [1.75, 1.5, 1.25, 1.0, 1.0, 1.0])
+    resumed = LinearDecay(SGD(Toy(), lr=2.0), steps=4, final=0.5)
+    resumed.load_state_dict({"base_lr": 2.0, "count": 2})
+    assert resumed.step() == lrs[2]
 
 
 TORCH_CASES = [

@@ -15,7 +15,7 @@ from minirnn._checks import (
     make_rng,
 )
 from minirnn.data import array_batches
-from minirnn.optim import Adam, LambdaSchedule
+from minirnn.optim import Adam, LinearDecay
 from minirnn.tasks.seq2seq import Seq2SeqBatch, check_batch, toy_data
 from minirnn.train import EpochInfo, History, fit
 from minirnn.train.events import Callbacks, as_callback_list
@@ -84,7 +84,7 @@ def train_seq2seq(
             raise ValueError(f"give decay_after (per epoch) or anneal_to (per update), not "
                              f"both; got decay_after={decay_after} and anneal_to={anneal_to}")
         updates = epochs * -(-len(train.inputs) // batch_size)  # batches per epoch, rounded up
-        scheduler = linear_anneal(optimizer, updates, anneal_to)
+        scheduler = LinearDecay(optimizer, updates, anneal_to)
 
     def decay_rate(info: EpochInfo) -> None:
         if decay_after is not None and info.epoch + 1 >= decay_after:
@@ -98,13 +98,6 @@ def train_seq2seq(
                scheduler=scheduler,
                on_epoch_end=[decay_rate, *as_callback_list(on_epoch_end)],
                rng={"data": rng}, verbose=verbose, checkpoint_path=checkpoint_path)
-
-
-def linear_anneal(optimizer: Adam, updates: int, final: float) -> LambdaSchedule:
-    """A schedule taking the rate from ``lr`` down to ``final * lr`` over ``updates`` steps."""
-    final = check_number(final, "final", 0.0, 1.0)
-    updates = check_positive_int(updates, "updates")
-    return LambdaSchedule(optimizer, lambda k: 1.0 - (1.0 - final) * min(k, updates) / updates)
 
 
 def time_one_epoch(model, train: Seq2SeqBatch, batch_size: int = 128, batches: int = 20) -> float:
