@@ -8,7 +8,7 @@ from minirnn.cli import main
 
 
 def test_seq2seq_toy_translates_the_course_words(capsys):
-    assert main(["seq2seq", "--task", "toy", "--seed", "0"]) == 0
+    assert main(["seq2seq", "toy", "--seed", "0"]) == 0
     out = capsys.readouterr().out
     for line in ("man -> women", "mans -> women", "king -> queen", "black -> white",
                  "up -> down"):
@@ -16,7 +16,7 @@ def test_seq2seq_toy_translates_the_course_words(capsys):
 
 
 def test_seq2seq_addition_reports_accuracy_per_epoch(capsys):
-    argv = ["seq2seq", "--task", "addition", "--problems", "300", "--epochs", "2",
+    argv = ["seq2seq", "addition", "--problems", "300", "--epochs", "2",
             "--hidden", "16", "--embed", "8", "--reverse", "--peeky"]
     assert main(argv) == 0
     out = capsys.readouterr().out
@@ -28,7 +28,7 @@ def test_seq2seq_addition_reports_accuracy_per_epoch(capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [(["seq2seq", "--translate", "Man"], "lower-case"),
-     (["seq2seq", "--task", "addition", "--problems", "5"], "at least 20")],
+     (["seq2seq", "addition", "--problems", "5"], "at least 20")],
 )
 def test_seq2seq_bad_arguments(capsys, argv, message):
     assert main(argv) == 2

@@ -59,7 +59,6 @@ def test_figure_and_checkpoint_are_written(capsys, tmp_path):
     (["seq2seq", "dates", "--bidirectional", "--hidden", "7"], "even --hidden"),
     (["seq2seq", "reverse", "--attention", "none", "--figure", "x.png", "--examples", "40",
       "--epochs", "1", "--hidden", "4"], "needs --attention"),
-    (["seq2seq", "dates", "--task", "addition"], "disagree"),
 ])
 def test_usage_errors_exit_2_with_one_line(capsys, tmp_path, monkeypatch, argv, message):
     monkeypatch.chdir(tmp_path)

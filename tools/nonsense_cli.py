@@ -84,7 +84,7 @@ CASES: list[tuple[list[str], str]] = [
     (["seq2seq", "--epochs", "0"], "zero epochs"),
     (["seq2seq", "--lr", "nan"], "learning rate NaN"),
     (["seq2seq", "--translate", "Man"], "capital letter"),
-    (["seq2seq", "--task", "addition", "--problems", "5"], "too few problems"),
+    (["seq2seq", "addition", "--problems", "5"], "too few problems"),
     (["seq2seq", "dates", "--beam", "0"], "zero beam"),
     (["seq2seq", "dates", "--checkpoint", "{dir}"], "checkpoint is a directory"),
     (["classify", "names", "--hidden", "0"], "no hidden units"),

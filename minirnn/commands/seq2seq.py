@@ -1,11 +1,11 @@
 """``minirnn seq2seq``: train an encoder-decoder on the course's word pairs, addition, dates, ...
 
-``--task toy`` (default) trains on the seed's six pairs (man->women, black->white, ...) and
-prints the translations of man, mans, king, black and up. ``--task addition`` trains on
-"57+368" -> "425" problems and prints the held-out exact-match accuracy after every epoch;
-``--reverse`` reverses the source, ``--peeky`` feeds the encoder's state to every decoder step.
-The task can also be given as a word: ``minirnn seq2seq dates``, ``minirnn seq2seq reverse``
-and ``minirnn seq2seq addition --attention dot`` train with attention
+``minirnn seq2seq`` (task ``toy``, the default) trains on the seed's six pairs (man->women,
+black->white, ...) and prints the translations of man, mans, king, black and up.
+``minirnn seq2seq addition`` trains on "57+368" -> "425" problems and prints the held-out
+exact-match accuracy after every epoch; ``--reverse`` reverses the source, ``--peeky`` feeds
+the encoder's state to every decoder step. ``minirnn seq2seq dates``, ``minirnn seq2seq
+reverse`` and ``minirnn seq2seq addition --attention dot`` train with attention
 (:mod:`minirnn.commands.seq2seq_attention`).
 """
 
@@ -29,11 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "seq2seq", help="encoder-decoder: the course's word pairs, or addition as text",
         description=__doc__.splitlines()[0],
     )
-    parser.add_argument("task_name", nargs="?", metavar="TASK",
+    parser.add_argument("task", nargs="?", metavar="TASK", default="toy",
                         choices=("toy", "addition", "dates", "reverse"),
                         help="toy, addition, dates or reverse (toy)")
-    parser.add_argument("--task", choices=("toy", "addition"),
-                        help="toy word pairs or addition (the same as TASK)")
     parser.add_argument("--cell", choices=tuple(CELLS),
                         help="recurrent cell (rnn for toy, as in the course; lstm for addition)")
     parser.add_argument("--hidden", type=positive_int, help="hidden units (toy 64, addition 128)")
@@ -60,12 +58,8 @@ def run(args: argparse.Namespace) -> int:
     from minirnn.models.seq2seq import Seq2Seq
     from minirnn.tasks import seq2seq as tasks
 
-    if args.task and args.task_name and args.task != args.task_name:
-        raise UsageError(f"TASK {args.task_name!r} and --task {args.task!r} disagree")
-    task = args.task_name or args.task or "toy"
-    if task in ("dates", "reverse") or (task == "addition" and args.attention):
-        return seq2seq_attention.run_attention_task(task, args)
-    args.task = task
+    if args.task in ("dates", "reverse") or (args.task == "addition" and args.attention):
+        return seq2seq_attention.run_attention_task(args.task, args)
     toy = args.task == "toy"
     cell = args.cell or ("rnn" if toy else "lstm")
     # the types of --hidden, --embed, --epochs and --lr refuse bad values; None: the default
