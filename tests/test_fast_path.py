@@ -129,7 +129,7 @@ def test_workspace_reuses_a_released_buffer_and_never_a_held_one():
     assert ws.empty("a", (2, 3), np.float32).dtype == np.float32  # another dtype: new buffer
 
 
-@pytest.mark.parametrize("name", ["lstm", "gru-after", "gru-before"])
+@pytest.mark.parametrize("name", ["rnn-tanh", "rnn-relu", "lstm", "gru-after", "gru-before"])
 def test_a_kept_cache_survives_later_passes_with_the_same_workspace(name):
     """Truncated BPTT keeps an old cache: the workspace must not write over it."""
     from minirnn.functional.fast.workspace import Workspace

@@ -90,7 +90,7 @@ class RNNCore(RecurrentCore):
         return hs, [hs[:, -1]], cache
 
     def run_backward(self, dhs, cache, dfinals):
-        dx, dh0, dWx, dWh, db = rnn_backward(dhs, cache, dfinals[0])
+        dx, dh0, dWx, dWh, db = rnn_backward(dhs, cache, dfinals[0], self.workspace)
         self.accumulate(Wx=dWx, Wh=dWh, b=db)
         return dx, [dh0]
 

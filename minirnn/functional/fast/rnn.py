@@ -4,6 +4,10 @@ Computes what the readable reference :func:`minirnn.functional.rnn.rnn_forward` 
 :func:`~minirnn.functional.rnn.rnn_backward` computes (tests pin the two together), with
 the input projection done for all steps in one product and the weight gradients summed in
 one product after the loop. Symbols as in :mod:`minirnn.functional.rnn`.
+
+The cache is this module's own (the ``rnn_backward`` exercise builds its documented cache
+from the reference pass): ``x`` time-major and the states :math:`h_0, \dots, h_T` in one
+array, so that the backward pass reads both without copying them.
 """
 
 from __future__ import annotations
@@ -14,8 +18,29 @@ from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
 from minirnn.functional.activations import get_activation
 from minirnn.functional.fast.workspace import Workspace, empty
 
-#: what :func:`rnn_forward`'s cache holds: x, h0, Wx, Wh, the states (T, N, H), f_grad
-CACHE = (3, 2, 2, 2, 3, callable)
+#: what :func:`rnn_forward`'s cache holds: x time-major (T*N, D), Wx, Wh, the states
+#: h_0 ... h_T (T+1, N, H), f_grad
+CACHE = (2, 2, 2, 3, callable)
+
+
+_TANH, _TANH_GRAD = get_activation("tanh")
+
+
+def _apply_into(f, a: np.ndarray, out: np.ndarray) -> None:
+    """``out[...] = f(a)``, without a temporary for tanh (the usual case)."""
+    if f is _TANH:
+        np.tanh(a, out=out)
+    else:
+        out[...] = f(a)
+
+
+def _grad_into(f_grad, h: np.ndarray, out: np.ndarray) -> None:
+    """``out[...] = f_grad(h)``, without temporaries for tanh: :math:`1 - h^2`."""
+    if f_grad is _TANH_GRAD:
+        np.multiply(h, h, out=out)
+        np.subtract(1.0, out, out=out)
+    else:
+        out[...] = f_grad(h)
 
 
 def rnn_forward(
@@ -41,26 +66,40 @@ def rnn_forward(
     """
     check_sequence_arrays(x, [("h0", h0)], Wx, Wh, b, gates=1)
     f, f_grad = get_activation(nonlinearity)
-    # Time-major inside the loop so that each step reads and writes one contiguous block.
-    N, T, _ = x.shape
-    dtype = np.result_type(x, Wx)
-    a = np.matmul(x.transpose(1, 0, 2), Wx, out=empty(workspace, "a", (T, N, Wx.shape[1]), dtype))
+    N, T, D = x.shape
+    H = Wh.shape[0]
+    dtype = np.result_type(x, h0, Wx, Wh, b)
+    # Time-major inside the loop so that each step reads and writes one contiguous block;
+    # the backward pass's dW_x reads the same copy of x (the copy also reverses a reversed
+    # view, so a reverse core needs no copy of its own).
+    x_tm = empty(workspace, "x", (T * N, D), dtype)
+    np.copyto(x_tm.reshape(T, N, D), x.transpose(1, 0, 2))
+    a = empty(workspace, "a", (T, N, H), dtype)
+    np.matmul(x_tm, Wx, out=a.reshape(T * N, H))
     a += b
-    hs = empty(workspace, "states", a.shape, a.dtype)
-    h = h0
+    # Slot 0 holds h0 and step t writes slot t + 1, so that h_0 ... h_{T-1} are one block
+    # for the backward pass's dW_h (no concatenate).
+    hs = empty(workspace, "states", (T + 1, N, H), dtype)
+    hs[0] = h0
+    recurrent = np.empty((N, H), dtype=dtype)
     for t in range(T):
-        a[t] += h @ Wh
-        h = hs[t] = f(a[t])
-    return hs.transpose(1, 0, 2), (x, h0, Wx, Wh, hs, f_grad)
+        np.matmul(hs[t], Wh, out=recurrent)
+        a[t] += recurrent
+        _apply_into(f, a[t], hs[t + 1])
+    return hs[1:].transpose(1, 0, 2), (x_tm, Wx, Wh, hs, f_grad)
 
 
 def rnn_backward(
-    dhs: np.ndarray, cache: tuple, dh_last: np.ndarray | None = None
+    dhs: np.ndarray,
+    cache: tuple,
+    dh_last: np.ndarray | None = None,
+    workspace: Workspace | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Backpropagation through time for :func:`rnn_forward`.
 
     Arguments and results are those of :func:`minirnn.functional.rnn.rnn_backward`, except
-    the cache, which only this module's forward pass reads.
+    ``workspace`` (for the buffer of the deltas) and the cache, which only this module's
+    forward pass reads.
 
     Notes
     -----
@@ -77,21 +116,25 @@ def rnn_backward(
     \delta_t`.
     """
     check_cache(cache, "minirnn.functional.fast.rnn.rnn_forward", CACHE)
-    x, h0, Wx, Wh, hs, f_grad = cache
-    T, N, H = hs.shape
+    x_tm, Wx, Wh, hs, f_grad = cache
+    T, N, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last)
-    deltas = f_grad(hs)  # f'(a_t) for all steps at once; the loop turns it into delta_t
-    dh_next = np.zeros((N, H), dtype=hs.dtype) if dh_last is None else dh_last
+    dtype = hs.dtype
+    # f'(a_t) for all steps at once; the loop turns it into delta_t in place.
+    deltas = empty(workspace, "deltas", (T, N, H), dtype)
+    _grad_into(f_grad, hs[1:], deltas)
+    # dh_next is written in place by the loop: never the caller's dh_last itself.
+    dh_next = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
+    dh = np.empty((N, H), dtype=dtype)
     dhs_tm = dhs.transpose(1, 0, 2)
     WhT = np.ascontiguousarray(Wh.T)  # BLAS runs faster on it than on a transposed view
     for t in range(T - 1, -1, -1):
-        deltas[t] *= dhs_tm[t] + dh_next
-        dh_next = deltas[t] @ WhT
-    D = x.shape[2]
+        np.add(dhs_tm[t], dh_next, out=dh)
+        deltas[t] *= dh
+        np.matmul(deltas[t], WhT, out=dh_next)
     flat_deltas = deltas.reshape(T * N, H)
-    dx = (flat_deltas @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
-    dWx = x.transpose(1, 0, 2).reshape(T * N, D).T @ flat_deltas
-    h_prevs = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
-    dWh = h_prevs.T @ flat_deltas
+    dx = (flat_deltas @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
+    dWx = x_tm.T @ flat_deltas
+    dWh = hs[:-1].reshape(T * N, H).T @ flat_deltas
     db = flat_deltas.sum(axis=0)
     return dx, dh_next, dWx, dWh, db
