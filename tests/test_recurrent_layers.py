@@ -187,6 +187,21 @@ def test_bidirectional_is_a_forward_core_and_a_reverse_core(cell):
         np.testing.assert_allclose(both[1], bwd, rtol=1e-13, atol=1e-14)
 
 
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_a_held_output_keeps_its_numbers(cell):
+    """The directions write into a buffer the layer reuses, never into one a caller holds."""
+    layer = make(cell, 2, True)
+    rng = np.random.default_rng(4)
+    x1, x2 = rng.normal(size=(N, 5, D)), rng.normal(size=(N, 4, D))
+    held, _ = layer.forward(x1)
+    want = held.copy()
+    later, _ = layer.forward(x2)
+    np.testing.assert_array_equal(held, want)
+    assert not np.shares_memory(held, later)
+    del held, later  # released: the next call may reuse the memory, with the same numbers
+    np.testing.assert_array_equal(layer.forward(x1)[0], want)
+
+
 def test_second_layer_reads_first_layer_outputs():
     layer = RNN(D, H, num_layers=2, seed=0)
     first, second = RNN(D, H, seed=0), RNN(H, H, seed=0)

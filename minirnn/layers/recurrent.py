@@ -212,6 +212,8 @@ class RecurrentLayer(Layer):
             self.grads = self.cores[0].grads
         self.dropouts = [Dropout(self.dropout, self.rng) for _ in range(self.num_layers - 1)]
         self._cache: tuple | None = None
+        #: the bidirectional layers' joined outputs, reused across calls when free
+        self.workspace = Workspace()
         #: gradient of the initial state after backward (same structure as ``state``)
         self.dstate: np.ndarray | tuple[np.ndarray, ...] | None = None
 
@@ -346,26 +348,46 @@ class RecurrentLayer(Layer):
         masks = []  # kept with the caches: a later forward may draw new ones
         finals: list[list[np.ndarray]] = [[] for _ in names]
         layer_input = x
+        H = self.hidden_size
         for layer_index in range(self.num_layers):
-            outputs = []
+            out = None
             for direction in range(self.num_directions):
                 index = layer_index * self.num_directions + direction
                 core_states = [s[index] for s in states]
-                # The reverse core sees time flipped; flipping back lines its states up
-                # with the forward core's, step by step.
+                # The reverse core sees time flipped (a view: the core's pass copies its
+                # input time-major anyway); flipping back lines its states up with the
+                # forward core's, step by step.
                 seq = layer_input[:, ::-1] if direction else layer_input
                 hs, core_finals, cache = self.cores[index].run(seq, core_states)
-                outputs.append(hs[:, ::-1] if direction else hs)
+                if not self.bidirectional:
+                    out = hs
+                else:
+                    if out is None:
+                        out = self._joined_output(layer_index, hs)
+                    out[:, :, direction * H : (direction + 1) * H] = (
+                        hs[:, ::-1] if direction else hs
+                    )
                 core_caches.append(cache)
                 for i, final in enumerate(core_finals):
                     finals[i].append(final)
-            out = np.concatenate(outputs, axis=2) if self.bidirectional else outputs[0]
             if layer_index < self.num_layers - 1:
                 out = self.dropouts[layer_index].forward(out)
                 masks.append(self.dropouts[layer_index].applied_mask)
             layer_input = out
         self._cache = (x.shape, core_caches, masks)
         return layer_input, [np.stack(f) for f in finals]
+
+    def _joined_output(self, layer_index: int, hs: np.ndarray) -> np.ndarray:
+        """An empty (N, T, 2H) output for a bidirectional layer's two directions, side by side.
+
+        Each direction writes its half instead of the two being joined by
+        ``np.concatenate``; the buffer is the layer's, reused while no one holds it. It is
+        time-major underneath, like the cores' states, so that writing a half and the next
+        layer's time-major copy of its input both read and write in memory order.
+        """
+        N, T, H = hs.shape
+        name = f"l{layer_index}_out"
+        return self.workspace.empty(name, (T, N, 2 * H), hs.dtype).transpose(1, 0, 2)
 
     def _backward_states(
         self, dhs: np.ndarray, dfinals: Sequence[np.ndarray | None]
@@ -392,7 +414,7 @@ class RecurrentLayer(Layer):
         dout = dhs
         for layer_index in range(self.num_layers - 1, -1, -1):
             if layer_index < self.num_layers - 1 and masks[layer_index] is not None:
-                dout = dout * masks[layer_index]
+                dout *= masks[layer_index]  # dout is the layer above's fresh dx: in place
             dinput = None
             for direction in range(self.num_directions):
                 index = layer_index * self.num_directions + direction
