@@ -189,7 +189,7 @@ def test_bidirectional_is_a_forward_core_and_a_reverse_core(cell):
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_a_held_output_keeps_its_numbers(cell):
-    """The directions write into a buffer the layer reuses, never into one a caller holds."""
+    """A later call never writes into an output a caller still holds (workspaces reuse memory)."""
     layer = make(cell, 2, True)
     rng = np.random.default_rng(4)
     x1, x2 = rng.normal(size=(N, 5, D)), rng.normal(size=(N, 4, D))

@@ -212,8 +212,6 @@ class RecurrentLayer(Layer):
             self.grads = self.cores[0].grads
         self.dropouts = [Dropout(self.dropout, self.rng) for _ in range(self.num_layers - 1)]
         self._cache: tuple | None = None
-        #: the bidirectional layers' joined outputs, reused across calls when free
-        self.workspace = Workspace()
         #: gradient of the initial state after backward (same structure as ``state``)
         self.dstate: np.ndarray | tuple[np.ndarray, ...] | None = None
 
@@ -363,7 +361,7 @@ class RecurrentLayer(Layer):
                     out = hs
                 else:
                     if out is None:
-                        out = self._joined_output(layer_index, hs)
+                        out = self._joined_output(hs)
                     out[:, :, direction * H : (direction + 1) * H] = (
                         hs[:, ::-1] if direction else hs
                     )
@@ -377,17 +375,18 @@ class RecurrentLayer(Layer):
         self._cache = (x.shape, core_caches, masks)
         return layer_input, [np.stack(f) for f in finals]
 
-    def _joined_output(self, layer_index: int, hs: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _joined_output(hs: np.ndarray) -> np.ndarray:
         """An empty (N, T, 2H) output for a bidirectional layer's two directions, side by side.
 
         Each direction writes its half instead of the two being joined by
-        ``np.concatenate``; the buffer is the layer's, reused while no one holds it. It is
-        time-major underneath, like the cores' states, so that writing a half and the next
-        layer's time-major copy of its input both read and write in memory order.
+        ``np.concatenate``. It is time-major underneath, like the cores' states, so that
+        writing a half and the next layer's time-major copy of its input both go in memory
+        order. A fresh array, not a workspace buffer: a buffer kept from call to call would
+        still hold its memory during the backward pass and raise the peak.
         """
         N, T, H = hs.shape
-        name = f"l{layer_index}_out"
-        return self.workspace.empty(name, (T, N, 2 * H), hs.dtype).transpose(1, 0, 2)
+        return np.empty((T, N, 2 * H), dtype=hs.dtype).transpose(1, 0, 2)
 
     def _backward_states(
         self, dhs: np.ndarray, dfinals: Sequence[np.ndarray | None]
