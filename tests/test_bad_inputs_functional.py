@@ -286,6 +286,16 @@ def test_lstm_backward_refuses_a_misshaped_dc_last(name):
         backward(np.zeros((N, 5, H)), cache, None, np.zeros((N, H + 1)))
 
 
+
+def test_fast_lstm_forward_refuses_a_transposed_flag_that_is_not_a_bool():
+    from minirnn.functional.fast.lstm import lstm_forward
+
+    x, h0 = RNG.standard_normal((N, 5, D)), RNG.standard_normal((N, H))
+    weights = (RNG.standard_normal((D, 4 * H)), RNG.standard_normal((H, 4 * H)),
+               RNG.standard_normal(4 * H))
+    with pytest.raises(TypeError, match="transposed must be a bool, got str 'yes'"):
+        lstm_forward(x, h0, h0, *weights, transposed="yes")
+
 def test_reference_backward_refuses_an_empty_or_tuple_cache():
     from minirnn.functional.rnn import rnn_backward
 

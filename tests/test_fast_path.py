@@ -163,3 +163,35 @@ def test_lstm_backward_loops_agree_bit_for_bit(monkeypatch, shape):
         results.append(fast.lstm_backward(dhs, fast.lstm_forward(**kw)[-1], dh_last, dc_last))
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# -- the LSTM's transposed per-step products -----------------------------------------------------
+@pytest.mark.parametrize("N, T, D, H", [(3, 7, 4, 5), (1, 4, 2, 3), (9, 6, 3, 4)])
+@pytest.mark.parametrize("precompute", [0, 2**62])  # the backward pass's two loops
+@pytest.mark.parametrize("with_final_grads", [False, True])
+def test_lstm_transposed_products_equal_reference(monkeypatch, N, T, D, H, precompute,
+                                                  with_final_grads):
+    """The second way of writing W_h's products (chosen for large float32 passes) is pinned
+    to the reference in float64 like the first, in both backward loops."""
+    monkeypatch.setattr(fast_lstm, "PRECOMPUTE_BYTES", precompute)
+    _, _, kw = _variant("lstm", N, T, D, H, seed=N * T + D * H)
+    rng = np.random.default_rng(7)
+    dhs = rng.standard_normal((N, T, H))
+    dfinals = [rng.standard_normal((N, H)) if with_final_grads else None for _ in range(2)]
+    want_out, want_grads = _run(lstm, "lstm", kw, dhs, dfinals)
+    for transposed in (False, True):
+        out = fast_lstm.lstm_forward(**kw, transposed=transposed)
+        assert out[-1][-1] is transposed  # the cache tells the backward pass which way
+        grads = fast_lstm.lstm_backward(dhs, out[-1], *dfinals)
+        for got, want in zip(list(out[:-1]) + list(grads), want_out + want_grads, strict=True):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, **TIGHT)
+
+
+def test_lstm_chooses_transposed_products_for_large_float32_only():
+    choose = fast_lstm._transposed_products
+    assert choose(np.float32, 20, 650) and choose(np.float32, 32, 512)
+    assert not choose(np.float64, 32, 512)  # measured slower in float64
+    assert not choose(np.float32, 1, 512)  # batch one: a matrix-vector product, no faster
+    assert not choose(np.float32, 64, 256)  # W_h of 1 MB fits the cache: measured slower
+    assert not choose(np.float32, 128, 100)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
+from minirnn._checks import check_cache, check_instance, check_sequence_arrays, check_upstream
 from minirnn.functional.fast.workspace import Workspace, empty
 
 #: the gate order inside the forward pass: block k holds PyTorch's gate ``ORDER[k]`` (i, f,
@@ -33,6 +33,11 @@ HALVE_SIGMOID_GATES = (0.5, 0.5, 0.5, 1.0)
 #: batches, where a NumPy call's overhead is the cost, and slower for large ones, where the
 #: whole-array passes leave the processor cache)
 PRECOMPUTE_BYTES = 2**20
+
+#: float32 passes write the per-step products transposed (see choose_products) when W_h
+#: takes at least this many bytes and the batch has at least TRANSPOSED_MIN_BATCH rows
+TRANSPOSED_MIN_WH_BYTES = 2**21
+TRANSPOSED_MIN_BATCH = 8
 
 
 def _scaled_gates(W: np.ndarray, dtype: np.dtype, gate_first: bool = False) -> np.ndarray:
@@ -58,6 +63,7 @@ def lstm_forward(
     Wh: np.ndarray,
     b: np.ndarray,
     workspace: Workspace | None = None,
+    transposed: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple]:
     r"""Run the LSTM over a whole sequence (the tuned pass the layers run).
 
@@ -67,9 +73,11 @@ def lstm_forward(
 
     Arguments and results are those of :func:`minirnn.functional.lstm.lstm_forward`, except
     ``workspace`` (a :class:`~minirnn.functional.fast.workspace.Workspace` whose buffers
-    the pass may reuse; the layer's core owns one) and the cache, which only this module's
-    backward pass reads. The returned ``hs`` and final cell state may be views of the cache:
-    modify them in place only after the backward pass.
+    the pass may reuse; the layer's core owns one), ``transposed`` (how the per-step
+    products with :math:`W_h` are written, in this pass and its backward pass; None chooses
+    by dtype and size, see Notes) and the cache, which only this module's backward pass
+    reads. The returned ``hs`` and final cell state may be views of the cache: modify
+    them in place only after the backward pass.
 
     Notes
     -----
@@ -82,11 +90,22 @@ def lstm_forward(
     :math:`[o_t, i_t, f_t, g_t, c_{t-1}]` (pre-activations first, then gates), so that
     :math:`[i_t, f_t] \odot [g_t, c_{t-1}] = [i_t g_t, f_t c_{t-1}]` is one call and one
     ``tanh`` plus two calls finish the three sigmoid gates.
+
+    With ``transposed`` the recurrent product is computed as
+    :math:`(h_{t-1} W_h)^\top = W_h^\top h_{t-1}^\top`, a (4H, N) array added to the gate
+    blocks through its transposed view: the same numbers up to rounding. By default it is
+    used in float32 when :math:`W_h` takes at least ``TRANSPOSED_MIN_WH_BYTES`` (2 MB, more
+    than the processor's 1 MB L2 cache where it was measured) and the batch has at least
+    ``TRANSPOSED_MIN_BATCH`` rows: there it made the whole pass 9 to 20% faster; in
+    float64, or with a smaller :math:`W_h`, it was slower (docs/fast_path.md).
     """
     check_sequence_arrays(x, [("h0", h0), ("c0", c0)], Wx, Wh, b, gates=4)
     N, T, D = x.shape
     H = h0.shape[1]
     dtype = np.result_type(x, h0, c0, Wx, Wh, b)
+    if transposed is None:
+        transposed = _transposed_products(dtype, N, H)
+    check_instance(transposed, bool, "transposed")
     # Time-major inside: each step then reads and writes one contiguous (N, .) block. The
     # copy of x is small (D columns) next to the projections (4H columns).
     x_tm = empty(workspace, "x", (T * N, D), dtype)
@@ -104,12 +123,11 @@ def lstm_forward(
            _scaled_gates(b, dtype).reshape(4, 1, H), out=blocks[:T, :4])
     del projected
     blocks[0, 4] = c0
-    Wh_gates = _scaled_gates(Wh, dtype, gate_first=True)
+    recurrent = _recurrent_product(Wh, dtype, N, transposed)
     # Slot 0 holds h0, so step t reads slot t and writes slot t + 1, and the previous states
     # of all steps are one contiguous block for the backward pass's dW_h.
     hs = empty(workspace, "states", (T + 1, N, H), dtype)
     hs[0] = h0
-    recurrent = np.empty((4, N, H), dtype=dtype)
     products = np.empty((2, N, H), dtype=dtype)
     tanh_c = np.empty((N, H), dtype=dtype)
     # Views over all steps, so that the loop takes each step's with one index.
@@ -117,8 +135,7 @@ def lstm_forward(
     i_f, g_c, c_next = blocks[:T, 1:3], blocks[:T, 3:], blocks[1:, 4]
     for t in range(T):
         a = acts[t]
-        np.matmul(hs[t], Wh_gates, out=recurrent)
-        a += recurrent
+        a += recurrent(hs[t])
         np.tanh(a, out=a)  # g is done; o, i, f hold tanh(a/2)
         s = sigmoid_gates[t]
         s += 1.0
@@ -130,8 +147,41 @@ def lstm_forward(
         # (and first touching) another (T, N, H) array.
         np.tanh(c, out=tanh_c)
         np.multiply(o[t], tanh_c, out=hs[t + 1])
-    cache = (x_tm, Wx, Wh, hs, blocks)
+    cache = (x_tm, Wx, Wh, hs, blocks, transposed)
     return hs[1:].transpose(1, 0, 2), blocks[T, 4], cache
+
+
+def _transposed_products(dtype: np.dtype | type, N: int, H: int) -> bool:
+    r"""Whether the per-step products with :math:`W_h` run faster written transposed.
+
+    True in float32 when :math:`W_h` takes at least ``TRANSPOSED_MIN_WH_BYTES`` and the
+    batch has at least ``TRANSPOSED_MIN_BATCH`` rows. Why: OpenBLAS reads and packs a
+    :math:`W_h` that does not fit the processor cache again on every step, and the product
+    written as :math:`W_h^\top h_{t-1}^\top` (forward) and :math:`W_h\, da_t^\top`
+    (backward) ran 1.3x to 1.6x faster in float32 at N = 20 to 32, H = 512 to 650; in
+    float64 it was slower, at batch one no faster (docs/fast_path.md).
+    """
+    big = 4 * H * H * np.dtype(dtype).itemsize >= TRANSPOSED_MIN_WH_BYTES
+    return bool(np.dtype(dtype) == np.float32 and big and N >= TRANSPOSED_MIN_BATCH)
+
+
+def _recurrent_product(Wh: np.ndarray, dtype: np.dtype, N: int, transposed: bool | None):
+    r"""A function from :math:`h_{t-1}` (N, H) to :math:`h_{t-1} W_h` as four (N, H) gate
+    blocks, (4, N, H), with the gates scaled and ordered as in :func:`_scaled_gates`.
+
+    Written as four (H, H) products into the blocks, or (``transposed``) as one product
+    :math:`W_h^\top h_{t-1}^\top` (4H, N) whose transposed view is returned: BLAS reads
+    ``h.T`` as it is, and the view costs one transposed read in the addition that uses it.
+    """
+    H = Wh.shape[0]
+    if transposed:
+        # a contiguous W_h^T: BLAS ran 50 GFLOP/s on it, 28 on a transposed view (N=20, H=650)
+        WhT = np.ascontiguousarray(_scaled_gates(Wh, dtype).T)
+        out = np.empty((4 * H, N), dtype=dtype)
+        return lambda h: np.matmul(WhT, h.T, out=out).reshape(4, H, N).transpose(0, 2, 1)
+    Wh_gates = _scaled_gates(Wh, dtype, gate_first=True)
+    out = np.empty((4, N, H), dtype=dtype)
+    return lambda h: np.matmul(h, Wh_gates, out=out)
 
 
 def lstm_backward(
@@ -145,7 +195,7 @@ def lstm_backward(
 
     Arguments and results are those of :func:`minirnn.functional.lstm.lstm_backward`, except
     ``workspace`` (for the gradient buffer ``da``) and the cache, which only this module's
-    forward pass reads.
+    forward pass reads. The per-step products are written as the forward pass wrote them.
 
     Notes
     -----
@@ -167,24 +217,38 @@ def lstm_backward(
     :math:`dW_h = \sum_t h_{t-1}^\top da_t`, :math:`db = \sum_{t,n} da_t`.
     """
     # the cache: x (T*N, D), Wx, Wh, states (T+1, N, H), blocks (T+1, 5, N, H)
-    check_cache(cache, "minirnn.functional.fast.lstm.lstm_forward", (2, 2, 2, 3, 4))
-    x_tm, Wx, Wh, hs, blocks = cache
+    check_cache(cache, "minirnn.functional.fast.lstm.lstm_forward", (2, 2, 2, 3, 4, bool))
+    x_tm, Wx, Wh, hs, blocks, transposed = cache
     T, N, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last, dc_last=dc_last)
     dtype = hs.dtype
     da = empty(workspace, "da", (T, N, 4 * H), dtype)
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
     dh = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
-    WhT = np.ascontiguousarray(Wh.T, dtype=dtype)  # BLAS runs faster on it than on a view
+    product = _gradient_product(Wh, da, transposed)
     loop = _steps_precomputed if da.nbytes <= PRECOMPUTE_BYTES else _steps_fused
-    dh_next = loop(dhs.transpose(1, 0, 2), blocks, WhT, da, dh, dc, workspace)
+    dh_next = loop(dhs.transpose(1, 0, 2), blocks, product, da, dh, dc, workspace)
 
     da_flat = da.reshape(T * N, 4 * H)
     dx = (da_flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
     dWx = x_tm.T @ da_flat
     dWh = hs[:-1].reshape(T * N, H).T @ da_flat
     db = da_flat.sum(axis=0)
-    return dx, dh_next, dc, dWx, dWh, db
+    return dx, np.ascontiguousarray(dh_next), dc, dWx, dWh, db
+
+
+def _gradient_product(Wh: np.ndarray, da: np.ndarray, transposed: bool):
+    r"""A function from a step ``t`` to :math:`da_t W_h^\top` (N, H), the gradient that step
+    sends to :math:`h_{t-1}`: one product, or (``transposed``) :math:`W_h\, da_t^\top`
+    (H, N) seen through its transposed view. The result is overwritten at the next call."""
+    N, H = da.shape[1], Wh.shape[0]
+    if transposed:
+        Wh = np.ascontiguousarray(Wh, dtype=da.dtype)
+        out = np.empty((H, N), dtype=da.dtype)
+        return lambda t: np.matmul(Wh, da[t].T, out=out).T
+    WhT = np.ascontiguousarray(Wh.T, dtype=da.dtype)  # BLAS runs faster on it than on a view
+    out = np.empty((N, H), dtype=da.dtype)
+    return lambda t: np.matmul(da[t], WhT, out=out)
 
 
 def _step_views(blocks: np.ndarray, da: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -197,7 +261,7 @@ def _step_views(blocks: np.ndarray, da: np.ndarray) -> tuple[np.ndarray, ...]:
             blocks[1:, 4], da_gates[:, 3], da_gates[:, :3])
 
 
-def _steps_fused(dhs_tm, blocks, WhT, da, dh_next, dc, workspace) -> np.ndarray:
+def _steps_fused(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> np.ndarray:
     """The backward time loop, each step's gate factors formed inside it.
 
     Fills ``da``, updates ``dc`` in place to the initial cell state's gradient and returns
@@ -232,11 +296,11 @@ def _steps_fused(dhs_tm, blocks, WhT, da, dh_next, dc, workspace) -> np.ndarray:
         np.multiply(factor_o, dh, out=da_o[t])
         np.multiply(factor[1:], dc, out=da_ifg[t])
         dc *= f[t]
-        np.matmul(da[t], WhT, out=dh_next)
+        dh_next = product(t)  # da_t W_h^T
     return dh_next
 
 
-def _steps_precomputed(dhs_tm, blocks, WhT, da, dh_next, dc, workspace) -> np.ndarray:
+def _steps_precomputed(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> np.ndarray:
     """The backward time loop with the gate factors of all steps computed before it.
 
     The same numbers as :func:`_steps_fused`, bit for bit (the same operations in the same
@@ -268,5 +332,5 @@ def _steps_precomputed(dhs_tm, blocks, WhT, da, dh_next, dc, workspace) -> np.nd
         np.multiply(factor_o[t], dh, out=da_o[t])
         np.multiply(factor_ifg[t], dc, out=da_ifg[t])
         dc *= f[t]
-        np.matmul(da[t], WhT, out=dh_next)
+        dh_next = product(t)  # da_t W_h^T
     return dh_next
