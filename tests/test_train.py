@@ -535,3 +535,87 @@ def test_validation_weights_by_counted_targets():
     # one label per sequence with a mask over input steps: each label counts once
     labels = [B(np.zeros(2), np.ones((2, 7), bool), 1.0), B(np.zeros(1), None, 4.0)]
     assert evaluate(model, labels) == pytest.approx((2 * 1.0 + 1 * 4.0) / 3)
+
+
+class _CountsZeroGrad(EchoRegressor):
+    """Counts the trainer's zero_grad calls."""
+
+    zero_grad_calls = 0
+
+    def zero_grad(self):
+        self.zero_grad_calls += 1
+        super().zero_grad()
+
+
+class _WritesItsGradients(_CountsZeroGrad):
+    """Zeroes its own gradients inside forward_backward, so they are written, not added."""
+
+    overwrites_grads = True
+
+    def forward_backward(self, batch):
+        EchoRegressor.zero_grad(self)  # not counted: the trainer's calls are
+        return super().forward_backward(batch)
+
+
+def test_a_model_that_overwrites_its_gradients_is_not_zeroed_first():
+    """overwrites_grads = True: fit skips zero_grad, and trains to the same weights."""
+    runs = []
+    for cls in (_CountsZeroGrad, _WritesItsGradients):
+        model = cls(seed=3)
+        x, y = echo_data(48, seed=3)
+        batches = shuffled_batches(x, y, 16, np.random.default_rng(4))
+        history = fit(model, SGD(model, lr=0.1), batches, iterations=7, verbose=False)
+        runs.append((model, history))
+    (adds, added), (writes, written) = runs
+    assert adds.zero_grad_calls == 7 and writes.zero_grad_calls == 0
+    np.testing.assert_array_equal(written.loss, added.loss)
+    for name, value in adds.parameters().items():
+        np.testing.assert_array_equal(writes.parameters()[name], value, err_msg=name)
+
+
+def test_events_are_due_at_their_iterations_whatever_the_others_do(tmp_path):
+    """Validation, samples and checkpoints at their own intervals and the last iteration,
+    with no callbacks and no progress line (the iterations in between skip every check)."""
+    model, batches, _ = _setup()
+    x, y = echo_data(8, seed=5)
+    saved = []
+
+    def sample(m):
+        saved.append(load_checkpoint(tmp_path / "e.npz").iteration
+                     if (tmp_path / "e.npz").exists() else 0)
+        return "s"
+
+    history = fit(model, SGD(model, lr=0.1), batches, iterations=13, verbose=False,
+                  val_batches=[XYBatch(x, y)], val_every=3, sample_fn=sample, sample_every=4,
+                  checkpoint_path=tmp_path / "e.npz", checkpoint_every=5)
+    np.testing.assert_array_equal(history.val_iteration, [3, 6, 9, 12, 13])
+    np.testing.assert_array_equal(history.sample_iteration, [4, 8, 12])
+    assert saved == [0, 5, 10]  # the checkpoints written before each sample
+    assert load_checkpoint(tmp_path / "e.npz").iteration == 13
+
+
+def test_next_due_is_the_first_event_after_an_iteration():
+    from minirnn.train.events import ScheduledEvents
+
+    events = ScheduledEvents([XYBatch(*echo_data(4))], 6, str, 4, "c.npz", 10)
+    assert [events.next_due(i) for i in (0, 3, 4, 6, 8, 9, 10, 11)] == [4, 4, 6, 8, 10, 10, 12, 12]
+    assert ScheduledEvents(None, None, None, None, None, None).next_due(5) == np.inf
+
+
+def test_the_last_progress_line_shows_the_last_iteration_once(capsys):
+    """An epoch-limited run whose line is not due at its end still ends on its last numbers."""
+    model, batches, _ = _setup()
+    fit(model, SGD(model, lr=0.1), batches, epochs=2, progress_every=1e9, clip_value=1e-6)
+    err = capsys.readouterr().err
+    last = err.rstrip("\n").split("\r")[-1]
+    assert "iter 8/8" in last and "epoch 2" in last and "clip 100%" in last, last
+    assert err.count("iter 8/8") == 1 and err.count("iter 1 |") == 1, err
+
+
+def test_history_clip_rate_is_over_the_last_updates():
+    history = History()
+    assert history.clip_rate() == 0.0
+    for k in range(150):
+        history.record_step(k + 1, 1.0, 1.0, 1.0, k < 30 or k >= 140)
+    assert history.clip_rate() == pytest.approx(10 / 100)
+    assert history.clip_rate(20) == pytest.approx(10 / 20)

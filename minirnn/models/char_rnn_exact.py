@@ -234,7 +234,6 @@ class PackedLayer(Layer):
         """Pack the parameters and gradients added so far (call once, after adding them)."""
         self._flat = pack_flat(self.params, self.grads)
         self._views = (tuple(self.params.values()), tuple(self.grads.values()))
-        self.zeroed = False  # set by zero_grad, cleared by the model's backward
 
     def flat_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(parameters, gradients)`` as one 1-D array each, or None if no longer packed.
@@ -254,4 +253,3 @@ class PackedLayer(Layer):
             super().zero_grad()
         else:
             flat[1].fill(0.0)
-        self.zeroed = True  # the next backward may write its gradients instead of adding

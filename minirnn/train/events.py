@@ -9,6 +9,7 @@ epoch's mean training loss and calls the ``on_epoch_end`` callbacks with an
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,3 +162,12 @@ class ScheduledEvents:
     def checkpoint_due(self, iteration: int) -> bool:
         """Every ``checkpoint_every`` iterations."""
         return self.checkpoint_every is not None and iteration % self.checkpoint_every == 0
+
+    def next_due(self, iteration: int) -> float:
+        """The first iteration after ``iteration`` when a periodic event is due (``math.inf``
+        if none is scheduled): the iterations before it need no check."""
+        due = math.inf
+        for every in (self.val_every, self.sample_every, self.checkpoint_every):
+            if every is not None:
+                due = min(due, (iteration // every + 1) * every)
+        return due

@@ -130,6 +130,11 @@ class History:
         losses = self._lists["loss"]
         return losses[max(len(losses) - count, 0):]
 
+    def clip_rate(self, window: int = 100) -> float:
+        """The share of the last ``window`` updates where clipping fired (0 before any)."""
+        recent = self._lists["clipped"][-window:]
+        return sum(recent) / len(recent) if recent else 0.0
+
     @property
     def samples(self) -> list[tuple[int, str]]:
         """Samples as a list of ``(iteration, text)``."""

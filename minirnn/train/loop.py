@@ -18,10 +18,17 @@ hidden state carried between batches under sequential partitioning):
 
 Checkpoints written by :func:`fit` hold the carried state and a resume restores it.
 
-One iteration of :func:`fit` is: fetch a batch, ``zero_grad``, ``forward_backward``, check
-the loss and gradients for NaN/inf, measure the gradient norm, clip (optional),
-``optimizer.step()``, ``scheduler.step()`` (optional), record, then validation, sampling,
-checkpointing and callbacks when they are due.
+A model whose ``forward_backward`` *writes* every gradient instead of adding into it says so
+with the class attribute ``overwrites_grads = True``; the trainer then skips ``zero_grad``, a
+pass over every gradient that such a model would overwrite anyway
+(:class:`~minirnn.models.char_rnn.CharRNN` does this).
+
+One iteration of :func:`fit` is: fetch a batch, ``zero_grad`` (unless the model overwrites
+its gradients), ``forward_backward``, check the loss and gradients for NaN/inf, measure the
+gradient norm, clip (optional), ``optimizer.step()``, ``scheduler.step()`` (optional),
+record, then validation, sampling, checkpointing and callbacks when they are due. Which
+iteration the next event is due at is worked out when one runs, so that an iteration with
+nothing due costs one comparison and one clock read (for the progress line) beyond the update.
 
 The smoothed loss is a bias-corrected exponential moving average, as Adam corrects its
 moments, so it is meaningful from the first iteration:
@@ -32,6 +39,7 @@ moments, so it is meaningful from the first iteration:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -67,6 +75,8 @@ __all__ = ["fit"]
 
 #: what ``next`` returns when an epoch's iterator is exhausted
 _END = object()
+#: the learning rate recorded for an optimizer without ``lr``
+_NO_LR = float("nan")
 
 
 def fit(
@@ -102,7 +112,9 @@ def fit(
     ----------
     model : Layer
         A trainable model: ``forward_backward(batch) -> float`` and ``evaluate(batch) -> float``;
-        optionally ``carried_state()``/``load_carried_state(state)`` (see Notes).
+        optionally ``carried_state()``/``load_carried_state(state)`` (see Notes), and
+        ``overwrites_grads = True`` if ``forward_backward`` writes the gradients rather than
+        adding into them (``fit`` then does not zero them first).
     optimizer : Optimizer
         Anything with ``step()``; ``state_dict()``/``load_state_dict()`` for checkpoints.
     batches : iterable or callable
@@ -290,6 +302,8 @@ class _Run:
         self.clip_value, self.clip_norm = clip_value, clip_norm
         self.clipping = clip_value is not None or clip_norm is not None
         self.fused_step = getattr(self.optimizer, "step_clipped", None)
+        # A model that writes fresh gradients needs no zero_grad: a pass over all of them.
+        self.zero_grads = not getattr(self.model, "overwrites_grads", False)
         self.smoothing = smoothing
         self.callbacks, self.epoch_callbacks = callbacks, epoch_callbacks
         self.state = LoopState()
@@ -299,11 +313,15 @@ class _Run:
         # Only a model that carries a state between batches pays for a copy per iteration.
         self.has_carried = callable(getattr(self.model, "carried_state", None))
         self.progress = ProgressLine(False, 0.0)
+        self.latest = (math.nan, math.nan)  # the last update's loss and smoothed loss
+        self.next_event = 1  # the next iteration at which an event is due (see after_step)
 
     # -- the core loop ----------------------------------------------------------------------
     def train(self) -> History:
         """Epochs of batches until a limit, the data, a callback or Ctrl-C ends the run."""
         self.mark_iteration_start()
+        self.next_event = self.state.iteration + 1  # the first progress line is shown at once
+        self.reported = self.state.iteration  # the last iteration the progress line was given
         self.guard.install()
         try:
             while not self.done() and self.stop_reason is None:
@@ -333,13 +351,14 @@ class _Run:
     def step(self, batch: Any) -> TrainInfo | None:
         """One update: loss and gradients, the NaN check, clipping, the optimizer's step."""
         model, state = self.model, self.state
-        model.zero_grad()
+        if self.zero_grads:
+            model.zero_grad()
         loss = float(model.forward_backward(batch))
         iteration = state.iteration + 1
         norm = global_grad_norm(model)
         check_finite(model, loss, norm, iteration, self.history)
         # the rate this update uses (a scheduler changes it after the step)
-        lr = float(getattr(self.optimizer, "lr", float("nan")))
+        lr = float(getattr(self.optimizer, "lr", _NO_LR))
         self.guard.hold()  # a Ctrl-C arriving during the update waits until release()
         clipped = self.clip_and_step(norm)
         if self.objects.scheduler is not None:
@@ -348,9 +367,9 @@ class _Run:
         state.batch_in_epoch += 1
         smooth = state.smooth(loss, self.smoothing)
         self.history.record_step(iteration, loss, smooth, norm, clipped, lr)
+        self.latest = (loss, smooth)
         self.updated = True
         self.guard.release()
-        self.progress.record_clip(clipped)
         return self.after_step(loss, smooth, norm, clipped, lr)
 
     # -- around the updates -----------------------------------------------------------------
@@ -379,7 +398,13 @@ class _Run:
         return self.limits.reached(self.state)
 
     def mark_iteration_start(self) -> None:
-        """Remember the generators (and carried state) as an iteration begins, for Ctrl-C."""
+        """Remember the generators (and carried state) as an iteration begins, for Ctrl-C.
+
+        Only a checkpoint written on Ctrl-C needs them: without ``checkpoint_path`` this
+        costs nothing.
+        """
+        if self.events.checkpoint_path is None:
+            return
         self.boundary_states = generator_states(self.generators)
         if self.has_carried or not hasattr(self, "boundary_carried"):
             self.boundary_carried = carried_state_of(self.model)
@@ -404,7 +429,10 @@ class _Run:
     def after_step(self, loss: float, smooth: float, norm: float, clipped: bool,
                    lr: float) -> TrainInfo | None:
         """The events due at this iteration, the progress line and the callbacks."""
-        it, events, done = self.state.iteration, self.events, self.done()
+        it = self.state.iteration
+        if it < self.next_event and not self.callbacks and not self.progress.due():
+            return None  # most iterations: nothing is due (one comparison, one clock read)
+        events, done = self.events, self.done()
         val_loss = val_ppl = sample = None
         if events.validation_due(it, done):
             val_loss, val_ppl = events.validate(self.model, self.history, it, self.progress)
@@ -412,14 +440,14 @@ class _Run:
             sample = events.sample(self.model, self.history, it, self.progress)
         if events.checkpoint_due(it):
             self.save()
-        total = self.limits.total(self.state)
-        elapsed = self.progress.step(it, total, self.state.epoch, loss, smooth,
-                                     force=done or it == self.progress.start_iteration + 1)
+        self.next_event = min(events.next_due(it), self.limits.iterations or math.inf)
+        elapsed = self.show_progress(force=done or it == self.progress.start_iteration + 1)
         if not self.callbacks:
             return None
         info = TrainInfo(
             iteration=it, epoch=self.state.epoch, loss=loss, smooth_loss=smooth,
-            grad_norm=norm, clipped=clipped, lr=lr, elapsed=elapsed, total_iterations=total,
+            grad_norm=norm, clipped=clipped, lr=lr, elapsed=elapsed,
+            total_iterations=self.limits.total(self.state),
             val_loss=val_loss, val_perplexity=val_ppl, sample=sample, model=self.model,
             optimizer=self.optimizer, history=self.history,
         )
@@ -427,9 +455,23 @@ class _Run:
             callback(info)
         return info
 
+    def show_progress(self, force: bool = False) -> float:
+        """Hand the latest numbers to the progress line (printed when due); the elapsed time."""
+        state = self.state
+        self.reported = state.iteration
+        clip_rate = self.history.clip_rate() if self.clipping else None
+        return self.progress.step(state.iteration, self.limits.total(state), state.epoch,
+                                  *self.latest, clip_rate, force=force)
+
+    def catch_up_progress(self) -> None:
+        """Give the progress line the numbers of the last update, if after_step skipped it."""
+        if self.reported != self.state.iteration:
+            self.show_progress()
+
     def end_epoch(self, produced: int) -> None:
         """The epoch's iterator is exhausted: validate, record, call back, count the epoch."""
         state = self.state
+        self.catch_up_progress()  # while the line still shows this epoch
         if produced == 0:
             if self.limits.one_shot or state.epoch > 0:
                 self.stop_reason = "data exhausted"
@@ -506,6 +548,7 @@ class _Run:
 
     def finish(self) -> History:
         """The run ended normally: final progress, validation and checkpoint."""
+        self.catch_up_progress()
         self.progress.finish()
         if self.history.stop_reason is None:
             self.history.stop_reason = self.stop_reason or self.limits.reason(self.state)

@@ -12,10 +12,6 @@ import math
 import numbers
 import sys
 import time
-from collections import deque
-
-#: how many recent iterations the clip rate is measured over
-CLIP_WINDOW = 100
 
 
 def format_seconds(seconds: float) -> str:
@@ -32,7 +28,7 @@ def format_seconds(seconds: float) -> str:
 
 
 class ProgressLine:
-    """The progress report: speed, ETA and clip rate measured since the run (re)started.
+    """The progress report: speed and ETA measured since the run (re)started, the clip rate.
 
     Parameters
     ----------
@@ -43,7 +39,7 @@ class ProgressLine:
     start_iteration : int
         The iteration the run starts from (non-zero after a resume), for the speed.
     clipping : bool
-        Whether clipping is on, so the clip rate is worth showing.
+        Whether clipping is on (the clip rate is then given to :meth:`step`).
     unit : str
         What the losses are per: ``"token"``, or ``"char"`` for character models (the
         model's ``loss_unit``); shown as ``nats/<unit>``.
@@ -56,10 +52,7 @@ class ProgressLine:
         self.every = every
         self.start_iteration = start_iteration
         self.start_time = time.perf_counter()
-        # the last CLIP_WINDOW clip flags and how many of them are True, kept up to date
-        # as they come (one addition per iteration instead of a sum over the window)
-        self.recent_clips: deque[bool] | None = deque(maxlen=CLIP_WINDOW) if clipping else None
-        self.clip_count = 0
+        self.clipping = clipping
         self.last_print = -math.inf
         self.width = 0
         self.open_line = False
@@ -70,33 +63,29 @@ class ProgressLine:
         """Seconds since the run (re)started."""
         return time.perf_counter() - self.start_time
 
-    def record_clip(self, clipped: bool) -> None:
-        """Count one update towards the clip rate (over the last :data:`CLIP_WINDOW`)."""
-        recent = self.recent_clips
-        if recent is not None:
-            if len(recent) == CLIP_WINDOW:
-                self.clip_count -= recent[0]  # about to drop out of the window
-            recent.append(clipped)
-            self.clip_count += clipped
+    def due(self) -> bool:
+        """Whether the line is due for a rewrite (``every`` seconds since the last one).
+
+        :func:`~minirnn.train.fit` asks this after every update and calls :meth:`step` only
+        when it, or something else, is due: one clock read per update.
+        """
+        return self.verbose and time.perf_counter() - self.last_print >= self.every
 
     def step(self, iteration: int, total: int | None, epoch: int, loss: float, smooth: float,
-             force: bool = False) -> float:
-        """Note one finished iteration; rewrite the line if due. Returns the elapsed time.
+             clip_rate: float | None = None, force: bool = False) -> float:
+        """Note the latest numbers; rewrite the line if due. Returns the elapsed time.
 
-        Called after every update, so it only stores the numbers: the speed, the clip rate
-        and the text are worked out when the line is printed.
+        ``clip_rate`` is the share of recent updates where clipping fired (shown only when
+        clipping is on). Only the numbers are stored: the speed and the text are worked out
+        when the line is printed.
         """
         now = time.perf_counter()
         elapsed = now - self.start_time
-        self.latest = (iteration, total, epoch, loss, smooth, elapsed, self.clip_rate())
+        self.latest = (iteration, total, epoch, loss, smooth, elapsed,
+                       clip_rate if self.clipping else None)
         if self.verbose and (force or now - self.last_print >= self.every):
             self.show(now)
         return elapsed
-
-    def clip_rate(self) -> float | None:
-        """The share of the recent updates where clipping fired (None: clipping is off)."""
-        recent = self.recent_clips
-        return self.clip_count / len(recent) if recent else None
 
     def line(self, it: int, total: int | None, epoch: int, loss: float, smooth: float,
              rate: float, clip_rate: float | None) -> str:
