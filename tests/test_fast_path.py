@@ -195,3 +195,21 @@ def test_lstm_chooses_transposed_products_for_large_float32_only():
     assert not choose(np.float32, 1, 512)  # batch one: a matrix-vector product, no faster
     assert not choose(np.float32, 64, 256)  # W_h of 1 MB fits the cache: measured slower
     assert not choose(np.float32, 128, 100)
+
+
+@pytest.mark.parametrize("name", ["gru-after", "gru-before"])
+def test_gru_backward_gives_the_same_bits_whatever_the_chunk_of_steps(monkeypatch, name):
+    """Gate factors one step at a time, a few steps, or all steps at once: same operations."""
+    N, T, D, H = 3, 7, 2, 4
+    _, fast, kw = _variant(name, N, T, D, H, seed=8)
+    rng = np.random.default_rng(9)
+    dhs, dh_last = rng.standard_normal((N, T, H)), rng.standard_normal((N, H))
+    step_bytes = 4 * N * H * 8
+    results = []
+    for chunk_bytes in (1, 3 * step_bytes, 2**62):  # 1 step, 3 steps (7 = 3 + 3 + 1), all
+        monkeypatch.setattr(fast, "CHUNK_BYTES", chunk_bytes)
+        results.append(fast.gru_backward(dhs, fast.gru_forward(**kw)[-1], dh_last))
+    for other in results[1:]:
+        for a, b in zip(results[0], other, strict=True):
+            if a is not None:
+                np.testing.assert_array_equal(a, b)
