@@ -213,3 +213,26 @@ def test_gru_backward_gives_the_same_bits_whatever_the_chunk_of_steps(monkeypatc
         for a, b in zip(results[0], other, strict=True):
             if a is not None:
                 np.testing.assert_array_equal(a, b)
+
+
+def test_the_bias_inside_the_input_product():
+    """[x 1] [Wx; b] = x Wx + b, time-major; [x 1]^T da gives dWx and db in one product."""
+    from minirnn.functional.fast.inputs import (
+        inputs_with_ones,
+        split_weight_gradient,
+        weights_with_bias,
+    )
+
+    rng = np.random.default_rng(12)
+    N, T, D, G = 2, 3, 4, 5
+    x, Wx, b = rng.standard_normal((N, T, D)), rng.standard_normal((D, G)), rng.standard_normal(G)
+    x_ones = inputs_with_ones(x[:, ::-1], np.float64, None)  # a reversed view is fine
+    x_tm = x[:, ::-1].transpose(1, 0, 2).reshape(T * N, D)
+    np.testing.assert_allclose(x_ones @ weights_with_bias(Wx, b, np.float64), x_tm @ Wx + b)
+    scale = rng.uniform(size=G)
+    np.testing.assert_allclose(weights_with_bias(Wx, b, np.float64, scale) @ np.eye(G),
+                               np.vstack([Wx, b]) * scale)
+    da = rng.standard_normal((T * N, G))
+    dWx, db = split_weight_gradient(x_ones.T @ da)
+    np.testing.assert_allclose(dWx, x_tm.T @ da)
+    np.testing.assert_allclose(db, da.sum(axis=0))

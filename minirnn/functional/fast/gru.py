@@ -15,6 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
+from minirnn.functional.fast.inputs import (
+    inputs_with_ones,
+    split_weight_gradient,
+    weights_with_bias,
+)
 from minirnn.functional.fast.workspace import Workspace, empty
 from minirnn.functional.gru import check_b_hn
 
@@ -63,15 +68,14 @@ def gru_forward(
     dtype = np.result_type(*arrays)
     scale = np.ones(3 * H, dtype=dtype)
     scale[: 2 * H] = 0.5
-    x_tm = empty(workspace, "x", (T * N, D), dtype)
-    np.copyto(x_tm.reshape(T, N, D), x.transpose(1, 0, 2))
+    x_ones = inputs_with_ones(x, dtype, workspace)
     gates = empty(workspace, "gates", (T, 3, N, H), dtype)
-    # The input projection of all steps is one product into the gradient buffer of the
-    # backward pass (free until then), moved into the gate blocks with the bias.
+    # The input projection of all steps (bias included) is one product into the gradient
+    # buffer of the backward pass (free until then), then moved into the gate blocks.
     da = empty(workspace, "da", (T, N, _da_width(H, reset_after)), dtype)
     projected = da.reshape(-1)[: T * N * 3 * H].reshape(T * N, 3 * H)
-    np.matmul(x_tm, Wx * scale, out=projected)
-    np.add(_blocks(projected.reshape(T, N, 3 * H), H), (b * scale).reshape(3, 1, H), out=gates)
+    np.matmul(x_ones, weights_with_bias(Wx, b, dtype, scale), out=projected)
+    np.copyto(gates, _blocks(projected.reshape(T, N, 3 * H), H))
     del da, projected
     hs = empty(workspace, "states", (T + 1, N, H), dtype)  # slot 0 is h0; t writes t + 1
     hs[0] = h0
@@ -106,7 +110,7 @@ def gru_forward(
         np.subtract(h_prev, n, out=scratch)
         scratch *= z
         np.add(n, scratch, out=hs[t + 1])
-    cache = (x_tm, Wx, Wh, hs, hn, gates, reset_after)
+    cache = (x_ones, Wx, Wh, hs, hn, gates, reset_after)
     return hs[1:].transpose(1, 0, 2), cache
 
 
@@ -155,9 +159,9 @@ def gru_backward(
     after the loop: :math:`dW_x = \sum_t x_t^\top da_t` and :math:`dW_h` as in the step,
     summed over :math:`t`.
     """
-    # the cache: x (T*N, D), Wx, Wh, states (T+1, N, H), hn (T, N, H), gates, reset_after
+    # the cache: [x 1] (T*N, D+1), Wx, Wh, states (T+1, N, H), hn (T, N, H), gates, reset_after
     check_cache(cache, "minirnn.functional.fast.gru.gru_forward", (2, 2, 2, 3, 3, 4, bool))
-    x_tm, Wx, Wh, hs, hn, gates, reset_after = cache
+    x_ones, Wx, Wh, hs, hn, gates, reset_after = cache
     T, N, H = hn.shape
     dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last)
     dtype = gates.dtype
@@ -186,8 +190,7 @@ def gru_backward(
         np.matmul(hn.reshape(T * N, H).T, flat[:, 2 * H :], out=dWh[:, 2 * H :])
         db_hn = None
     dx = (flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
-    dWx = x_tm.T @ flat
-    db = flat.sum(axis=0)
+    dWx, db = split_weight_gradient(x_ones.T @ flat)
     return dx, dh_next, dWx, dWh, db, db_hn
 
 

@@ -16,9 +16,14 @@ import numpy as np
 
 from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
 from minirnn.functional.activations import get_activation
+from minirnn.functional.fast.inputs import (
+    inputs_with_ones,
+    split_weight_gradient,
+    weights_with_bias,
+)
 from minirnn.functional.fast.workspace import Workspace, empty
 
-#: what :func:`rnn_forward`'s cache holds: x time-major (T*N, D), Wx, Wh, the states
+#: what :func:`rnn_forward`'s cache holds: [x 1] time-major (T*N, D+1), Wx, Wh, the states
 #: h_0 ... h_T (T+1, N, H), f_grad
 CACHE = (2, 2, 2, 3, callable)
 
@@ -70,13 +75,11 @@ def rnn_forward(
     H = Wh.shape[0]
     dtype = np.result_type(x, h0, Wx, Wh, b)
     # Time-major inside the loop so that each step reads and writes one contiguous block;
-    # the backward pass's dW_x reads the same copy of x (the copy also reverses a reversed
-    # view, so a reverse core needs no copy of its own).
-    x_tm = empty(workspace, "x", (T * N, D), dtype)
-    np.copyto(x_tm.reshape(T, N, D), x.transpose(1, 0, 2))
+    # the backward pass's dW_x and db read the same copy of x, with its column of ones (the
+    # copy also reverses a reversed view, so a reverse core needs no copy of its own).
+    x_ones = inputs_with_ones(x, dtype, workspace)
     a = empty(workspace, "a", (T, N, H), dtype)
-    np.matmul(x_tm, Wx, out=a.reshape(T * N, H))
-    a += b
+    np.matmul(x_ones, weights_with_bias(Wx, b, dtype), out=a.reshape(T * N, H))
     # Slot 0 holds h0 and step t writes slot t + 1, so that h_0 ... h_{T-1} are one block
     # for the backward pass's dW_h (no concatenate).
     hs = empty(workspace, "states", (T + 1, N, H), dtype)
@@ -86,7 +89,7 @@ def rnn_forward(
         np.matmul(hs[t], Wh, out=recurrent)
         a[t] += recurrent
         _apply_into(f, a[t], hs[t + 1])
-    return hs[1:].transpose(1, 0, 2), (x_tm, Wx, Wh, hs, f_grad)
+    return hs[1:].transpose(1, 0, 2), (x_ones, Wx, Wh, hs, f_grad)
 
 
 def rnn_backward(
@@ -116,7 +119,7 @@ def rnn_backward(
     \delta_t`.
     """
     check_cache(cache, "minirnn.functional.fast.rnn.rnn_forward", CACHE)
-    x_tm, Wx, Wh, hs, f_grad = cache
+    x_ones, Wx, Wh, hs, f_grad = cache
     T, N, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last)
     dtype = hs.dtype
@@ -134,7 +137,6 @@ def rnn_backward(
         np.matmul(deltas[t], WhT, out=dh_next)
     flat_deltas = deltas.reshape(T * N, H)
     dx = (flat_deltas @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
-    dWx = x_tm.T @ flat_deltas
+    dWx, db = split_weight_gradient(x_ones.T @ flat_deltas)
     dWh = hs[:-1].reshape(T * N, H).T @ flat_deltas
-    db = flat_deltas.sum(axis=0)
     return dx, dh_next, dWx, dWh, db
