@@ -13,6 +13,7 @@ reuse never changes a number, only where the numbers are written.
 
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
@@ -40,7 +41,7 @@ class Workspace:
     def empty(self, name: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
         """An uninitialised C-contiguous array of ``shape`` and ``dtype`` (like ``np.empty``)."""
         dtype = np.dtype(dtype)
-        size = int(np.prod(shape, dtype=np.int64))
+        size = math.prod(shape)  # np.prod takes microseconds: a few calls per pass
         buffer = self._buffers.get(name)
         if (
             buffer is None
