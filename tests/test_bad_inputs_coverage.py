@@ -36,9 +36,14 @@ _SEQ2SEQ = "Seq2Seq's plumbing over its own layers: Seq2Seq checks the sources a
 _LOADER = ("a check of the checkpoint loader itself, reached through load_checkpoint: the "
            "crafted files of test_bad_inputs_checkpoints.py exercise it")
 _FIT = "fit's bookkeeping: called by fit with what fit built and checked"
+_FAST_INPUTS = ("the input side of the fast RNN/GRU passes: called by their forward and "
+                "backward after check_sequence_arrays checked x, Wx and b")
 
 #: public callables without a bad-input case of their own, and why
 EXEMPT: dict[str, str] = {
+    "minirnn.functional.fast.inputs.inputs_with_ones": _FAST_INPUTS,
+    "minirnn.functional.fast.inputs.weights_with_bias": _FAST_INPUTS,
+    "minirnn.functional.fast.inputs.split_weight_gradient": _FAST_INPUTS,
     "minirnn.layers.cell.RecurrentCell": "abstract base of RNNCell/LSTMCell/GRUCell: "
     "their cases cover it",
     "minirnn.layers.recurrent.RecurrentLayer": "abstract base of RNN/LSTM/GRU: their cases "
