@@ -27,6 +27,7 @@ when their own ``step()`` is called.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from operator import is_
 
 import numpy as np
 
@@ -145,9 +146,10 @@ class Optimizer:
             return None
         params, grads = flat
         cached = getattr(self, "_flat_cache", None)
+        # (asked on every step: the views are compared by identity in C, one slot at a time)
         if cached is not None and cached[0] is params and all(
-            self.state[slot].get(name) is view
-            for slot, views in cached[2].items() for name, view in views.items()
+            all(map(is_, views.values(), map(self.state[slot].get, views)))
+            for slot, views in cached[2].items()
         ):
             return params, grads, cached[1]
         layout, start = [], 0
@@ -325,6 +327,8 @@ class Adagrad(Optimizer):
         # two scratch buffers shared by all parameters (not state: they hold nothing between
         # steps); shared so that they stay in cache from one parameter to the next
         self._scratch = np.empty((2, 0))
+        self._buffers_for: np.ndarray | None = None  # the state array _buffer_views fit
+        self._buffer_views: tuple[np.ndarray, np.ndarray] = (self._scratch[0], self._scratch[1])
         self._checked_limit: float | None = None
 
     def update(self, param: np.ndarray, grad: np.ndarray, mem: np.ndarray) -> None:
@@ -366,10 +370,7 @@ class Adagrad(Optimizer):
             mem += grad * grad
             param -= self.lr * grad / np.sqrt(mem + self.eps)
             return fired
-        if self._scratch.dtype != mem.dtype or self._scratch.shape[1] < mem.size:
-            self._scratch = np.empty((2, mem.size), dtype=mem.dtype)
-        root = self._scratch[0, :mem.size].reshape(mem.shape)
-        step = self._scratch[1, :mem.size].reshape(mem.shape)
+        root, step = self._buffers(mem)
         np.multiply(grad, grad, out=step)
         fired = False
         if limit is not None and not step.max() < limit * limit:
@@ -382,6 +383,20 @@ class Adagrad(Optimizer):
         np.divide(step, root, out=step)
         param -= step
         return fired
+
+    def _buffers(self, mem: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Two scratch arrays shaped like ``mem``, views into the shared scratch rows.
+
+        Made again only when ``mem`` is another array than last time: with the parameters in
+        one flat array (CharRNN) that is once, not once per step.
+        """
+        if mem is not self._buffers_for:
+            if self._scratch.dtype != mem.dtype or self._scratch.shape[1] < mem.size:
+                self._scratch = np.empty((2, mem.size), dtype=mem.dtype)
+            self._buffer_views = (self._scratch[0, :mem.size].reshape(mem.shape),
+                                  self._scratch[1, :mem.size].reshape(mem.shape))
+            self._buffers_for = mem
+        return self._buffer_views
 
 
 class RMSProp(Optimizer):

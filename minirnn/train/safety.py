@@ -54,7 +54,7 @@ def global_grad_norm(model: Any) -> float:
     total = 0.0
     for grad in gradient_arrays(model):  # one flat array if the model keeps one
         flat = grad.ravel()
-        total += float(np.dot(flat, flat))
+        total += float(flat.dot(flat))  # ndarray.dot: np.dot without its dispatch
     return math.sqrt(total) if total >= 0 else float("nan")
 
 
