@@ -14,9 +14,15 @@ Contenders, all training on the same text from the same seed (H=100, seq_length=
   classic loop :func:`minirnn.train.classics.min_char_rnn` (the original's printout);
 * ``CharRNN exact (fit)``: the same model trained by :func:`minirnn.train.fit` (the same
   weights bit for bit, fit's bookkeeping instead of the original's printout);
-* ``CharRNN fast (fit)``: ``exact=False`` trained by ``fit``, as ``minirnn char-rnn train``
-  does: everything but the recurrence as whole-chunk products, three NumPy calls per time
-  step each way (minirnn/models/char_rnn_fast.py).
+* ``CharRNN fast``: ``exact=False`` trained by the classic loop: everything but the
+  recurrence as whole-chunk products, three NumPy calls per time step each way
+  (minirnn/models/char_rnn_fast.py);
+* ``CharRNN fast (fit)``: the fast mode trained by ``fit``, as ``minirnn char-rnn train``
+  does.
+
+The classic loop costs what the trainer had before every model moved onto ``fit``
+(``CharRNNTrainer``, commit 29f1276), so the ratio of each ``(fit)`` line to the line above
+it is what ``fit`` costs per iteration; it is printed as "fit's own cost".
 
 It prints milliseconds per iteration (wall clock and this process's CPU time; on a busy
 machine the CPU time is the steadier of the two), the speed-ups (best against best, and the
@@ -275,6 +281,7 @@ def main() -> None:
         "classic loop (@)": lambda: classic_loop(text, chars, n, dot=np.matmul),
         "CharRNN exact": lambda: charrnn_run(ids, len(chars), n, True),
         "CharRNN exact (fit)": lambda: charrnn_run(ids, len(chars), n, True, use_fit=True),
+        "CharRNN fast": lambda: charrnn_run(ids, len(chars), n, False),
         "CharRNN fast (fit)": lambda: charrnn_run(ids, len(chars), n, False, use_fit=True),
     }
     load_start = load()
@@ -302,6 +309,11 @@ def main() -> None:
         print(f"  {name:22s} {best_wall / n * 1e3:10.3f} {best_cpu / n * 1e3:10.3f}   "
               f"x{min(wall[base]) / best_wall:5.2f}  x{min(cpu[base]) / best_cpu:5.2f}  "
               f"[x{min(per_repeat):.2f} .. x{max(per_repeat):.2f}]")
+    costs = []
+    for mode in ("exact", "fast"):
+        loop, via_fit = min(cpu[f"CharRNN {mode}"]), min(cpu[f"CharRNN {mode} (fit)"])
+        costs.append(f"{mode} x{via_fit / loop:.3f} ({(via_fit - loop) / n * 1e6:+.1f} us/it)")
+    print(f"  fit's own cost, CharRNN (fit) against the classic loop, best cpu: {', '.join(costs)}")
     slow = "classic loop (@)"
     print(f"  (against {slow}: CharRNN exact x{min(wall[slow]) / min(wall['CharRNN exact']):.2f}"
           f" wall, x{min(cpu[slow]) / min(cpu['CharRNN exact']):.2f} cpu)")
