@@ -236,3 +236,20 @@ def test_the_bias_inside_the_input_product():
     dWx, db = split_weight_gradient(x_ones.T @ da)
     np.testing.assert_allclose(dWx, x_tm.T @ da)
     np.testing.assert_allclose(db, da.sum(axis=0))
+
+
+@pytest.mark.parametrize("per_step", [False, True])
+def test_lstm_input_projection_both_ways_equals_reference(monkeypatch, per_step):
+    """One tall product moved into the gate blocks, or one product per step and gate (chosen
+    for large batches): both pinned to the reference, with the transposed products too."""
+    monkeypatch.setattr(fast_lstm, "PER_STEP_MIN_BATCH", 1 if per_step else 2**62)
+    N, T, D, H = 4, 6, 3, 5
+    _, _, kw = _variant("lstm", N, T, D, H, seed=21)
+    rng = np.random.default_rng(8)
+    dhs, dh_last, dc_last = (rng.standard_normal(s) for s in ((N, T, H), (N, H), (N, H)))
+    want_out, want_grads = _run(lstm, "lstm", kw, dhs, [dh_last, dc_last])
+    for transposed in (False, True):
+        out = fast_lstm.lstm_forward(**kw, transposed=transposed)
+        grads = fast_lstm.lstm_backward(dhs, out[-1], dh_last, dc_last)
+        for got, want in zip(list(out[:-1]) + list(grads), want_out + want_grads, strict=True):
+            np.testing.assert_allclose(got, want, **TIGHT)
