@@ -193,6 +193,7 @@ def test_lstm_chooses_transposed_products_for_large_float32_only():
     assert choose(np.float32, 20, 650) and choose(np.float32, 32, 512)
     assert not choose(np.float64, 32, 512)  # measured slower in float64
     assert not choose(np.float32, 1, 512)  # batch one: a matrix-vector product, no faster
+    assert choose(np.float32, 48, 512) and not choose(np.float32, 128, 512)  # 1.06x-1.17x
     assert not choose(np.float32, 64, 256)  # W_h of 1 MB fits the cache: measured slower
     assert not choose(np.float32, 128, 100)
 

@@ -34,10 +34,12 @@ HALVE_SIGMOID_GATES = (0.5, 0.5, 0.5, 1.0)
 #: whole-array passes leave the processor cache)
 PRECOMPUTE_BYTES = 2**20
 
-#: float32 passes write the per-step products transposed (see choose_products) when W_h
-#: takes at least this many bytes and the batch has at least TRANSPOSED_MIN_BATCH rows
+#: float32 passes write the per-step products transposed (see _transposed_products) when
+#: W_h takes at least this many bytes and the batch has TRANSPOSED_MIN_BATCH to
+#: TRANSPOSED_MAX_BATCH rows
 TRANSPOSED_MIN_WH_BYTES = 2**21
 TRANSPOSED_MIN_BATCH = 8
+TRANSPOSED_MAX_BATCH = 48
 
 #: the input projection runs as one product per step and gate, straight into the gate blocks
 #: (see _project_inputs), when the batch has at least this many rows and one gate's block of
@@ -104,9 +106,10 @@ def lstm_forward(
     :math:`(h_{t-1} W_h)^\top = W_h^\top h_{t-1}^\top`, a (4H, N) array added to the gate
     blocks through its transposed view: the same numbers up to rounding. By default it is
     used in float32 when :math:`W_h` takes at least ``TRANSPOSED_MIN_WH_BYTES`` (2 MB, more
-    than the processor's 1 MB L2 cache where it was measured) and the batch has at least
-    ``TRANSPOSED_MIN_BATCH`` rows: there it made the whole pass 9 to 20% faster; in
-    float64, or with a smaller :math:`W_h`, it was slower (docs/fast_path.md).
+    than the processor's 1 MB L2 cache where it was measured) and the batch has
+    ``TRANSPOSED_MIN_BATCH`` to ``TRANSPOSED_MAX_BATCH`` rows: there it made the whole pass
+    8 to 20% faster; in float64, with a smaller :math:`W_h` or with 128 rows, it was slower
+    (docs/fast_path.md).
     """
     check_sequence_arrays(x, [("h0", h0), ("c0", c0)], Wx, Wh, b, gates=4)
     N, T, D = x.shape
@@ -187,14 +190,18 @@ def _transposed_products(dtype: np.dtype | type, N: int, H: int) -> bool:
     r"""Whether the per-step products with :math:`W_h` run faster written transposed.
 
     True in float32 when :math:`W_h` takes at least ``TRANSPOSED_MIN_WH_BYTES`` and the
-    batch has at least ``TRANSPOSED_MIN_BATCH`` rows. Why: OpenBLAS reads and packs a
-    :math:`W_h` that does not fit the processor cache again on every step, and the product
+    batch has ``TRANSPOSED_MIN_BATCH`` to ``TRANSPOSED_MAX_BATCH`` rows. Why: OpenBLAS
+    reads and packs a :math:`W_h` that does not fit the processor cache again on every step,
+    and the product
     written as :math:`W_h^\top h_{t-1}^\top` (forward) and :math:`W_h\, da_t^\top`
     (backward) ran 1.3x to 1.6x faster in float32 at N = 20 to 32, H = 512 to 650; in
-    float64 it was slower, at batch one no faster (docs/fast_path.md).
+    float64 it was slower, at batch one no faster, and with 128 rows the transposed read
+    that adds the product to the gate blocks cost more than the product saved
+    (docs/fast_path.md).
     """
     big = 4 * H * H * np.dtype(dtype).itemsize >= TRANSPOSED_MIN_WH_BYTES
-    return bool(np.dtype(dtype) == np.float32 and big and N >= TRANSPOSED_MIN_BATCH)
+    batch = TRANSPOSED_MIN_BATCH <= N <= TRANSPOSED_MAX_BATCH
+    return bool(np.dtype(dtype) == np.float32 and big and batch)
 
 
 def _recurrent_product(Wh: np.ndarray, dtype: np.dtype, N: int, transposed: bool | None):
