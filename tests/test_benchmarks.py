@@ -99,3 +99,23 @@ def test_cli_defaults_benchmark_times_the_gradchecks(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "minirnn gradcheck lstm" in done.stdout and out.exists()
     assert "not timed" not in done.stdout, done.stdout  # every subcommand is in RUNS
+
+
+def test_layers_paired_benchmark_compares_two_checkouts(tmp_path):
+    out = tmp_path / "paired.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "layers_paired.py"), "--before", str(ROOT),
+         "--after", str(ROOT), "--shape", "2x3x4x5", "--cells", "gru", "--seconds", "0.01",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300, check=False)
+    if importlib.util.find_spec("torch") is None:  # torch is its yardstick: a clear refusal
+        assert done.returncode != 0 and "needs PyTorch" in done.stderr
+        return
+    assert done.returncode == 0, done.stderr
+    import json
+
+    rows = json.loads(out.read_text())
+    assert [(r["cell"], r["dtype"], r["rounds"]) for r in rows] == [
+        ("gru", "float32", 5), ("gru", "float64", 5)]
+    assert all(r["after_before"] > 0 and len(r["best_ms"]) == 3 for r in rows)
+    assert done.stdout.count("after/before") == 2
