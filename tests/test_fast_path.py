@@ -254,3 +254,58 @@ def test_lstm_input_projection_both_ways_equals_reference(monkeypatch, per_step)
         grads = fast_lstm.lstm_backward(dhs, out[-1], dh_last, dc_last)
         for got, want in zip(list(out[:-1]) + list(grads), want_out + want_grads, strict=True):
             np.testing.assert_allclose(got, want, **TIGHT)
+
+
+# -- the LSTM at batch one: vector loops (minirnn.functional.fast.lstm_one) ----------------------
+def _record_calls(monkeypatch, name, calls):
+    """Make fast_lstm's ``name`` (imported from lstm_one) append its name to ``calls``."""
+    original = getattr(fast_lstm, name)
+
+    def recorded(*args):
+        calls.append(name)
+        return original(*args)
+
+    monkeypatch.setattr(fast_lstm, name, recorded)
+
+
+@pytest.mark.parametrize("T", [1, 2, 9])
+@pytest.mark.parametrize("with_final_grads", [False, True])
+def test_lstm_batch_one_vector_loops_equal_reference(monkeypatch, T, with_final_grads):
+    """At N = 1 the passes run the vector loops; they and this module's own loops (switched
+    off and on) are pinned to the reference in float64, the vector loops really ran."""
+    ran = []
+    for name in ("forward_steps", "backward_steps"):
+        _record_calls(monkeypatch, name, ran)
+    _, _, kw = _variant("lstm", 1, T, 3, 4, seed=T + 30)
+    rng = np.random.default_rng(T)
+    dhs = rng.standard_normal((1, T, 4))
+    dfinals = [rng.standard_normal((1, 4)) if with_final_grads else None for _ in range(2)]
+    want_out, want_grads = _run(lstm, "lstm", kw, dhs, dfinals)
+    for vector_loops in (True, False):
+        monkeypatch.setattr(fast_lstm, "VECTOR_LOOPS_AT_BATCH_ONE", vector_loops)
+        got_out, got_grads = _run(fast_lstm, "lstm", kw, dhs, dfinals)
+        for got, want in zip(got_out + got_grads, want_out + want_grads, strict=True):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, **TIGHT)
+        assert ran == (["forward_steps", "backward_steps"] if vector_loops else [])
+        ran.clear()
+
+
+def test_lstm_batch_one_vector_loops_in_float32_and_with_a_workspace():
+    """float32 stays float32 and agrees with float64; a workspace changes no number."""
+    from minirnn.functional.fast.workspace import Workspace
+
+    _, _, kw = _variant("lstm", 1, 6, 3, 5, seed=40, dtype=np.float32)
+    _, _, kw64 = _variant("lstm", 1, 6, 3, 5, seed=40)
+    dhs = np.random.default_rng(2).standard_normal((1, 6, 5))
+    outputs, grads = _run(fast_lstm, "lstm", kw, dhs.astype(np.float32), [])
+    assert all(a.dtype == np.float32 for a in outputs + grads)
+    want_out, want_grads = _run(fast_lstm, "lstm", kw64, dhs, [])
+    for got, want in zip(outputs + grads, want_out + want_grads, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    ws = Workspace()
+    for _ in range(2):  # the second pass reuses the first one's buffers
+        out = fast_lstm.lstm_forward(**kw64, workspace=ws)
+        again = fast_lstm.lstm_backward(dhs, out[-1], workspace=ws)
+        for got, want in zip(list(out[:-1]) + list(again), want_out + want_grads, strict=True):
+            np.testing.assert_array_equal(got, want)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import check_cache, check_instance, check_sequence_arrays, check_upstream
+from minirnn.functional.fast.lstm_one import backward_steps, forward_steps
 from minirnn.functional.fast.workspace import Workspace, empty
 
 #: the gate order inside the forward pass: block k holds PyTorch's gate ``ORDER[k]`` (i, f,
@@ -46,6 +47,10 @@ TRANSPOSED_MAX_BATCH = 48
 #: [W_x; b] takes at most PER_STEP_MAX_WX_BYTES
 PER_STEP_MIN_BATCH = 64
 PER_STEP_MAX_WX_BYTES = 2**19
+
+#: at batch one (and without ``transposed``) both passes run the vector loops of
+#: :mod:`minirnn.functional.fast.lstm_one` (False: the loops of this module, for tests)
+VECTOR_LOOPS_AT_BATCH_ONE = True
 
 
 def _scaled_gates(W: np.ndarray, dtype: np.dtype, gate_first: bool = False,
@@ -133,6 +138,9 @@ def lstm_forward(
     # element-wise work runs about twice as fast on it as on columns cut out of (N, 4H)
     # rows), and so are [o, i, f], [i, f] and [g, c_{t-1}].
     blocks = empty(workspace, "gates", (T + 1, 5, N, H), dtype)
+    if N == 1 and not transposed and VECTOR_LOOPS_AT_BATCH_ONE:
+        _forward_one(x_ones[:, 0], hs[:, 0], blocks.reshape(T + 1, 5 * H), h0, c0, Wx, Wh, b)
+        return hs[1:].transpose(1, 0, 2), blocks[T, 4], (xh, Wx, Wh, blocks, transposed)
     _project_inputs(x_ones, Wx, b, blocks, workspace)
     blocks[0, 4] = c0
     recurrent = _recurrent_product(Wh, dtype, N, transposed)
@@ -271,9 +279,15 @@ def lstm_backward(
     da = empty(workspace, "da", (T, N, 4 * H), dtype)
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
     dh = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
-    product = _gradient_product(Wh, da, transposed, dh)
-    loop = _steps_precomputed if da.nbytes <= PRECOMPUTE_BYTES else _steps_fused
-    dh_next = loop(dhs.transpose(1, 0, 2), blocks, product, da, dh, dc, workspace)
+    if N == 1 and not transposed and VECTOR_LOOPS_AT_BATCH_ONE:
+        dc_factor, factor_o, factor_ifg = _gate_factors(blocks, da, workspace)
+        backward_steps(dhs[0], (dc_factor[:, 0], factor_o[:, 0], factor_ifg[:, :, 0]),
+                       blocks[:T, 2, 0], da[:, 0], Wh, dh[0], dc[0])
+        dh_next = dh
+    else:
+        product = _gradient_product(Wh, da, transposed, dh)
+        loop = _steps_precomputed if da.nbytes <= PRECOMPUTE_BYTES else _steps_fused
+        dh_next = loop(dhs.transpose(1, 0, 2), blocks, product, da, dh, dc, workspace)
 
     da_flat = da.reshape(T * N, 4 * H)
     dx = (da_flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
@@ -345,15 +359,15 @@ def _steps_fused(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> np.ndar
     return dh_next
 
 
-def _steps_precomputed(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> np.ndarray:
-    """The backward time loop with the gate factors of all steps computed before it.
+def _gate_factors(blocks: np.ndarray, da: np.ndarray, workspace) -> tuple[np.ndarray, ...]:
+    r"""The gate factors of every step, in whole-array passes (before the backward loop).
 
-    The same numbers as :func:`_steps_fused`, bit for bit (the same operations in the same
-    order), with 7 NumPy calls per step instead of 18: the better loop when a call's
-    overhead, not memory traffic, is the cost (small batches; see ``PRECOMPUTE_BYTES``).
+    Returns :math:`o_t (1 - \tanh^2 c_t)` (T, N, H), the factor of :math:`\bar{dh}_t` in
+    :math:`\bar{dc}_t`; :math:`o_t (1 - o_t) \tanh c_t` (T, N, H); and :math:`[i_t (1 - i_t)
+    g_t, f_t (1 - f_t) c_{t-1}, (1 - g_t^2) i_t]` (T, 3, N, H), the factors of
+    :math:`\bar{dc}_t` in the gate gradients (a view of a workspace buffer).
     """
     gates, o, f, g_c, i, g, c_next, da_o, da_ifg = _step_views(blocks, da)
-    T, N, H = o.shape
     factor = empty(workspace, "factor", gates.shape, da.dtype)
     np.subtract(1.0, gates, out=factor)
     factor *= gates
@@ -368,14 +382,45 @@ def _steps_precomputed(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> n
     np.multiply(tanh_c, tanh_c, out=tanh_c)
     np.subtract(1.0, tanh_c, out=tanh_c)
     tanh_c *= o
-    factor_ifg = factor[:, 1:]
+    return tanh_c, factor_o, factor[:, 1:]
+
+
+def _steps_precomputed(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> np.ndarray:
+    """The backward time loop with the gate factors of all steps computed before it.
+
+    The same numbers as :func:`_steps_fused`, bit for bit (the same operations in the same
+    order), with 7 NumPy calls per step instead of 18: the better loop when a call's
+    overhead, not memory traffic, is the cost (small batches; see ``PRECOMPUTE_BYTES``).
+    """
+    gates, o, f, g_c, i, g, c_next, da_o, da_ifg = _step_views(blocks, da)
+    T, N, H = o.shape
+    dc_factor, factor_o, factor_ifg = _gate_factors(blocks, da, workspace)
     dh, scratch = np.empty((2, N, H), dtype=da.dtype)
     for t in range(T - 1, -1, -1):
         np.add(dhs_tm[t], dh_next, out=dh)
-        np.multiply(tanh_c[t], dh, out=scratch)
+        np.multiply(dc_factor[t], dh, out=scratch)
         dc += scratch
         np.multiply(factor_o[t], dh, out=da_o[t])
         np.multiply(factor_ifg[t], dc, out=da_ifg[t])
         dc *= f[t]
         dh_next = product(t)  # da_t W_h^T
     return dh_next
+
+
+def _forward_one(x_ones, hs, rows, h0, c0, Wx, Wh, b) -> None:
+    r"""The forward pass at batch one, into the buffers of :func:`lstm_forward` seen as rows.
+
+    ``x_ones`` (T, D + 1) is :math:`[x_t, 1]`, ``hs`` (T + 1, H) the state slots and
+    ``rows`` (T + 1, 5H) the blocks. The input projection is one product written straight
+    into the rows' gate columns (BLAS takes the row stride), then
+    :func:`minirnn.functional.fast.lstm_one.forward_steps` runs the loop.
+    """
+    T, D1 = x_ones.shape
+    H, dtype = hs.shape[1], rows.dtype
+    weights = np.empty((D1, 4 * H), dtype=dtype)
+    _scaled_gates(Wx, dtype, out=weights[:-1])
+    _scaled_gates(b, dtype, out=weights[-1])
+    np.matmul(x_ones, weights, out=rows[:T, : 4 * H])
+    rows[0, 4 * H :] = c0[0]
+    hs[0] = h0[0]
+    forward_steps(hs, rows, _scaled_gates(Wh, dtype))
