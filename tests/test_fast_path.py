@@ -309,3 +309,25 @@ def test_lstm_batch_one_vector_loops_in_float32_and_with_a_workspace():
         again = fast_lstm.lstm_backward(dhs, out[-1], workspace=ws)
         for got, want in zip(list(out[:-1]) + list(again), want_out + want_grads, strict=True):
             np.testing.assert_array_equal(got, want)
+
+
+def test_lstm_batch_one_vector_loops_take_no_more_memory(monkeypatch):
+    """The vector loops' gate factors fit where the other loops keep theirs: with a workspace
+    and a long sequence, one forward + backward peaks no higher than with the other loops."""
+    import tracemalloc
+
+    from minirnn.functional.fast.workspace import Workspace
+
+    _, _, kw = _variant("lstm", 1, 400, 3, 32, seed=41)
+    dhs = np.random.default_rng(3).standard_normal((1, 400, 32))
+    peaks = []
+    for vector_loops in (False, True):
+        monkeypatch.setattr(fast_lstm, "VECTOR_LOOPS_AT_BATCH_ONE", vector_loops)
+        ws = Workspace()
+        for _ in range(2):  # the second pass reuses the workspace, as a layer's does
+            tracemalloc.start()
+            fast_lstm.lstm_backward(dhs, fast_lstm.lstm_forward(**kw, workspace=ws)[-1],
+                                    workspace=ws)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+    assert peaks[3] <= peaks[1]

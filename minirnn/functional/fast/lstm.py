@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import check_cache, check_instance, check_sequence_arrays, check_upstream
-from minirnn.functional.fast.lstm_one import backward_steps, forward_steps
+from minirnn.functional.fast.lstm_one import backward_steps, forward_steps, gate_factors
 from minirnn.functional.fast.workspace import Workspace, empty
 
 #: the gate order inside the forward pass: block k holds PyTorch's gate ``ORDER[k]`` (i, f,
@@ -280,9 +280,9 @@ def lstm_backward(
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
     dh = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
     if N == 1 and not transposed and VECTOR_LOOPS_AT_BATCH_ONE:
-        dc_factor, factor_o, factor_ifg = _gate_factors(blocks, da, workspace)
-        backward_steps(dhs[0], (dc_factor[:, 0], factor_o[:, 0], factor_ifg[:, :, 0]),
-                       blocks[:T, 2, 0], da[:, 0], Wh, dh[0], dc[0])
+        rows, factors = blocks.reshape(T + 1, 5 * H), empty(workspace, "factor", (T, 5 * H), dtype)
+        gate_factors(rows, factors)
+        backward_steps(rows, dhs[0], factors, da[:, 0], Wh, dh[0], dc[0])
         dh_next = dh
     else:
         product = _gradient_product(Wh, da, transposed, dh)
