@@ -296,6 +296,21 @@ def test_fast_lstm_forward_refuses_a_transposed_flag_that_is_not_a_bool():
     with pytest.raises(TypeError, match="transposed must be a bool, got str 'yes'"):
         lstm_forward(x, h0, h0, *weights, transposed="yes")
 
+
+@pytest.mark.parametrize("width, error, message", [
+    (2.0, TypeError, "block_width must be an int, got float 2.0"),
+    (3, ValueError, "block_width must be 0 or a positive divisor of the hidden size 4, got 3"),
+    (-2, ValueError, "block_width must be 0 or a positive divisor of the hidden size 4, got -2"),
+])
+def test_fast_lstm_forward_refuses_a_block_width_that_does_not_divide_h(width, error, message):
+    from minirnn.functional.fast.lstm import lstm_forward
+
+    x, h0 = RNG.standard_normal((N, 5, D)), RNG.standard_normal((N, H))
+    weights = (RNG.standard_normal((D, 4 * H)), RNG.standard_normal((H, 4 * H)),
+               RNG.standard_normal(4 * H))
+    with pytest.raises(error, match=message):
+        lstm_forward(x, h0, h0, *weights, block_width=width)
+
 def test_reference_backward_refuses_an_empty_or_tuple_cache():
     from minirnn.functional.rnn import rnn_backward
 

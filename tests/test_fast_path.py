@@ -166,6 +166,23 @@ def test_lstm_backward_loops_agree_bit_for_bit(monkeypatch, shape):
 
 
 # -- the LSTM's transposed per-step products -----------------------------------------------------
+def _assert_lstm_ways_equal_reference(N, T, D, H, seed, with_final_grads, ways):
+    """Each way of the fast LSTM (keyword arguments, and the cache's last items it must
+    leave for the backward pass) against the reference pass in float64."""
+    _, _, kw = _variant("lstm", N, T, D, H, seed=seed)
+    rng = np.random.default_rng(7)
+    dhs = rng.standard_normal((N, T, H))
+    dfinals = [rng.standard_normal((N, H)) if with_final_grads else None for _ in range(2)]
+    want_out, want_grads = _run(lstm, "lstm", kw, dhs, dfinals)
+    for way, cache_tail in ways:
+        out = fast_lstm.lstm_forward(**kw, **way)
+        assert out[-1][-2:] == cache_tail  # the cache tells the backward pass which way
+        grads = fast_lstm.lstm_backward(dhs, out[-1], *dfinals)
+        for got, want in zip(list(out[:-1]) + list(grads), want_out + want_grads, strict=True):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, **TIGHT)
+
+
 @pytest.mark.parametrize("N, T, D, H", [(3, 7, 4, 5), (1, 4, 2, 3), (9, 6, 3, 4)])
 @pytest.mark.parametrize("precompute", [0, 2**62])  # the backward pass's two loops
 @pytest.mark.parametrize("with_final_grads", [False, True])
@@ -174,18 +191,8 @@ def test_lstm_transposed_products_equal_reference(monkeypatch, N, T, D, H, preco
     """The second way of writing W_h's products (chosen for large float32 passes) is pinned
     to the reference in float64 like the first, in both backward loops."""
     monkeypatch.setattr(fast_lstm, "PRECOMPUTE_BYTES", precompute)
-    _, _, kw = _variant("lstm", N, T, D, H, seed=N * T + D * H)
-    rng = np.random.default_rng(7)
-    dhs = rng.standard_normal((N, T, H))
-    dfinals = [rng.standard_normal((N, H)) if with_final_grads else None for _ in range(2)]
-    want_out, want_grads = _run(lstm, "lstm", kw, dhs, dfinals)
-    for transposed in (False, True):
-        out = fast_lstm.lstm_forward(**kw, transposed=transposed)
-        assert out[-1][-1] is transposed  # the cache tells the backward pass which way
-        grads = fast_lstm.lstm_backward(dhs, out[-1], *dfinals)
-        for got, want in zip(list(out[:-1]) + list(grads), want_out + want_grads, strict=True):
-            assert got.shape == want.shape
-            np.testing.assert_allclose(got, want, **TIGHT)
+    ways = [(dict(transposed=t), (t, 0)) for t in (False, True)]
+    _assert_lstm_ways_equal_reference(N, T, D, H, N * T + D * H, with_final_grads, ways)
 
 
 def test_lstm_chooses_transposed_products_for_large_float32_only():
@@ -196,6 +203,33 @@ def test_lstm_chooses_transposed_products_for_large_float32_only():
     assert choose(np.float32, 48, 512) and not choose(np.float32, 128, 512)  # 1.06x-1.17x
     assert not choose(np.float32, 64, 256)  # W_h of 1 MB fits the cache: measured slower
     assert not choose(np.float32, 128, 100)
+
+
+# -- the LSTM's per-step products in column blocks of W_h ------------------------------------------
+@pytest.mark.parametrize("N, T, D, H, width", [(3, 7, 4, 6, 2), (3, 7, 4, 6, 3), (1, 4, 2, 3, 3),
+                                               (9, 6, 3, 4, 1)])
+@pytest.mark.parametrize("precompute", [0, 2**62])  # the backward pass's two loops
+@pytest.mark.parametrize("with_final_grads", [False, True])
+def test_lstm_blocked_products_equal_reference(monkeypatch, N, T, D, H, width, precompute,
+                                               with_final_grads):
+    """The products with W_h in column blocks (chosen for large float32 passes) are pinned to
+    the reference in float64, outputs and every gradient, in both backward loops."""
+    monkeypatch.setattr(fast_lstm, "PRECOMPUTE_BYTES", precompute)
+    ways = [(dict(block_width=width), (False, width))]
+    _assert_lstm_ways_equal_reference(N, T, D, H, N * T + D * H + width, with_final_grads, ways)
+
+
+def test_lstm_chooses_column_blocks_small_enough_for_the_small_matrix_kernel():
+    width = fast_lstm._block_width
+    assert width(np.float32, 20, 650) == 65  # N H w = 845,000 <= 10**6; 130 would not be
+    assert width(np.float32, 32, 512) == 32  # 64 would give N H w = 1,048,576
+    assert width(np.float64, 32, 512) == 0  # no faster in float64 (measured)
+    assert width(np.float32, 128, 512) == 0  # where the transposed products are not chosen
+    assert width(np.float32, 48, 1021) == 0  # a prime H: no divisor of at least 16 fits
+    # an explicit transposed= keeps that way of writing the products
+    _, _, kw = _variant("lstm", 2, 3, 2, 4, seed=1)
+    kw = {k: v.astype(np.float32) for k, v in kw.items()}
+    assert fast_lstm.lstm_forward(**kw, transposed=True)[-1][-2:] == (True, 0)
 
 
 @pytest.mark.parametrize("name", ["gru-after", "gru-before"])

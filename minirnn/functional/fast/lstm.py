@@ -42,6 +42,14 @@ TRANSPOSED_MIN_WH_BYTES = 2**21
 TRANSPOSED_MIN_BATCH = 8
 TRANSPOSED_MAX_BATCH = 48
 
+#: where the products would be transposed, they run instead in column blocks of W_h (see
+#: _block_width) when a block's product (N, H) @ (H, w) has M N K = N H w of at most this:
+#: OpenBLAS then takes its small-matrix kernel, which reads W_h as it is instead of packing
+#: a copy of it on every call (the bound is that kernel's, for this OpenBLAS on AVX-512)
+SMALL_GEMM_MAX_MNK = 10**6
+#: narrower blocks than this ran no faster than the transposed products (measured)
+BLOCK_MIN_WIDTH = 16
+
 #: the input projection runs as one product per step and gate, straight into the gate blocks
 #: (see _project_inputs), when the batch has at least this many rows and one gate's block of
 #: [W_x; b] takes at most PER_STEP_MAX_WX_BYTES
@@ -80,6 +88,7 @@ def lstm_forward(
     b: np.ndarray,
     workspace: Workspace | None = None,
     transposed: bool | None = None,
+    block_width: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple]:
     r"""Run the LSTM over a whole sequence (the tuned pass the layers run).
 
@@ -91,9 +100,10 @@ def lstm_forward(
     ``workspace`` (a :class:`~minirnn.functional.fast.workspace.Workspace` whose buffers
     the pass may reuse; the layer's core owns one), ``transposed`` (how the per-step
     products with :math:`W_h` are written, in this pass and its backward pass; None chooses
-    by dtype and size, see Notes) and the cache, which only this module's backward pass
-    reads. The returned ``hs`` and final cell state may be views of the cache: modify
-    them in place only after the backward pass.
+    by dtype and size, see Notes), ``block_width`` (0, or the width of the column blocks in
+    which the per-step products run instead; None chooses, see Notes) and the cache, which
+    only this module's backward pass reads. The returned ``hs`` and final cell state may be
+    views of the cache: modify them in place only after the backward pass.
 
     Notes
     -----
@@ -115,14 +125,24 @@ def lstm_forward(
     ``TRANSPOSED_MIN_BATCH`` to ``TRANSPOSED_MAX_BATCH`` rows: there it made the whole pass
     8 to 20% faster; in float64, with a smaller :math:`W_h` or with 128 rows, it was slower
     (docs/fast_path.md).
+
+    With ``block_width`` :math:`w > 0` (a divisor of H) the products run as :math:`4 H / w`
+    products with column blocks of width :math:`w`, forward :math:`h_{t-1} W_h^{g, j}`
+    (N, w) straight into the gate blocks, backward :math:`\sum_g da^g_t (W_h^{g, j})^\top`
+    for gate :math:`g` and block :math:`j` (see :func:`_blocked_product`). By default they
+    replace the transposed products where a width of at least ``BLOCK_MIN_WIDTH`` keeps
+    :math:`N H w` within ``SMALL_GEMM_MAX_MNK`` (:func:`_block_width`).
     """
     check_sequence_arrays(x, [("h0", h0), ("c0", c0)], Wx, Wh, b, gates=4)
     N, T, D = x.shape
     H = h0.shape[1]
     dtype = np.result_type(x, h0, c0, Wx, Wh, b)
+    if block_width is None:
+        block_width = _block_width(dtype, N, H) if transposed is None else 0
     if transposed is None:
         transposed = _transposed_products(dtype, N, H)
     check_instance(transposed, bool, "transposed")
+    _check_block_width(block_width, H)
     # Time-major inside, and the inputs next to the states: row n of xh[t] is
     # [x_t, 1, h_{t-1}] of sequence n (slot T holds h_T), so that the backward pass forms
     # dW_x, db and dW_h in one matrix product (0.79x to 0.98x the time of separate ones,
@@ -138,12 +158,18 @@ def lstm_forward(
     # element-wise work runs about twice as fast on it as on columns cut out of (N, 4H)
     # rows), and so are [o, i, f], [i, f] and [g, c_{t-1}].
     blocks = empty(workspace, "gates", (T + 1, 5, N, H), dtype)
-    if N == 1 and not transposed and VECTOR_LOOPS_AT_BATCH_ONE:
+    if N == 1 and not (transposed or block_width) and VECTOR_LOOPS_AT_BATCH_ONE:
         _forward_one(x_ones[:, 0], hs[:, 0], blocks.reshape(T + 1, 5 * H), h0, c0, Wx, Wh, b)
-        return hs[1:].transpose(1, 0, 2), blocks[T, 4], (xh, Wx, Wh, blocks, transposed)
-    _project_inputs(x_ones, Wx, b, blocks, workspace)
+        cache = (xh, Wx, Wh, blocks, transposed, block_width)
+        return hs[1:].transpose(1, 0, 2), blocks[T, 4], cache
+    # inputs[t] is x_t W_x + b as four (N, H) gate blocks: the gate blocks themselves, or a
+    # view of one tall product that the step's first addition reads (no copy pass)
+    inputs = _project_inputs(x_ones, Wx, b, blocks, workspace)
     blocks[0, 4] = c0
-    recurrent = _recurrent_product(Wh, dtype, N, transposed)
+    if block_width:
+        recurrent = _blocked_product(Wh, dtype, N, block_width)
+    else:
+        recurrent = _recurrent_product(Wh, dtype, N, transposed)
     hs[0] = h0
     products = np.empty((2, N, H), dtype=dtype)
     tanh_c = np.empty((N, H), dtype=dtype)
@@ -152,7 +178,7 @@ def lstm_forward(
     i_f, g_c, c_next = blocks[:T, 1:3], blocks[:T, 3:], blocks[1:, 4]
     for t in range(T):
         a = acts[t]
-        a += recurrent(hs[t])
+        np.add(inputs[t], recurrent(hs[t]), out=a)
         np.tanh(a, out=a)  # g is done; o, i, f hold tanh(a/2)
         s = sigmoid_gates[t]
         s += 1.0
@@ -164,21 +190,23 @@ def lstm_forward(
         # (and first touching) another (T, N, H) array.
         np.tanh(c, out=tanh_c)
         np.multiply(o[t], tanh_c, out=hs[t + 1])
-    cache = (xh, Wx, Wh, blocks, transposed)
+    cache = (xh, Wx, Wh, blocks, transposed, block_width)
     return hs[1:].transpose(1, 0, 2), blocks[T, 4], cache
 
 
-def _project_inputs(x_ones, Wx, b, blocks, workspace) -> None:
-    r"""Write :math:`[x_t, 1] [W_x; b] = x_t W_x + b` of every step into its gate blocks.
+def _project_inputs(x_ones, Wx, b, blocks, workspace) -> np.ndarray:
+    r""":math:`[x_t, 1] [W_x; b] = x_t W_x + b` of every step as (T, 4, N, H) gate blocks.
 
     ``x_ones`` (T, N, D + 1) is x time-major with a column of ones; the weights are scaled
-    and ordered as in :func:`_scaled_gates`, and the results go to ``blocks[:T, :4]``. Large
-    batches with a small :math:`W_x` take one product per step and gate, (N, D + 1) @
-    (D + 1, H), each writing a contiguous gate block (0.39x and 0.61x the time of the other
-    way at 128x25x65x100 and 64x50x128x256 in float32, 0.43x and 0.81x in float64). Otherwise
-    it is one tall product into the backward pass's gradient buffer (free until then), moved
-    into the blocks gate by gate: with N <= 32, or a gate's block of :math:`W_x` beyond the
-    processor cache, the small products took 1.1x to 2.8x its time (measured).
+    and ordered as in :func:`_scaled_gates`. Large batches with a small :math:`W_x` take one
+    product per step and gate, (N, D + 1) @ (D + 1, H), each writing a contiguous gate block
+    of ``blocks[:T, :4]``, which is returned (0.39x and 0.61x the time of the other way at
+    128x25x65x100 and 64x50x128x256 in float32, 0.43x and 0.81x in float64). Otherwise it is
+    one tall product into the backward pass's gradient buffer (free until then), returned as
+    a gate-major view of its (N, 4H) rows: with N <= 32, or a gate's block of :math:`W_x`
+    beyond the processor cache, the small products took 1.1x to 2.8x its time (measured).
+    The forward step reads the view in the addition it makes anyway, instead of a pass that
+    copies the product into the gate blocks (a write and a read of T N 4H numbers).
     """
     T, N, D1 = x_ones.shape
     H, dtype = blocks.shape[-1], blocks.dtype
@@ -187,11 +215,10 @@ def _project_inputs(x_ones, Wx, b, blocks, workspace) -> None:
     _scaled_gates(Wx, dtype, per_step, out=weights[:, :-1] if per_step else weights[:-1])
     _scaled_gates(b, dtype, per_step, out=weights[:, -1] if per_step else weights[-1])
     if per_step:
-        np.matmul(x_ones[:, None], weights, out=blocks[:T, :4])
-        return
+        return np.matmul(x_ones[:, None], weights, out=blocks[:T, :4])
     projected = empty(workspace, "da", (T * N, 4 * H), dtype)
     np.matmul(x_ones.reshape(T * N, D1), weights, out=projected)
-    np.copyto(blocks[:T, :4], projected.reshape(T, N, 4, H).transpose(0, 2, 1, 3))
+    return projected.reshape(T, N, 4, H).transpose(0, 2, 1, 3)
 
 
 def _transposed_products(dtype: np.dtype | type, N: int, H: int) -> bool:
@@ -210,6 +237,83 @@ def _transposed_products(dtype: np.dtype | type, N: int, H: int) -> bool:
     big = 4 * H * H * np.dtype(dtype).itemsize >= TRANSPOSED_MIN_WH_BYTES
     batch = TRANSPOSED_MIN_BATCH <= N <= TRANSPOSED_MAX_BATCH
     return bool(np.dtype(dtype) == np.float32 and big and batch)
+
+
+def _block_width(dtype: np.dtype | type, N: int, H: int) -> int:
+    r"""0, or the width of the column blocks of :math:`W_h` for the per-step products.
+
+    Where the transposed products would be chosen (:func:`_transposed_products`): the widest
+    divisor :math:`w \ge` ``BLOCK_MIN_WIDTH`` of H with :math:`N H w \le`
+    ``SMALL_GEMM_MAX_MNK``, so that each block's product takes OpenBLAS's small-matrix
+    kernel, which does not pack :math:`W_h` (65 at N=20, H=650; 32 at N=32, H=512). Alone,
+    the forward product plus its addition took 0.67 to 0.75 of the transposed product's time
+    there, the backward product 0.81 to 0.94 (float32, docs/fast_path.md).
+    """
+    if not _transposed_products(dtype, N, H):
+        return 0
+    widest = min(H, SMALL_GEMM_MAX_MNK // (N * H))
+    return max((w for w in range(BLOCK_MIN_WIDTH, widest + 1) if H % w == 0), default=0)
+
+
+def _check_block_width(block_width: object, H: int) -> None:
+    """Raise unless ``block_width`` is 0 or a positive divisor of the hidden size H."""
+    check_instance(block_width, int, "block_width")
+    if block_width < 0 or (block_width and H % block_width):
+        raise ValueError(f"block_width must be 0 or a positive divisor of the hidden size "
+                         f"{H}, got {block_width}")
+
+
+def _column_blocks(gates: np.ndarray, width: int) -> np.ndarray:
+    """Four (H, H) gate blocks of weights as (4, H / width, H, width): each gate's column
+    blocks of ``width``, each block contiguous."""
+    H = gates.shape[-1]
+    return np.ascontiguousarray(gates.reshape(4, H, H // width, width).transpose(0, 2, 1, 3))
+
+
+def _blocked_product(Wh: np.ndarray, dtype: np.dtype, N: int, width: int):
+    r"""A function from :math:`h_{t-1}` (N, H) to :math:`h_{t-1} W_h` as four (N, H) gate
+    blocks (scaled and ordered as in :func:`_scaled_gates`), computed in column blocks.
+
+    Block :math:`j` of gate :math:`g` is :math:`h_{t-1} W_h^{g, j}`, (N, H) @ (H, w),
+    written into columns :math:`j w` to :math:`(j + 1) w` of the gate's block; the
+    :math:`4 H / w` products are one NumPy call. Each is small enough for OpenBLAS's
+    small-matrix kernel, which reads the contiguous weight block as it is instead of packing
+    a copy of :math:`W_h` on every call.
+    """
+    weights = _column_blocks(_scaled_gates(Wh, dtype, gate_first=True), width)
+    H = Wh.shape[0]
+    out = np.empty((4, N, H), dtype=dtype)
+    out_blocks = out.reshape(4, N, H // width, width).transpose(0, 2, 1, 3)
+
+    def product(h: np.ndarray) -> np.ndarray:
+        np.matmul(h, weights, out=out_blocks)
+        return out
+
+    return product
+
+
+def _blocked_gradient_product(Wh: np.ndarray, da: np.ndarray, width: int,
+                              dh_last: np.ndarray):
+    r"""A function from a step ``t`` to :math:`da_t W_h^\top` (N, H), in column blocks: the
+    backward pass of :func:`_blocked_product`.
+
+    :math:`da_t W_h^\top = \sum_g da^g_t (W_h^g)^\top` over the gates :math:`g`, with
+    :math:`(W_h^g)^\top` (H, H) in column blocks of ``width``: :math:`4 H / w` small
+    products (N, H) @ (H, w) into four (N, H) blocks (one NumPy call), then their sum, into
+    ``dh_last`` as :func:`_gradient_product` does.
+    """
+    T, N, H = da.shape[0], da.shape[1], Wh.shape[0]
+    # gate g's block of W_h^T is (W_h[:, g H : (g + 1) H])^T; da is in PyTorch's order too
+    weights = _column_blocks(Wh.T.reshape(4, H, H).astype(da.dtype, copy=False), width)
+    out = np.empty((4, N, H), dtype=da.dtype)
+    out_blocks = out.reshape(4, N, H // width, width).transpose(0, 2, 1, 3)
+    da_gates = da.reshape(T, N, 4, 1, H).transpose(0, 2, 3, 1, 4)  # (T, 4, 1, N, H)
+
+    def product(t: int) -> np.ndarray:
+        np.matmul(da_gates[t], weights, out=out_blocks)
+        return np.add.reduce(out, axis=0, out=dh_last)
+
+    return product
 
 
 def _recurrent_product(Wh: np.ndarray, dtype: np.dtype, N: int, transposed: bool | None):
@@ -270,22 +374,26 @@ def lstm_backward(
     :math:`\bar{dc}_t` are side by side. The weight gradients are single products after
     the loop: :math:`[dW_x; db; dW_h] = \sum_t [x_t, 1, h_{t-1}]^\top da_t` (one product).
     """
-    # the cache: [x_t, 1, h_{t-1}] (T+1, N, D+1+H), Wx, Wh, blocks (T+1, 5, N, H), transposed
-    check_cache(cache, "minirnn.functional.fast.lstm.lstm_forward", (3, 2, 2, 4, bool))
-    xh, Wx, Wh, blocks, transposed = cache
+    # the cache: [x_t, 1, h_{t-1}] (T+1, N, D+1+H), Wx, Wh, blocks (T+1, 5, N, H),
+    # transposed, block_width
+    check_cache(cache, "minirnn.functional.fast.lstm.lstm_forward", (3, 2, 2, 4, bool, None))
+    xh, Wx, Wh, blocks, transposed, block_width = cache
     T, N, D, H = blocks.shape[0] - 1, xh.shape[1], Wx.shape[0], Wh.shape[0]
     dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last, dc_last=dc_last)
     dtype = xh.dtype
     da = empty(workspace, "da", (T, N, 4 * H), dtype)
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
     dh = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
-    if N == 1 and not transposed and VECTOR_LOOPS_AT_BATCH_ONE:
+    if N == 1 and not (transposed or block_width) and VECTOR_LOOPS_AT_BATCH_ONE:
         rows, factors = blocks.reshape(T + 1, 5 * H), empty(workspace, "factor", (T, 5 * H), dtype)
         gate_factors(rows, factors)
         backward_steps(rows, dhs[0], factors, da[:, 0], Wh, dh[0], dc[0])
         dh_next = dh
     else:
-        product = _gradient_product(Wh, da, transposed, dh)
+        if block_width:
+            product = _blocked_gradient_product(Wh, da, block_width, dh)
+        else:
+            product = _gradient_product(Wh, da, transposed, dh)
         loop = _steps_precomputed if da.nbytes <= PRECOMPUTE_BYTES else _steps_fused
         dh_next = loop(dhs.transpose(1, 0, 2), blocks, product, da, dh, dc, workspace)
 
