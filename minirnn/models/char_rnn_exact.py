@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from minirnn._memory import aligned_empty, aligned_zeros
 from minirnn.layers.base import Layer
 
 
@@ -205,10 +206,12 @@ def pack_flat(params: dict[str, np.ndarray], grads: dict[str, np.ndarray]
     The dicts are updated in place (same names, shapes and values), and the two flat arrays
     are returned, in the order of ``params``. Element-wise work on the flat arrays (zeroing,
     clipping, an Adagrad step) then takes one call instead of one per parameter, with the
-    same numbers.
+    same numbers. The flat arrays start on a cache line (:mod:`minirnn._memory`), so with
+    ``H * V`` a multiple of 4 (min-char-rnn's H = 100) every matrix in them starts on a
+    32-byte boundary, which the BLAS products and the element-wise passes run fastest on.
     """
     total = sum(value.size for value in params.values())
-    flat_params, flat_grads = np.empty(total), np.zeros(total)
+    flat_params, flat_grads = aligned_empty(total), aligned_zeros(total)
     start = 0
     for name, value in params.items():
         stop = start + value.size

@@ -36,6 +36,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from minirnn._memory import aligned_empty, aligned_zeros
+
 
 class FastWorkspace:
     """Every array one chunk of length ``T`` needs, allocated once and reused.
@@ -51,15 +53,18 @@ class FastWorkspace:
     def __init__(self, T: int, H: int, V: int) -> None:
         self.shape = (T, H, V)
         self.steps = np.arange(T)
-        self.ones = np.ones(T)
-        self.x_part = np.empty((T, H))  # row t: W_xh[:, x_t] + b_h
-        self.hs = np.empty((T + 1, H))  # hs[0] = h_0, hs[t+1] = h_t
-        self.probs = np.empty((T, V))
-        self.why_t = np.empty((H, V))  # a C-ordered copy of W_hy^T
-        self.dlogits = np.empty((T, V))
-        self.delta = np.empty((T, H))  # row t: dL/dh_t, then the pre-activation gradient
-        self.tanh_grad = np.empty((T, H))  # row t: 1 - h_t^2
-        self.onehot = np.zeros((T, V))  # row t: one-hot of x_t (reset on every backward)
+        self.ones = aligned_empty(T)
+        self.ones.fill(1.0)
+        # On cache lines (minirnn._memory): a vector 16 bytes off a 32-byte boundary slows
+        # the BLAS calls of the two loops, and where np.empty puts it is down to chance.
+        self.x_part = aligned_empty((T, H))  # row t: W_xh[:, x_t] + b_h
+        self.hs = aligned_empty((T + 1, H))  # hs[0] = h_0, hs[t+1] = h_t
+        self.probs = aligned_empty((T, V))
+        self.why_t = aligned_empty((H, V))  # a C-ordered copy of W_hy^T
+        self.dlogits = aligned_empty((T, V))
+        self.delta = aligned_empty((T, H))  # row t: dL/dh_t, then the pre-activation gradient
+        self.tanh_grad = aligned_empty((T, H))  # row t: 1 - h_t^2
+        self.onehot = aligned_zeros((T, V))  # row t: one-hot of x_t (reset on every backward)
         # the weight gradients of one chunk, when they are added into existing gradients
         self.products = {"Wxh": np.empty((H, V)), "Whh": np.empty((H, H)),
                          "Why": np.empty((V, H))}
