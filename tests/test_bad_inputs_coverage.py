@@ -38,12 +38,18 @@ _LOADER = ("a check of the checkpoint loader itself, reached through load_checkp
 _FIT = "fit's bookkeeping: called by fit with what fit built and checked"
 _FAST_INPUTS = ("the input side of the fast RNN/GRU passes: called by their forward and "
                 "backward after check_sequence_arrays checked x, Wx and b")
+_LSTM_ONE = ("the batch-one loops of the fast LSTM pass: called by its lstm_forward and "
+             "lstm_backward on their own buffers, after check_sequence_arrays, check_cache "
+             "and check_upstream checked the arrays")
 
 #: public callables without a bad-input case of their own, and why
 EXEMPT: dict[str, str] = {
     "minirnn.functional.fast.inputs.inputs_with_ones": _FAST_INPUTS,
     "minirnn.functional.fast.inputs.weights_with_bias": _FAST_INPUTS,
     "minirnn.functional.fast.inputs.split_weight_gradient": _FAST_INPUTS,
+    "minirnn.functional.fast.lstm_one.forward_steps": _LSTM_ONE,
+    "minirnn.functional.fast.lstm_one.gate_factors": _LSTM_ONE,
+    "minirnn.functional.fast.lstm_one.backward_steps": _LSTM_ONE,
     "minirnn.layers.cell.RecurrentCell": "abstract base of RNNCell/LSTMCell/GRUCell: "
     "their cases cover it",
     "minirnn.layers.recurrent.RecurrentLayer": "abstract base of RNN/LSTM/GRU: their cases "
