@@ -224,7 +224,9 @@ def test_lstm_chooses_column_blocks_small_enough_for_the_small_matrix_kernel():
     assert width(np.float32, 20, 650) == 65  # N H w = 845,000 <= 10**6; 130 would not be
     assert width(np.float32, 32, 512) == 32  # 64 would give N H w = 1,048,576
     assert width(np.float64, 32, 512) == 0  # no faster in float64 (measured)
-    assert width(np.float32, 128, 512) == 0  # where the transposed products are not chosen
+    assert width(np.float32, 64, 256) == 32  # W_h of 1 MB: 0.96 of the session-5 pass
+    assert width(np.float32, 128, 512) == 0  # N H w <= 10**6 leaves no width of 16
+    assert width(np.float32, 128, 100) == 0 and width(np.float32, 4, 512) == 0  # small W_h, N
     assert width(np.float32, 48, 1021) == 0  # a prime H: no divisor of at least 16 fits
     # an explicit transposed= keeps that way of writing the products
     _, _, kw = _variant("lstm", 2, 3, 2, 4, seed=1)

@@ -42,11 +42,13 @@ TRANSPOSED_MIN_WH_BYTES = 2**21
 TRANSPOSED_MIN_BATCH = 8
 TRANSPOSED_MAX_BATCH = 48
 
-#: where the products would be transposed, they run instead in column blocks of W_h (see
-#: _block_width) when a block's product (N, H) @ (H, w) has M N K = N H w of at most this:
-#: OpenBLAS then takes its small-matrix kernel, which reads W_h as it is instead of packing
-#: a copy of it on every call (the bound is that kernel's, for this OpenBLAS on AVX-512)
+#: float32 passes with W_h of at least BLOCK_MIN_WH_BYTES and TRANSPOSED_MIN_BATCH rows or
+#: more run the per-step products in column blocks of W_h (see _block_width) when a block's
+#: product (N, H) @ (H, w) has M N K = N H w of at most SMALL_GEMM_MAX_MNK: OpenBLAS then
+#: takes its small-matrix kernel, which reads W_h as it is instead of packing a copy of it
+#: on every call (the bound is that kernel's, for this OpenBLAS on AVX-512)
 SMALL_GEMM_MAX_MNK = 10**6
+BLOCK_MIN_WH_BYTES = 2**20
 #: narrower blocks than this ran no faster than the transposed products (measured)
 BLOCK_MIN_WIDTH = 16
 
@@ -130,8 +132,9 @@ def lstm_forward(
     products with column blocks of width :math:`w`, forward :math:`h_{t-1} W_h^{g, j}`
     (N, w) straight into the gate blocks, backward :math:`\sum_g da^g_t (W_h^{g, j})^\top`
     for gate :math:`g` and block :math:`j` (see :func:`_blocked_product`). By default they
-    replace the transposed products where a width of at least ``BLOCK_MIN_WIDTH`` keeps
-    :math:`N H w` within ``SMALL_GEMM_MAX_MNK`` (:func:`_block_width`).
+    are used in float32 with :math:`W_h` of 1 MB or more where a width of at least
+    ``BLOCK_MIN_WIDTH`` keeps :math:`N H w` within ``SMALL_GEMM_MAX_MNK``
+    (:func:`_block_width`), in place of the transposed products.
     """
     check_sequence_arrays(x, [("h0", h0), ("c0", c0)], Wx, Wh, b, gates=4)
     N, T, D = x.shape
@@ -242,14 +245,16 @@ def _transposed_products(dtype: np.dtype | type, N: int, H: int) -> bool:
 def _block_width(dtype: np.dtype | type, N: int, H: int) -> int:
     r"""0, or the width of the column blocks of :math:`W_h` for the per-step products.
 
-    Where the transposed products would be chosen (:func:`_transposed_products`): the widest
-    divisor :math:`w \ge` ``BLOCK_MIN_WIDTH`` of H with :math:`N H w \le`
-    ``SMALL_GEMM_MAX_MNK``, so that each block's product takes OpenBLAS's small-matrix
-    kernel, which does not pack :math:`W_h` (65 at N=20, H=650; 32 at N=32, H=512). Alone,
-    the forward product plus its addition took 0.67 to 0.75 of the transposed product's time
-    there, the backward product 0.81 to 0.94 (float32, docs/fast_path.md).
+    In float32, with :math:`W_h` of at least ``BLOCK_MIN_WH_BYTES`` and at least
+    ``TRANSPOSED_MIN_BATCH`` rows: the widest divisor :math:`w \ge` ``BLOCK_MIN_WIDTH`` of H
+    with :math:`N H w \le` ``SMALL_GEMM_MAX_MNK``, so that each block's product takes
+    OpenBLAS's small-matrix kernel, which does not pack :math:`W_h` (65 at N=20, H=650; 32 at
+    N=32, H=512 and at N=64, H=256). Alone, the forward product plus its addition took 0.67
+    to 0.75 of the transposed product's time at the first two, the backward product 0.81 to
+    0.94; the whole pass 0.92, 0.96 and 0.96 (docs/fast_path.md). In float64 no faster.
     """
-    if not _transposed_products(dtype, N, H):
+    big = 4 * H * H * np.dtype(dtype).itemsize >= BLOCK_MIN_WH_BYTES
+    if np.dtype(dtype) != np.float32 or not big or N < TRANSPOSED_MIN_BATCH:
         return 0
     widest = min(H, SMALL_GEMM_MAX_MNK // (N * H))
     return max((w for w in range(BLOCK_MIN_WIDTH, widest + 1) if H % w == 0), default=0)
