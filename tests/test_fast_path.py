@@ -367,3 +367,22 @@ def test_lstm_batch_one_vector_loops_take_no_more_memory(monkeypatch):
             peaks.append(tracemalloc.get_traced_memory()[1])
             tracemalloc.stop()
     assert peaks[3] <= peaks[1]
+
+
+def test_lstm_batch_one_weights_on_a_cache_line():
+    """The batch-one products read W_h from a 64-byte boundary: W_h itself when it is on one,
+    else an equal copy (the numbers never change, only where they sit)."""
+    from minirnn._memory import aligned_empty
+    from minirnn.functional.fast.lstm_one import _aligned
+
+    W = aligned_empty((4, 12), np.float64)
+    W[...] = np.arange(48).reshape(4, 12)
+    assert _aligned(W, np.dtype(np.float64)) is W
+    raw = np.empty(48 * 8 + 64, dtype=np.uint8)
+    start = -raw.ctypes.data % 64 + 16
+    off = raw[start:start + 48 * 8].view(np.float64).reshape(4, 12)  # 16 bytes past a line
+    off[...] = W
+    for dtype in (np.float64, np.float32):
+        got = _aligned(off, np.dtype(dtype))
+        assert got.ctypes.data % 64 == 0 and got.dtype == dtype and got.flags.c_contiguous
+        np.testing.assert_array_equal(got, W.astype(dtype))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import check_cache, check_instance, check_sequence_arrays, check_upstream
+from minirnn._memory import aligned_empty
 from minirnn.functional.fast.lstm_one import backward_steps, forward_steps, gate_factors
 from minirnn.functional.fast.workspace import Workspace, empty
 
@@ -536,4 +537,4 @@ def _forward_one(x_ones, hs, rows, h0, c0, Wx, Wh, b) -> None:
     np.matmul(x_ones, weights, out=rows[:T, : 4 * H])
     rows[0, 4 * H :] = c0[0]
     hs[0] = h0[0]
-    forward_steps(hs, rows, _scaled_gates(Wh, dtype))
+    forward_steps(hs, rows, _scaled_gates(Wh, dtype, out=aligned_empty((H, 4 * H), dtype)))
