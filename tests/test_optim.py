@@ -293,3 +293,27 @@ def test_against_pytorch(ours, kwargs, theirs, torch_kwargs):
         opt_torch.step()
     for t, p in zip(tensors, model.parameters().values(), strict=True):
         np.testing.assert_allclose(p, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("limit", [5.0, 0.1])  # 0.1: not a binary number, rounded per dtype
+def test_adagrad_step_clipped_reports_clipping_as_clip_grad_value(dtype, limit):
+    """step_clipped's verdict (whether an entry was outside) and numbers equal clip_grad_value
+    then step, also at entries that tie with the bound or sit one ulp on either side of it,
+    where g*g and limit**2 round alike (the shortcut that skips the re-check must not fire)."""
+    from minirnn.clip import clip_grad_value
+
+    bound = dtype(limit)
+    near = [bound, -bound, np.nextafter(bound, dtype(0)), np.nextafter(-bound, dtype(0)),
+            np.nextafter(bound, dtype(10))]
+    for grads in ([near[0]], [near[1]], near[2:4], [near[4]], near, [bound * 3], [0.0]):
+        fused, plain = Toy().astype(dtype), Toy().astype(dtype)
+        values = np.zeros(2, dtype)
+        values[:len(grads[:2])] = grads[:2]
+        for model in (fused, plain):
+            model.grads["w"][...] = values
+        want = clip_grad_value(plain, limit)
+        Adagrad(plain, lr=0.1).step()
+        assert Adagrad(fused, lr=0.1).step_clipped(limit) == want, (grads, want)
+        assert np.array_equal(fused.params["w"], plain.params["w"])
+        assert np.array_equal(fused.grads["w"], plain.grads["w"])
