@@ -386,3 +386,31 @@ def test_lstm_batch_one_weights_on_a_cache_line():
         got = _aligned(off, np.dtype(dtype))
         assert got.ctypes.data % 64 == 0 and got.dtype == dtype and got.flags.c_contiguous
         np.testing.assert_array_equal(got, W.astype(dtype))
+
+
+def test_lstm_blocked_backward_frees_its_copy_of_w_h_before_the_weight_gradients(monkeypatch):
+    """The blocked backward product works on a copy of W_h in column blocks; it is dropped
+    before dx and [dW_x; db; dW_h] are formed, so the pass peaks no higher than with the
+    transposed products (which read W_h itself): the weight gradients outweigh the copy.
+    (With the loop for large batches, where the blocks are used; the other loop's whole-
+    sequence factors can outweigh the weight gradients at a small shape like this.)"""
+    import tracemalloc
+
+    monkeypatch.setattr(fast_lstm, "PRECOMPUTE_BYTES", 0)
+    rng = np.random.default_rng(5)
+    N, T, D, H = 8, 6, 64, 64
+    kw = {name: rng.standard_normal(shape).astype(np.float32) for name, shape in
+          [("x", (N, T, D)), ("h0", (N, H)), ("c0", (N, H)), ("Wx", (D, 4 * H)),
+           ("Wh", (H, 4 * H)), ("b", (4 * H,))]}
+    dhs = rng.standard_normal((N, T, H)).astype(np.float32)
+    peaks = []
+    for way in (dict(transposed=True), dict(block_width=16)):
+        cache = fast_lstm.lstm_forward(**kw, **way)[-1]
+        tracemalloc.start()
+        try:
+            fast_lstm.lstm_backward(dhs, cache)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    # the blocked products' (4, N, H) output may add; the (H, 4H) copy of W_h must not
+    assert peaks[1] <= peaks[0] + 4 * N * H * 4, peaks

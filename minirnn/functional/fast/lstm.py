@@ -269,11 +269,12 @@ def _check_block_width(block_width: object, H: int) -> None:
                          f"{H}, got {block_width}")
 
 
-def _column_blocks(gates: np.ndarray, width: int) -> np.ndarray:
-    """Four (H, H) gate blocks of weights as (4, H / width, H, width): each gate's column
-    blocks of ``width``, each block contiguous."""
+def _column_blocks(gates: np.ndarray, width: int, dtype: np.dtype) -> np.ndarray:
+    """Four (H, H) gate blocks of weights (any strides) as a new ``dtype`` array (4, H /
+    width, H, width): each gate's column blocks of ``width``, each block contiguous."""
     H = gates.shape[-1]
-    return np.ascontiguousarray(gates.reshape(4, H, H // width, width).transpose(0, 2, 1, 3))
+    blocks = gates.reshape(4, H, H // width, width).transpose(0, 2, 1, 3)
+    return np.ascontiguousarray(blocks, dtype=dtype)
 
 
 def _blocked_product(Wh: np.ndarray, dtype: np.dtype, N: int, width: int):
@@ -286,7 +287,7 @@ def _blocked_product(Wh: np.ndarray, dtype: np.dtype, N: int, width: int):
     small-matrix kernel, which reads the contiguous weight block as it is instead of packing
     a copy of :math:`W_h` on every call.
     """
-    weights = _column_blocks(_scaled_gates(Wh, dtype, gate_first=True), width)
+    weights = _column_blocks(_scaled_gates(Wh, dtype, gate_first=True), width, dtype)
     H = Wh.shape[0]
     out = np.empty((4, N, H), dtype=dtype)
     out_blocks = out.reshape(4, N, H // width, width).transpose(0, 2, 1, 3)
@@ -309,8 +310,9 @@ def _blocked_gradient_product(Wh: np.ndarray, da: np.ndarray, width: int,
     ``dh_last`` as :func:`_gradient_product` does.
     """
     T, N, H = da.shape[0], da.shape[1], Wh.shape[0]
-    # gate g's block of W_h^T is (W_h[:, g H : (g + 1) H])^T; da is in PyTorch's order too
-    weights = _column_blocks(Wh.T.reshape(4, H, H).astype(da.dtype, copy=False), width)
+    # gate g's block of W_h^T is (W_h[:, g H : (g + 1) H])^T, a view; da is in PyTorch's
+    # order too. One copy: the blocked weights (two copies at once raised the peak)
+    weights = _column_blocks(Wh.reshape(H, 4, H).transpose(1, 2, 0), width, da.dtype)
     out = np.empty((4, N, H), dtype=da.dtype)
     out_blocks = out.reshape(4, N, H // width, width).transpose(0, 2, 1, 3)
     da_gates = da.reshape(T, N, 4, 1, H).transpose(0, 2, 3, 1, 4)  # (T, 4, 1, N, H)
@@ -402,6 +404,7 @@ def lstm_backward(
             product = _gradient_product(Wh, da, transposed, dh)
         loop = _steps_precomputed if da.nbytes <= PRECOMPUTE_BYTES else _steps_fused
         dh_next = loop(dhs.transpose(1, 0, 2), blocks, product, da, dh, dc, workspace)
+        del product  # the blocked weights (a copy of W_h) go before dx and dW come: same peak
 
     da_flat = da.reshape(T * N, 4 * H)
     dx = (da_flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
