@@ -40,3 +40,18 @@ def one_blas_thread_unless_set(environ: MutableMapping[str, str] | None = None) 
     for name in BLAS_THREAD_VARIABLES:
         environ[name] = "1"
     return True
+
+
+def blas_threads(environ: MutableMapping[str, str] | None = None) -> int:
+    """How many threads NumPy's BLAS runs, as the environment set it when NumPy loaded it.
+
+    The first of the thread variables that is set to a positive integer decides; with none
+    set, OpenBLAS uses every core (``os.cpu_count()``). A count changed at run time (for
+    example with ``threadpoolctl``) is not seen.
+    """
+    environ = os.environ if environ is None else environ
+    for name in BLAS_THREAD_VARIABLES:
+        value = environ.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return os.cpu_count() or 1

@@ -85,3 +85,12 @@ def test_the_command_runs_numpy_with_one_blas_thread():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, timeout=120, check=True)
     assert done.stdout.split()[-2:] == ["1", "1"]  # the variable, and one OS thread
+
+
+def test_blas_threads_reads_the_first_variable_set():
+    assert _blas_threads.blas_threads({"OPENBLAS_NUM_THREADS": "2"}) == 2
+    assert _blas_threads.blas_threads({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "4"}) == 1
+    # unset, empty or nonsense: OpenBLAS's default, every core
+    cores = os.cpu_count() or 1
+    assert _blas_threads.blas_threads({}) == cores
+    assert _blas_threads.blas_threads({"OPENBLAS_NUM_THREADS": "", "OMP_NUM_THREADS": "x"}) == cores

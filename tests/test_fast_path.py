@@ -219,7 +219,8 @@ def test_lstm_blocked_products_equal_reference(monkeypatch, N, T, D, H, width, p
     _assert_lstm_ways_equal_reference(N, T, D, H, N * T + D * H + width, with_final_grads, ways)
 
 
-def test_lstm_chooses_column_blocks_small_enough_for_the_small_matrix_kernel():
+def test_lstm_chooses_column_blocks_small_enough_for_the_small_matrix_kernel(monkeypatch):
+    monkeypatch.setattr(fast_lstm, "blas_threads", lambda: 1)
     width = fast_lstm._block_width
     assert width(np.float32, 20, 650) == 65  # N H w = 845,000 <= 10**6; 130 would not be
     assert width(np.float32, 32, 512) == 32  # 64 would give N H w = 1,048,576
@@ -232,6 +233,13 @@ def test_lstm_chooses_column_blocks_small_enough_for_the_small_matrix_kernel():
     _, _, kw = _variant("lstm", 2, 3, 2, 4, seed=1)
     kw = {k: v.astype(np.float32) for k, v in kw.items()}
     assert fast_lstm.lstm_forward(**kw, transposed=True)[-1][-2:] == (True, 0)
+
+
+def test_lstm_column_blocks_only_with_one_blas_thread(monkeypatch):
+    """OpenBLAS's small-matrix kernel runs on one thread: with two, the threaded products."""
+    monkeypatch.setattr(fast_lstm, "blas_threads", lambda: 2)
+    assert fast_lstm._block_width(np.float32, 20, 650) == 0
+    assert fast_lstm._block_width(np.float32, 32, 512) == 0
 
 
 @pytest.mark.parametrize("name", ["gru-after", "gru-before"])

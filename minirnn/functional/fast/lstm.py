@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minirnn._blas_threads import blas_threads
 from minirnn._checks import check_cache, check_instance, check_sequence_arrays, check_upstream
 from minirnn._memory import aligned_empty
 from minirnn.functional.fast.lstm_one import backward_steps, forward_steps, gate_factors
@@ -253,9 +254,14 @@ def _block_width(dtype: np.dtype | type, N: int, H: int) -> int:
     N=32, H=512 and at N=64, H=256). Alone, the forward product plus its addition took 0.67
     to 0.75 of the transposed product's time at the first two, the backward product 0.81 to
     0.94; the whole pass 0.92, 0.96 and 0.96 (docs/fast_path.md). In float64 no faster.
+    With more than one BLAS thread (:func:`minirnn._blas_threads.blas_threads`), never: that
+    kernel runs on one thread, and with two the blocked pass took 1.15 to 1.28x torch's time
+    where the threaded products had taken 0.95 or less.
     """
     big = 4 * H * H * np.dtype(dtype).itemsize >= BLOCK_MIN_WH_BYTES
     if np.dtype(dtype) != np.float32 or not big or N < TRANSPOSED_MIN_BATCH:
+        return 0
+    if blas_threads() > 1:  # the small-matrix kernel runs on one thread only
         return 0
     widest = min(H, SMALL_GEMM_MAX_MNK // (N * H))
     return max((w for w in range(BLOCK_MIN_WIDTH, widest + 1) if H % w == 0), default=0)
