@@ -422,3 +422,42 @@ def test_lstm_blocked_backward_frees_its_copy_of_w_h_before_the_weight_gradients
             tracemalloc.stop()
     # the blocked products' (4, N, H) output may add; the (H, 4H) copy of W_h must not
     assert peaks[1] <= peaks[0] + 4 * N * H * 4, peaks
+
+
+# -- the session-6 LSTM paths against finite differences (float64) --------------------------
+def _fast_lstm_gradcheck(N, T, D, H, way, break_dWh=False):
+    """check_function on the fast LSTM taken ``way`` (keyword arguments), outputs hs and the
+    final cell state; ``break_dWh`` scales dW_h by 1.01 to show the check can fail."""
+    from minirnn.gradcheck import check_function
+
+    rng = np.random.default_rng(N * 100 + T)
+    inputs = {"x": rng.standard_normal((N, T, D)), "h0": rng.standard_normal((N, H)),
+              "c0": rng.standard_normal((N, H)), "Wx": rng.uniform(-0.5, 0.5, (D, 4 * H)),
+              "Wh": rng.uniform(-0.5, 0.5, (H, 4 * H)), "b": rng.uniform(-0.5, 0.5, 4 * H)}
+
+    def forward(**kw):
+        hs, c_last, cache = fast_lstm.lstm_forward(**kw, **way)
+        return hs.copy(), c_last.copy(), cache
+
+    def backward(dhs, dc_last, cache):
+        grads = list(fast_lstm.lstm_backward(dhs, cache, dc_last=dc_last))
+        if break_dWh:
+            grads[4] = grads[4] * 1.01
+        return tuple(grads)
+
+    return check_function(forward, backward, inputs, gates=("i", "f", "g", "o"))
+
+
+@pytest.mark.parametrize("N, T, D, H, way", [(1, 6, 3, 4, {}), (3, 5, 2, 4, {"block_width": 2}),
+                                             (2, 4, 3, 6, {"block_width": 3})])
+def test_lstm_batch_one_and_blocked_paths_pass_the_gradient_check(N, T, D, H, way):
+    """The batch-one vector loops (N = 1, default way) and the products in column blocks,
+    checked directly against finite differences in float64: inputs, both initial states and
+    every gate's rows of W_x, W_h and b."""
+    if N == 1:
+        assert fast_lstm.VECTOR_LOOPS_AT_BATCH_ONE  # the default way at N = 1 is the loops
+    report = _fast_lstm_gradcheck(N, T, D, H, way)
+    assert {"x", "h0", "c0", "Wh[f]", "b[o]"} <= {row.name for row in report}
+    assert report.max_error < 1e-6, str(report)
+    broken = _fast_lstm_gradcheck(N, T, D, H, way, break_dWh=True)
+    assert broken.max_error > 1e-4, str(broken)
