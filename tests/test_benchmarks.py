@@ -119,3 +119,21 @@ def test_layers_paired_benchmark_compares_two_checkouts(tmp_path):
         ("gru", "float32", 5), ("gru", "float64", 5)]
     assert all(r["after_before"] > 0 and len(r["best_ms"]) == 3 for r in rows)
     assert done.stdout.count("after/before") == 2
+
+
+def test_char_rnn_paired_benchmark_compares_two_checkouts(tmp_path):
+    text = tmp_path / "text.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog. " * 100, encoding="utf-8")
+    out = tmp_path / "paired.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "char_rnn_paired.py"), "--before", str(ROOT),
+         "--after", str(ROOT), "--pairs", "2", "--rounds", "2", "--modes", "fast",
+         "--data", str(text), "--out", str(out)],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    result = json.loads(out.read_text())
+    assert list(result) == ["fast"] and len(result["fast"]["pairs"]) == 2
+    assert all(p["after_before"] > 0 and p["before_ms"] > 0 for p in result["fast"]["pairs"])
+    assert "after/before" in done.stdout and "quartiles over pairs" in done.stdout

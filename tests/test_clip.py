@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from minirnn.clip import clip_grad_norm, clip_grad_value, grad_norm
+from minirnn.clip import clip_array_value, clip_grad_norm, clip_grad_value, grad_norm
 from minirnn.layers.base import Layer
 
 
@@ -38,6 +38,23 @@ def test_value_clip_is_in_place_like_np_clip_out():
     clip_grad_value(model, 1.0)
     assert grad is model.grads["p0"]
     np.testing.assert_array_equal(grad, [1.0, -1.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("known_outside", [False, True])
+def test_value_clip_bits_equal_minimum_then_maximum(dtype, known_outside):
+    """The clip ufunc leaves the bits np.minimum then np.maximum leave (min-char-rnn's
+    np.clip): NaN kept, signed zeros and infinities, ties and one ulp either side."""
+    limit = dtype(5.0)
+    special = [np.nan, -0.0, 0.0, np.inf, -np.inf, limit, -limit,
+               np.nextafter(limit, dtype(6)), np.nextafter(limit, dtype(0)),
+               np.nextafter(-limit, dtype(-6)), np.nextafter(-limit, dtype(0)), 1e-30, -7.25]
+    values = np.concatenate([np.array(special, dtype),
+                             np.random.default_rng(3).normal(0, 6, 1000).astype(dtype)])
+    expected = np.maximum(np.minimum(values, limit), -limit)
+    grad = values.copy()
+    assert clip_array_value(grad, 5.0, known_outside=known_outside) is True
+    assert grad.tobytes() == expected.tobytes()
 
 
 def test_norm_clip_fires_with_the_right_numbers():
