@@ -17,9 +17,9 @@ Two things make a few percent hard to see on a shared machine, and the design an
 * **The machine's speed drifts.** The two children take turns every 100 iterations (about a
   tenth of a second), so both see the same drift, and each turn gives one ratio.
 * **A process keeps the speed it started with.** Two processes running the *same* code
-  differed by 0.68x to 1.23x (the medians of 20 pairs of processes, 20 turns each, load
-  average 2), and each pair kept its ratio from turn to turn. One pair of processes cannot
-  tell 3% apart. So the script starts ``--pairs`` fresh pairs and reports the median over
+  differed by 0.92x to 1.05x (the medians of 12 pairs of processes, 20 turns each, load
+  average about 1), and each pair kept its ratio from turn to turn. One pair of processes
+  cannot tell 3% apart. So the script starts ``--pairs`` fresh pairs and reports the median over
   pairs of each pair's median ratio, with the quartiles over pairs.
 
 Times are CPU time with one BLAS thread, in milliseconds per iteration.
@@ -60,13 +60,13 @@ def serve(checkout: str, mode: str, data: str) -> None:
     index = {c: i for i, c in enumerate(chars)}
     ids = np.array([index[c] for c in text])
     model = CharRNN(len(chars), 100, seed=0, exact=mode == "exact")
-    turn = Turns()
+    next_turn = Turns()
     if importlib.util.find_spec("minirnn.models.char_rnn_trainer") is not None:
         from minirnn.models.char_rnn_trainer import CharRNNTrainer
 
         trainer = CharRNNTrainer(model, ids, seq_length=25, lr=0.1, echo=None)
         while True:
-            turn()
+            next_turn()
             trainer.run(TURN)
     from minirnn.data import CharChunks
     from minirnn.optim import Adagrad
@@ -76,10 +76,10 @@ def serve(checkout: str, mode: str, data: str) -> None:
 
     def sample_and_turn(m: CharRNN) -> str:
         text = m.sample(m.h, m.last_token, 200, rng=rng)
-        turn()
+        next_turn()
         return text
 
-    turn()
+    next_turn()
     fit(model, Adagrad(model, lr=0.1, eps=1e-8), CharChunks(ids, 25), iterations=10**9,
         clip_value=5.0, verbose=False, rng={"sample": rng}, sample_fn=sample_and_turn,
         sample_every=TURN)
