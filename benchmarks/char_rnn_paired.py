@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/char_rnn_paired.py --before /tmp/old-checkout [--after .] [--pairs 30]
+                                         [--one-at-a-time]
 
 ``benchmarks/char_rnn.py`` times every contender inside one process against a plain loop.
 This script answers the narrower question "does the *after* checkout train min-char-rnn more
@@ -21,6 +22,13 @@ Two things make a few percent hard to see on a shared machine, and the design an
   average about 1), and each pair kept its ratio from turn to turn. One pair of processes
   cannot tell 3% apart. So the script starts ``--pairs`` fresh pairs and reports the median over
   pairs of each pair's median ratio, with the quartiles over pairs.
+
+Taking turns keeps two processes alive at once, each one's caches disturbed by the other's
+turns, which a user's single run never sees. ``--one-at-a-time`` is closer to that: each
+pair's second process starts when the first has ended (which goes first alternates from pair
+to pair), and a pair's ratio is the ratio of its two processes' median turns. The machine's
+speed then drifts between the two halves of a pair, so the quartiles are wider; with many
+pairs the median is the figure closest to what a user sees.
 
 Times are CPU time with one BLAS thread, in milliseconds per iteration.
 """
@@ -128,6 +136,25 @@ def one_pair(before: Path, after: Path, mode: str, data: Path, rounds: int) -> d
     for child in children:
         child.stdin.close()
         child.wait()
+    return summary(times)
+
+
+def one_at_a_time_pair(before: Path, after: Path, mode: str, data: Path, rounds: int,
+                       after_first: bool) -> dict:
+    """A fresh process for each checkout, the second started when the first has ended."""
+    runs = {}
+    for checkout in (after, before) if after_first else (before, after):
+        child = start(checkout, mode, data)
+        turn(child)  # the warm-up turn
+        runs[checkout] = [turn(child) for _ in range(rounds)]
+        child.stdin.close()
+        child.wait()
+    before_ms, after_ms = statistics.median(runs[before]), statistics.median(runs[after])
+    return dict(before_ms=before_ms, after_ms=after_ms, after_before=after_ms / before_ms)
+
+
+def summary(times: list[list[float]]) -> dict:
+    """Medians of the before and after turns, and of their ratios turn by turn."""
     before_ms, after_ms = zip(*times, strict=True)
     return dict(before_ms=statistics.median(before_ms), after_ms=statistics.median(after_ms),
                 after_before=statistics.median(a / b for a, b in zip(after_ms, before_ms,
@@ -150,27 +177,39 @@ def main() -> None:
                         default=("fast", "exact"), help="CharRNN modes (both)")
     parser.add_argument("--pairs", type=int, default=30, help="fresh process pairs (30)")
     parser.add_argument("--rounds", type=int, default=20, help="turns each per pair (20)")
+    parser.add_argument("--one-at-a-time", action="store_true",
+                        help="run the two processes of a pair one after the other")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="training text")
     parser.add_argument("--out", type=Path, help="also write the results as JSON")
     args = parser.parse_args()
     if args.pairs < 1 or args.rounds < 1:
         parser.error("--pairs and --rounds must be at least 1")
-    print(f"before {args.before}, after {args.after}; {args.pairs} pairs of processes, "
+    how = "one after the other" if args.one_at_a_time else "taking turns"
+    print(f"before {args.before}, after {args.after}; {args.pairs} pairs of processes {how}, "
           f"{args.rounds} turns of {TURN} iterations each; one thread, CPU time; load average "
           f"{os.getloadavg()[0]:.2f} at the start", flush=True)
-    results = {}
-    for mode in args.modes:
-        pairs = [one_pair(args.before, args.after, mode, args.data, args.rounds)
-                 for _ in range(args.pairs)]
-        low, middle, high = quartiles([p["after_before"] for p in pairs])
-        results[mode] = dict(pairs=pairs, median=middle, q25=low, q75=high,
-                             load=os.getloadavg()[0])
-        print(f"{mode:5}  after/before {middle:.3f} (quartiles over pairs {low:.3f} to "
-              f"{high:.3f})  ms/it before {statistics.median(p['before_ms'] for p in pairs):.3f}"
-              f" after {statistics.median(p['after_ms'] for p in pairs):.3f}  "
-              f"load {results[mode]['load']:.2f}", flush=True)
+
+    def pair(mode: str, k: int) -> dict:
+        if args.one_at_a_time:
+            return one_at_a_time_pair(args.before, args.after, mode, args.data, args.rounds,
+                                      after_first=k % 2 == 1)
+        return one_pair(args.before, args.after, mode, args.data, args.rounds)
+
+    results = {mode: report(mode, [pair(mode, k) for k in range(args.pairs)])
+               for mode in args.modes}
     if args.out:
         args.out.write_text(json.dumps(results, indent=1) + "\n")
+
+
+def report(mode: str, pairs: list[dict]) -> dict:
+    """Print one mode's line; its figures for the JSON."""
+    low, middle, high = quartiles([p["after_before"] for p in pairs])
+    result = dict(pairs=pairs, median=middle, q25=low, q75=high, load=os.getloadavg()[0])
+    print(f"{mode:5}  after/before {middle:.3f} (quartiles over pairs {low:.3f} to "
+          f"{high:.3f})  ms/it before {statistics.median(p['before_ms'] for p in pairs):.3f}"
+          f" after {statistics.median(p['after_ms'] for p in pairs):.3f}  "
+          f"load {result['load']:.2f}", flush=True)
+    return result
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "benchmarks"
 
@@ -137,3 +139,22 @@ def test_char_rnn_paired_benchmark_compares_two_checkouts(tmp_path):
     assert list(result) == ["fast"] and len(result["fast"]["pairs"]) == 2
     assert all(p["after_before"] > 0 and p["before_ms"] > 0 for p in result["fast"]["pairs"])
     assert "after/before" in done.stdout and "quartiles over pairs" in done.stdout
+
+
+def test_char_rnn_paired_benchmark_runs_pairs_one_at_a_time(tmp_path):
+    text = tmp_path / "text.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog. " * 100, encoding="utf-8")
+    out = tmp_path / "paired.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "char_rnn_paired.py"), "--before", str(ROOT),
+         "--after", str(ROOT), "--pairs", "2", "--rounds", "2", "--modes", "exact",
+         "--one-at-a-time", "--data", str(text), "--out", str(out)],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    pairs = json.loads(out.read_text())["exact"]["pairs"]
+    assert len(pairs) == 2
+    for p in pairs:
+        assert p["after_before"] == pytest.approx(p["after_ms"] / p["before_ms"])
+    assert "one after the other" in done.stdout
