@@ -1,6 +1,7 @@
 """The benchmark scripts still run; short runs, no timing asserted (speed is their output)."""
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -55,7 +56,6 @@ def test_attention_benchmark_runs(tmp_path):
         capture_output=True, text=True, timeout=300, check=False, env=env)
     assert done.returncode == 0, done.stderr
     assert "by source length" in done.stdout and " 5- 9 " in done.stdout
-    import json
 
     assert [r["name"] for r in json.loads(out.read_text())["results"]] == ["none", "dot"]
 
@@ -77,7 +77,6 @@ def test_layers_benchmark_prints_the_ratio_table_and_gemm_shares(tmp_path):
     assert all(line.count("%") == (2 if has_torch else 1) for line in rows)  # GEMM shares
     ratio_table = "| 2x3x4x5" in done.stdout and "ratio minirnn / torch" in done.stdout
     assert ratio_table == has_torch
-    import json
 
     recorded = json.loads(out.read_text())["rows"]  # --out records every printed row
     assert [(r["cell"], r["dtype"]) for r in recorded] == [
@@ -114,7 +113,6 @@ def test_layers_paired_benchmark_compares_two_checkouts(tmp_path):
         assert done.returncode != 0 and "needs PyTorch" in done.stderr
         return
     assert done.returncode == 0, done.stderr
-    import json
 
     rows = json.loads(out.read_text())
     assert [(r["cell"], r["dtype"], r["rounds"]) for r in rows] == [
@@ -123,38 +121,32 @@ def test_layers_paired_benchmark_compares_two_checkouts(tmp_path):
     assert done.stdout.count("after/before") == 2
 
 
-def test_char_rnn_paired_benchmark_compares_two_checkouts(tmp_path):
+def run_char_rnn_paired(tmp_path, *options):
+    """The paired benchmark on this checkout against itself: two pairs of two short turns."""
     text = tmp_path / "text.txt"
     text.write_text("the quick brown fox jumps over the lazy dog. " * 100, encoding="utf-8")
     out = tmp_path / "paired.json"
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / "char_rnn_paired.py"), "--before", str(ROOT),
-         "--after", str(ROOT), "--pairs", "2", "--rounds", "2", "--modes", "fast",
-         "--data", str(text), "--out", str(out)],
+         "--after", str(ROOT), "--pairs", "2", "--rounds", "2", "--data", str(text),
+         "--out", str(out), *options],
         capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
-    import json
+    return done.stdout, json.loads(out.read_text())
 
-    result = json.loads(out.read_text())
+
+def test_char_rnn_paired_benchmark_compares_two_checkouts(tmp_path):
+    stdout, result = run_char_rnn_paired(tmp_path, "--modes", "fast")
     assert list(result) == ["fast"] and len(result["fast"]["pairs"]) == 2
     assert all(p["after_before"] > 0 and p["before_ms"] > 0 for p in result["fast"]["pairs"])
-    assert "after/before" in done.stdout and "quartiles over pairs" in done.stdout
+    assert "after/before" in stdout and "quartiles over pairs" in stdout
+    assert "taking turns" in stdout
 
 
 def test_char_rnn_paired_benchmark_runs_pairs_one_at_a_time(tmp_path):
-    text = tmp_path / "text.txt"
-    text.write_text("the quick brown fox jumps over the lazy dog. " * 100, encoding="utf-8")
-    out = tmp_path / "paired.json"
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "char_rnn_paired.py"), "--before", str(ROOT),
-         "--after", str(ROOT), "--pairs", "2", "--rounds", "2", "--modes", "exact",
-         "--one-at-a-time", "--data", str(text), "--out", str(out)],
-        capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr
-    import json
-
-    pairs = json.loads(out.read_text())["exact"]["pairs"]
+    stdout, result = run_char_rnn_paired(tmp_path, "--modes", "exact", "--one-at-a-time")
+    pairs = result["exact"]["pairs"]
     assert len(pairs) == 2
     for p in pairs:
         assert p["after_before"] == pytest.approx(p["after_ms"] / p["before_ms"])
-    assert "one after the other" in done.stdout
+    assert "one after the other" in stdout
