@@ -161,7 +161,7 @@ def test_bad_rng_states(lm_file, tmp_path, change, words):
     def spoil(meta):
         meta["rng_states"]["rng"].update(change)
     bad = rewrite(lm_file, tmp_path / "bad.npz", spoil)
-    assert_refused(lambda: load_checkpoint(bad).make_rng(), words)
+    assert_refused(lambda: load_checkpoint(bad).restore_rng(), words)
     assert_refused(lambda: load_checkpoint(bad, rng=np.random.default_rng()), words)
 
 

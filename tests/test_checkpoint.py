@@ -56,7 +56,7 @@ def test_round_trip_restores_everything(tmp_path):
     assert ckpt.iteration == 42
     assert ckpt.config == {"hidden": 8, "lr": 0.01}
     assert ckpt.vocab == vocab
-    np.testing.assert_array_equal(ckpt.make_rng("data").standard_normal(4), expected_next)
+    np.testing.assert_array_equal(ckpt.restore_rng("data").standard_normal(4), expected_next)
 
 
 def test_parameters_keep_their_identity(tmp_path):

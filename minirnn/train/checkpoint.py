@@ -125,7 +125,7 @@ class Checkpoint:
     carried_state: dict[str, np.ndarray] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def make_rng(self, name: str = "rng") -> np.random.Generator:
+    def restore_rng(self, name: str = "rng") -> np.random.Generator:
         """Return a new ``np.random.Generator`` in the saved state of generator ``name``."""
         if name not in self.rng_states:
             raise CheckpointError(
@@ -550,7 +550,7 @@ def _match_generators(checkpoint: Checkpoint, rng: Any) -> dict[str, np.random.G
                 f"saved: {sorted(checkpoint.rng_states)}"
             )
         saved_kind = checkpoint.rng_states[name].get("bit_generator")
-        checkpoint.make_rng(name)  # a state that cannot be restored fails here, before any change
+        checkpoint.restore_rng(name)  # an unrestorable state fails here, before any change
         if saved_kind != type(gen.bit_generator).__name__:
             raise CheckpointError(
                 f"{checkpoint.path}: RNG {name!r} was a {saved_kind}, "
