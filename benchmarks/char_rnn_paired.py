@@ -142,15 +142,16 @@ def one_pair(before: Path, after: Path, mode: str, data: Path, rounds: int) -> d
 def one_at_a_time_pair(before: Path, after: Path, mode: str, data: Path, rounds: int,
                        after_first: bool) -> dict:
     """A fresh process for each checkout, the second started when the first has ended."""
-    runs = {}
-    for checkout in (after, before) if after_first else (before, after):
+    median_ms = {}
+    order = (("after", after), ("before", before))
+    for side, checkout in order if after_first else order[::-1]:
         child = start(checkout, mode, data)
         turn(child)  # the warm-up turn
-        runs[checkout] = [turn(child) for _ in range(rounds)]
+        median_ms[side] = statistics.median(turn(child) for _ in range(rounds))
         child.stdin.close()
         child.wait()
-    before_ms, after_ms = statistics.median(runs[before]), statistics.median(runs[after])
-    return dict(before_ms=before_ms, after_ms=after_ms, after_before=after_ms / before_ms)
+    return dict(before_ms=median_ms["before"], after_ms=median_ms["after"],
+                after_before=median_ms["after"] / median_ms["before"])
 
 
 def summary(times: list[list[float]]) -> dict:

@@ -149,4 +149,6 @@ def test_char_rnn_paired_benchmark_runs_pairs_one_at_a_time(tmp_path):
     assert len(pairs) == 2
     for p in pairs:
         assert p["after_before"] == pytest.approx(p["after_ms"] / p["before_ms"])
+    # two processes of the same checkout still time their own turns
+    assert any(p["after_ms"] != p["before_ms"] for p in pairs)
     assert "one after the other" in stdout
