@@ -396,6 +396,47 @@ def test_lstm_batch_one_weights_on_a_cache_line():
         np.testing.assert_array_equal(got, W.astype(dtype))
 
 
+@pytest.mark.parametrize("cell", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_recurrent_layers_make_w_h_on_a_cache_line_with_the_same_numbers(cell, dtype):
+    """A new recurrent layer's W_h starts on a 64-byte boundary (so the batch-one LSTM
+    backward pass reads it without a copy), and the first core holds the numbers the seeded
+    draws give (Wx, Wh, b in that order, as before W_h was placed)."""
+    import minirnn.layers as layers
+    from minirnn.functional.fast.lstm_one import _aligned
+
+    layer = getattr(layers, cell)(3, 5, num_layers=2, bidirectional=True, seed=7, dtype=dtype)
+    for name, core in layer.named_cores():
+        Wh = core.params["Wh"]
+        assert Wh.ctypes.data % 64 == 0 and Wh.flags.c_contiguous and Wh.dtype == dtype, name
+        assert _aligned(Wh, np.dtype(dtype)) is Wh
+    width = {"RNN": 1, "LSTM": 4, "GRU": 3}[cell] * 5
+    rng, bound = np.random.default_rng(7), 1.0 / np.sqrt(5)
+    first = layer.named_cores()[0][1].params
+    for name, shape in [("Wx", (3, width)), ("Wh", (5, width)), ("b", width)]:
+        want = rng.uniform(-bound, bound, shape).astype(dtype)
+        np.testing.assert_array_equal(first[name], want)
+
+
+@pytest.mark.parametrize("gate_first", [False, True])
+@pytest.mark.parametrize("dtypes", [(np.float64, np.float64), (np.float32, np.float32),
+                                    (np.float32, np.float64)])
+def test_lstm_scaled_gates_reorder_and_halve_exactly(gate_first, dtypes):
+    """_scaled_gates puts PyTorch's gate blocks (i, f, g, o) in the order o, i, f, g, the
+    sigmoid gates exactly halved and g as it is, for 2-D weights and the 1-D bias."""
+    W_dtype, dtype = dtypes
+    rng = np.random.default_rng(8)
+    for shape in [(3, 4 * 5), (4 * 5,)]:
+        W = rng.standard_normal(shape).astype(W_dtype)
+        got = fast_lstm._scaled_gates(W, np.dtype(dtype), gate_first)
+        i, f, g, o = np.split(W.astype(dtype), 4, axis=-1)
+        want = [o / 2, i / 2, f / 2, g]
+        assert got.dtype == dtype
+        for k in range(4):
+            block = got[k] if gate_first else got[..., k * 5 : (k + 1) * 5]
+            np.testing.assert_array_equal(block, want[k])
+
+
 def test_lstm_blocked_backward_frees_its_copy_of_w_h_before_the_weight_gradients(monkeypatch):
     """The blocked backward product works on a copy of W_h in column blocks; it is dropped
     before dx and [dW_x; db; dW_h] are formed, so the pass peaks no higher than with the

@@ -39,6 +39,7 @@ from minirnn._checks import (
     check_shape,
     make_rng,
 )
+from minirnn._memory import aligned_empty
 from minirnn.functional.fast.workspace import Workspace
 from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout, check_dropout_probability
@@ -56,13 +57,17 @@ def init_recurrent_params(
     r"""Give ``layer`` parameters ``Wx`` (D, G*H), ``Wh`` (H, G*H) and ``b`` (G*H,).
 
     Every entry is drawn from :math:`U(-1/\sqrt{H}, 1/\sqrt{H})`, PyTorch's default for
-    recurrent layers, in the order Wx, Wh, b.
+    recurrent layers, in the order Wx, Wh, b. ``Wh`` starts on a 64-byte boundary: the
+    batch-one LSTM backward pass reads it there as it is, and copies it on every call where
+    it is not (:func:`minirnn.functional.fast.lstm_one.backward_steps`).
     """
     dtype = check_float_dtype(dtype)
     bound = 1.0 / np.sqrt(hidden_size)
     width = gates * hidden_size
     layer.add_param("Wx", rng.uniform(-bound, bound, (input_size, width)).astype(dtype))
-    layer.add_param("Wh", rng.uniform(-bound, bound, (hidden_size, width)).astype(dtype))
+    Wh = aligned_empty((hidden_size, width), dtype)
+    np.copyto(Wh, rng.uniform(-bound, bound, (hidden_size, width)))  # the same rounding
+    layer.add_param("Wh", Wh)
     layer.add_param("b", rng.uniform(-bound, bound, width).astype(dtype))
 
 
