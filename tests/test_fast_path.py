@@ -380,18 +380,17 @@ def test_lstm_batch_one_vector_loops_take_no_more_memory(monkeypatch):
 def test_lstm_batch_one_weights_on_a_cache_line():
     """The batch-one products read W_h from a 64-byte boundary: W_h itself when it is on one,
     else an equal copy (the numbers never change, only where they sit)."""
-    from minirnn._memory import aligned_empty
-    from minirnn.functional.fast.lstm_one import _aligned
+    from minirnn._memory import aligned, aligned_empty
 
     W = aligned_empty((4, 12), np.float64)
     W[...] = np.arange(48).reshape(4, 12)
-    assert _aligned(W, np.dtype(np.float64)) is W
+    assert aligned(W, np.dtype(np.float64)) is W
     raw = np.empty(48 * 8 + 64, dtype=np.uint8)
     start = -raw.ctypes.data % 64 + 16
     off = raw[start:start + 48 * 8].view(np.float64).reshape(4, 12)  # 16 bytes past a line
     off[...] = W
     for dtype in (np.float64, np.float32):
-        got = _aligned(off, np.dtype(dtype))
+        got = aligned(off, np.dtype(dtype))
         assert got.ctypes.data % 64 == 0 and got.dtype == dtype and got.flags.c_contiguous
         np.testing.assert_array_equal(got, W.astype(dtype))
 
@@ -403,13 +402,13 @@ def test_recurrent_layers_make_w_h_on_a_cache_line_with_the_same_numbers(cell, d
     backward pass reads it without a copy), and the first core holds the numbers the seeded
     draws give (Wx, Wh, b in that order, as before W_h was placed)."""
     import minirnn.layers as layers
-    from minirnn.functional.fast.lstm_one import _aligned
+    from minirnn._memory import aligned
 
     layer = getattr(layers, cell)(3, 5, num_layers=2, bidirectional=True, seed=7, dtype=dtype)
     for name, core in layer.named_cores():
         Wh = core.params["Wh"]
         assert Wh.ctypes.data % 64 == 0 and Wh.flags.c_contiguous and Wh.dtype == dtype, name
-        assert _aligned(Wh, np.dtype(dtype)) is Wh
+        assert aligned(Wh, np.dtype(dtype)) is Wh
     width = {"RNN": 1, "LSTM": 4, "GRU": 3}[cell] * 5
     rng, bound = np.random.default_rng(7), 1.0 / np.sqrt(5)
     first = layer.named_cores()[0][1].params

@@ -39,7 +39,7 @@ from minirnn._checks import (
     check_shape,
     make_rng,
 )
-from minirnn._memory import aligned_empty
+from minirnn._memory import aligned
 from minirnn.functional.fast.workspace import Workspace
 from minirnn.layers.base import Layer
 from minirnn.layers.dropout import Dropout, check_dropout_probability
@@ -65,9 +65,7 @@ def init_recurrent_params(
     bound = 1.0 / np.sqrt(hidden_size)
     width = gates * hidden_size
     layer.add_param("Wx", rng.uniform(-bound, bound, (input_size, width)).astype(dtype))
-    Wh = aligned_empty((hidden_size, width), dtype)
-    np.copyto(Wh, rng.uniform(-bound, bound, (hidden_size, width)))  # the same rounding
-    layer.add_param("Wh", Wh)
+    layer.add_param("Wh", aligned(rng.uniform(-bound, bound, (hidden_size, width)), dtype))
     layer.add_param("b", rng.uniform(-bound, bound, width).astype(dtype))
 
 

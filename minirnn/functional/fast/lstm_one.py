@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minirnn._memory import ALIGNMENT, aligned_empty
+from minirnn._memory import aligned
 
 
 def forward_steps(hs: np.ndarray, rows: np.ndarray, Wh_scaled: np.ndarray) -> None:
@@ -42,7 +42,7 @@ def forward_steps(hs: np.ndarray, rows: np.ndarray, Wh_scaled: np.ndarray) -> No
         :func:`minirnn.functional.fast.lstm._scaled_gates`) and :math:`c_0` in row 0.
     Wh_scaled : ndarray, (H, 4H)
         :math:`W_h` scaled and in the gate order of the blocks, C-contiguous (on a 64-byte
-        boundary the product runs faster, see :func:`_aligned`).
+        boundary the product runs faster, see :func:`minirnn._memory.aligned`).
 
     Notes
     -----
@@ -70,22 +70,6 @@ def forward_steps(hs: np.ndarray, rows: np.ndarray, Wh_scaled: np.ndarray) -> No
         add(i_g, f_c, c)
         tanh(c, tanh_c)
         multiply(o, tanh_c, h)
-
-
-def _aligned(W: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """``W`` as a C-contiguous ``dtype`` array starting on a 64-byte boundary: itself if it is
-    one, else a copy (see :mod:`minirnn._memory`).
-
-    The matrix-vector products with :math:`W_h` (H = 128, medians of 40 alternating rounds)
-    took 24% longer in float32 with :math:`W_h` 16 bytes past a 64-byte boundary than on it
-    (forward), 10% longer backward, and 10 to 35% in float64; a copy of :math:`W_h` costs
-    about what five products lose.
-    """
-    if W.dtype == dtype and W.flags.c_contiguous and W.ctypes.data % ALIGNMENT == 0:
-        return W
-    out = aligned_empty(W.shape, dtype)
-    np.copyto(out, W)
-    return out
 
 
 def gate_factors(rows: np.ndarray, factors: np.ndarray) -> None:
@@ -151,7 +135,7 @@ def backward_steps(rows: np.ndarray, dhs: np.ndarray, factors: np.ndarray, da: n
     """
     T, H = dhs.shape
     dtype = da.dtype
-    dot = _aligned(Wh, dtype).dot
+    dot = aligned(Wh, dtype).dot
     add, multiply = np.add, np.multiply
     gradients = np.empty(4 * H, dtype=dtype)  # [dc, dc, dc, dh]
     dc_3, dh = gradients[: 3 * H].reshape(3, H), gradients[3 * H :]
