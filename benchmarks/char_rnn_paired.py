@@ -185,6 +185,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.pairs < 1 or args.rounds < 1:
         parser.error("--pairs and --rounds must be at least 1")
+    for name, checkout in (("--before", args.before), ("--after", args.after)):
+        if not (checkout / "minirnn" / "__init__.py").is_file():
+            parser.error(f"{name} {checkout}: not a minirnn checkout (no minirnn/__init__.py)")
     how = "one after the other" if args.one_at_a_time else "taking turns"
     print(f"before {args.before}, after {args.after}; {args.pairs} pairs of processes {how}, "
           f"{args.rounds} turns of {TURN} iterations each; one thread, CPU time; load average "

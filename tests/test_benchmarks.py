@@ -152,3 +152,11 @@ def test_char_rnn_paired_benchmark_runs_pairs_one_at_a_time(tmp_path):
     # two processes of the same checkout still time their own turns
     assert any(p["after_ms"] != p["before_ms"] for p in pairs)
     assert "one after the other" in stdout
+
+
+def test_char_rnn_paired_benchmark_refuses_a_folder_that_is_not_a_checkout(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "char_rnn_paired.py"), "--before", str(tmp_path),
+         "--after", str(ROOT)], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "not a minirnn checkout" in done.stderr and "Traceback" not in done.stderr
