@@ -11,7 +11,9 @@ import pytest
 
 from minirnn.cli import main
 from minirnn.exercises import EXERCISES, check, get_exercise
+from minirnn.exercises import inputs as exercise_inputs
 from minirnn.exercises.template import render_template
+from minirnn.layers.registry import layer_class
 
 
 # -- student solutions, right and wrong --------------------------------------------------------
@@ -368,3 +370,16 @@ def test_sequential_partition_reference_matches_the_library():
     assert X.shape == (len(batches), 3, 4)
     for i, batch in enumerate(batches):
         assert np.array_equal(X[i], batch.inputs) and np.array_equal(Y[i], batch.targets)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_exercise_inputs_follow_the_cell_registry(cell):
+    """A cell's exercise inputs carry one array per state and one weight block per gate."""
+    core = layer_class(cell).core_class
+    step = exercise_inputs.step(3, 4, 5, cell)(np.random.default_rng(0))
+    sequence = exercise_inputs.sequence(2, 6, 4, 5, cell)(np.random.default_rng(0))
+    assert [k for k in step if k.endswith("_prev")] == [f"{s}_prev" for s in core.state_names]
+    assert [k for k in sequence if k.endswith("0")] == [f"{s}0" for s in core.state_names]
+    width = core.num_gates * 5
+    assert step["Wx"].shape == (4, width) and step["Wh"].shape == (5, width)
+    assert sequence["x"].shape == (2, 6, 4) and sequence["h0"].shape == (2, 5)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from minirnn.exercises.exercise import Case, InputBuilder
+from minirnn.layers.registry import layer_class
 
 
 def weights(rng: np.random.Generator, D: int, H: int, gates: int) -> dict:
@@ -22,15 +23,19 @@ def state(rng: np.random.Generator, N: int, H: int, zero: bool) -> np.ndarray:
 
 
 def step(N: int, D: int, H: int, cell: str, zero_state: bool = False):
-    """``x, h_prev[, c_prev], Wx, Wh, b[, b_hn]`` for one step of ``cell``."""
-    gates = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+    """``x, h_prev[, c_prev], Wx, Wh, b[, b_hn]`` for one step of ``cell``.
+
+    The states (``h_prev``, and ``c_prev`` for the LSTM) and the number of gate blocks in the
+    weights come from the cell's core in the registry; the GRU's step also takes ``b_hn``.
+    """
+    core = layer_class(cell).core_class
 
     def build(rng: np.random.Generator) -> dict:
-        inputs = {"x": rng.standard_normal((N, D)), "h_prev": state(rng, N, H, zero_state)}
-        if cell == "lstm":
-            inputs["c_prev"] = state(rng, N, H, zero_state)
-        inputs.update(weights(rng, D, H, gates))
-        if cell == "gru":
+        inputs = {"x": rng.standard_normal((N, D))}
+        for name in core.state_names:
+            inputs[f"{name}_prev"] = state(rng, N, H, zero_state)
+        inputs.update(weights(rng, D, H, core.num_gates))
+        if cell == "gru":  # the functional GRU step's reset-after bias
             inputs["b_hn"] = rng.standard_normal(H) * 0.1
         return inputs
 
@@ -40,14 +45,15 @@ def step(N: int, D: int, H: int, cell: str, zero_state: bool = False):
 def sequence(N: int, T: int, D: int, H: int, cell: str, zero_state: bool = False):
     """``x, h0[, c0], Wx, Wh, b[, b_hn]`` for a whole sequence of ``cell``."""
     one = step(N, D, H, cell, zero_state)
+    core = layer_class(cell).core_class
 
     def build(rng: np.random.Generator) -> dict:
         inputs = one(rng)
         x = rng.standard_normal((N, T, D))
-        renamed = {"x": x, "h0": inputs["h_prev"]}
-        if cell == "lstm":
-            renamed["c0"] = inputs["c_prev"]
-        renamed.update({k: v for k, v in inputs.items() if k not in ("x", "h_prev", "c_prev")})
+        renamed = {"x": x}
+        for name in core.state_names:
+            renamed[f"{name}0"] = inputs.pop(f"{name}_prev")
+        renamed.update({k: v for k, v in inputs.items() if k != "x"})
         return renamed
 
     return build
