@@ -377,6 +377,86 @@ def test_lstm_batch_one_vector_loops_take_no_more_memory(monkeypatch):
     assert peaks[3] <= peaks[1]
 
 
+def _batch_one_inputs(T, dtype, seed, scale=0.5):
+    """Arguments of a batch-one LSTM forward pass (D = 3, H = 5), weights within ``scale``."""
+    rng = np.random.default_rng(seed)
+    D, H = 3, 5
+    kw = {"x": rng.standard_normal((1, T, D)), "h0": rng.standard_normal((1, H)),
+          "c0": rng.standard_normal((1, H)), **_params(rng, D, H, 4, scale=scale)}
+    return {k: v.astype(dtype) for k, v in kw.items()}
+
+
+def _previous_gate_factors(rows, factors, scratch):
+    """The batch-one gate factors as they were formed before session 9: the same arithmetic
+    on column blocks of ``rows``, into ``factors`` (T, 5H) rows [dc factor, gate factors]."""
+    T, H = factors.shape[0], factors.shape[1] // 5
+    o, i, g = rows[:T, :H], rows[:T, H : 2 * H], rows[:T, 3 * H : 4 * H]
+    dc_factor, factor_if = factors[:, :H], factors[:, H : 3 * H]
+    factor_g, factor_o = factors[:, 3 * H : 4 * H], factors[:, 4 * H :]
+    np.subtract(1.0, rows[:T, H : 3 * H], out=factor_if)
+    factor_if *= rows[:T, H : 3 * H]
+    factor_if *= rows[:T, 3 * H :]
+    np.multiply(g, g, out=factor_g)
+    np.subtract(1.0, factor_g, out=factor_g)
+    factor_g *= i
+    np.subtract(1.0, o, out=factor_o)
+    factor_o *= o
+    tanh_c = np.tanh(rows[1:, 4 * H :], out=dc_factor)
+    factor_o *= tanh_c
+    np.multiply(tanh_c, tanh_c, out=dc_factor)
+    np.subtract(1.0, dc_factor, out=dc_factor)
+    dc_factor *= o
+    return factors[:, H:], factors[:, :H]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("T", [1, 2, 7])
+@pytest.mark.parametrize("scale", [0.5, 8.0])  # 8: many gates saturate at 0 or 1
+def test_lstm_batch_one_gate_factors_equal_the_other_loops_bit_for_bit(dtype, T, scale):
+    """lstm_one.gate_factors (gate-major on contiguous blocks) gives the bits of the general
+    loops' _gate_factors on the same forward blocks, and of its own previous form."""
+    cache = fast_lstm.lstm_forward(**_batch_one_inputs(T, dtype, seed=T, scale=scale))[-1]
+    blocks, H = cache[3], cache[2].shape[0]
+    rows = blocks.reshape(T + 1, 5 * H)
+    da = np.full((T, 1, 4 * H), np.nan, dtype=dtype)
+    gates, dc_factors = fast_lstm.gate_factors(rows, np.empty((T, 5 * H), dtype), da[:, 0])
+    assert gates.dtype == dc_factors.dtype == dtype
+    dc_want, o_want, ifg_want = fast_lstm._gate_factors(blocks, da, None)
+    np.testing.assert_array_equal(dc_factors, dc_want[:, 0])
+    np.testing.assert_array_equal(gates[:, : 3 * H], ifg_want[:, :, 0].reshape(T, 3 * H))
+    np.testing.assert_array_equal(gates[:, 3 * H :], o_want[:, 0])
+    previous = _previous_gate_factors(rows, np.empty((T, 5 * H), dtype), None)
+    for got, want in zip((gates, dc_factors), previous, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("with_workspace", [False, True])
+def test_lstm_batch_one_backward_equals_its_previous_form_bit_for_bit(monkeypatch, dtype,
+                                                                      with_workspace):
+    """The batch-one backward pass gives the same bits with the gate factors formed as
+    before session 9 (on column blocks): every gradient, with final-state gradients, twice
+    through one workspace (the factors' scratch is ``da``, reused)."""
+    from minirnn.functional.fast.workspace import Workspace
+
+    T, H = 9, 5
+    kw = _batch_one_inputs(T, dtype, seed=12)
+    rng = np.random.default_rng(11)
+    dhs, dh_last, dc_last = (rng.standard_normal(s).astype(dtype)
+                             for s in ((1, T, H), (1, H), (1, H)))
+    results = []
+    for gate_factors in (fast_lstm.gate_factors, _previous_gate_factors):
+        monkeypatch.setattr(fast_lstm, "gate_factors", gate_factors)
+        ws = Workspace() if with_workspace else None
+        for _ in range(2):
+            cache = fast_lstm.lstm_forward(**kw, workspace=ws)[-1]
+            grads = fast_lstm.lstm_backward(dhs, cache, dh_last, dc_last, workspace=ws)
+        results.append([np.array(g) for g in grads])
+    for got, want in zip(*results, strict=True):
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, want)
+
+
 def test_lstm_batch_one_weights_on_a_cache_line():
     """The batch-one products read W_h from a 64-byte boundary: W_h itself when it is on one,
     else an equal copy (the numbers never change, only where they sit)."""

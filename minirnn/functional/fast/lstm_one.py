@@ -13,9 +13,10 @@ one row of 4H. What is different:
   :math:`W_h` in whichever layout ran faster here (below);
 - the per-step views are made once, by iterating over the arrays, not by indexing inside
   the loop, and the ufuncs are called with positional ``out`` and array operands;
-- the backward pass's gate factors go into one (T, 5H) buffer in the order the loop reads
-  them (:func:`gate_factors`), so that one multiply per step gives :math:`da_t`: 8 ufunc
-  calls per forward step and 5 per backward step, besides the products.
+- the backward pass's gate factors are formed before its loop (:func:`gate_factors`), one
+  contiguous row per step in the order the loop reads them, so that one multiply per step
+  gives :math:`da_t`: 8 ufunc calls per forward step and 5 per backward step, besides the
+  products.
 
 Symbols as in :mod:`minirnn.functional.lstm`.
 """
@@ -72,39 +73,77 @@ def forward_steps(hs: np.ndarray, rows: np.ndarray, Wh_scaled: np.ndarray) -> No
         multiply(o, tanh_c, h)
 
 
-def gate_factors(rows: np.ndarray, factors: np.ndarray) -> None:
+def gate_factors(rows: np.ndarray, factors: np.ndarray, scratch: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
     r"""The gate factors of every step at batch one, in whole-array passes before the loop.
 
-    Writes row :math:`t` of ``factors`` (T, 5H) as :math:`[o_t (1 - \tanh^2 c_t),\; i_t (1 -
-    i_t) g_t,\; f_t (1 - f_t) c_{t-1},\; (1 - g_t^2) i_t,\; o_t (1 - o_t) \tanh c_t]`: the
-    factor of :math:`\bar{dh}_t` in :math:`\bar{dc}_t`, then those of the gate gradients in
-    ``da``'s order (i, f, g, o), the same arithmetic as
-    :func:`minirnn.functional.fast.lstm._gate_factors`. ``rows`` (T + 1, 5H) are the forward
-    pass's blocks :math:`[o_t, i_t, f_t, g_t, c_{t-1}]`. No other array of the size of the
-    sequence is made (:math:`\tanh c_t` goes where the first factor goes).
+    Returns two views of ``factors``: ``gate_factors`` (T, 4H), row :math:`t` being
+    :math:`[i_t (1 - i_t) g_t,\; f_t (1 - f_t) c_{t-1},\; (1 - g_t^2) i_t,\; o_t (1 - o_t)
+    \tanh c_t]`, the factors of the gate gradients in ``da``'s order (i, f, g, o); and
+    ``dc_factors`` (T, H), row :math:`t` being :math:`o_t (1 - \tanh^2 c_t)`, the factor of
+    :math:`\bar{dh}_t` in :math:`\bar{dc}_t`. The same arithmetic, operation for operation,
+    as :func:`minirnn.functional.fast.lstm._gate_factors`.
+
+    Parameters
+    ----------
+    rows : ndarray, (T + 1, 5H)
+        The forward pass's blocks :math:`[o_t, i_t, f_t, g_t, c_{t-1}]`; row T holds
+        :math:`c_T` only.
+    factors : ndarray, (T, 5H)
+        C-contiguous: written, the first :math:`4 T H` numbers as ``gate_factors``, the last
+        :math:`T H` as ``dc_factors``.
+    scratch : ndarray, (T, 4H)
+        C-contiguous, overwritten (the backward pass's ``da``, free until its loop).
+
+    Notes
+    -----
+    Every ufunc here runs on contiguous (T, H) blocks. On a (T, H) column block of the
+    (T + 1, 5H) rows NumPy took 3 to 5 times as long (it pays about 150 ns per row there),
+    while a copy between the two layouts pays much less per row. So the rows go gate-major
+    into ``factors`` first (one copy), the factors are formed gate-major in ``scratch``
+    (the dc factors straight into their place) and one copy puts ``gate_factors`` step-major
+    for the loop, which reads one contiguous row of it per step.
     """
     T, H = factors.shape[0], factors.shape[1] // 5
-    o, i, g = rows[:T, :H], rows[:T, H : 2 * H], rows[:T, 3 * H : 4 * H]
-    i_f, g_c = rows[:T, H : 3 * H], rows[:T, 3 * H :]
-    dc_factor, factor_if, factor_g, factor_o = (factors[:, :H], factors[:, H : 3 * H],
-                                                factors[:, 3 * H : 4 * H], factors[:, 4 * H :])
-    np.subtract(1.0, i_f, out=factor_if)
+    flat = factors.reshape(5 * T * H)
+    gates, dc_factors = flat[: 4 * T * H].reshape(T, 4 * H), flat[4 * T * H :].reshape(T, H)
+    inputs = flat.reshape(5, T, H)  # gate-major copy of the rows: o, i, f, g, c_{t-1}
+    np.copyto(inputs, rows[:T].reshape(T, 5, H).transpose(1, 0, 2))
+    out = scratch.reshape(4, T, H)  # gate-major factors, da's order i, f, g, o
+    _sigmoid_gate_factors(inputs, out)
+    tanh_c = inputs[2]  # f is no longer needed: tanh c_t goes into its block
+    np.tanh(inputs[4, 1:], tanh_c[:-1])  # c_1 .. c_{T-1}, copied as c_{t-1} of later steps
+    np.tanh(rows[T, 4 * H :], tanh_c[-1])
+    o, factor_o = inputs[0], out[3]
+    factor_o *= tanh_c
+    np.multiply(tanh_c, tanh_c, dc_factors)  # into c_{t-1}'s block, read above
+    np.subtract(1.0, dc_factors, dc_factors)
+    dc_factors *= o
+    np.copyto(gates.reshape(T, 4, H), out.transpose(1, 0, 2))  # over o, i, f, g: last read
+    return gates, dc_factors
+
+
+def _sigmoid_gate_factors(inputs: np.ndarray, out: np.ndarray) -> None:
+    r"""The factors before :math:`\tanh c_t` is known, gate-major on contiguous blocks.
+
+    From ``inputs`` (5, T, H), :math:`[o, i, f, g, c_{t-1}]`, writes into ``out`` (4, T, H)
+    :math:`[i (1 - i) g,\; f (1 - f) c_{t-1},\; (1 - g^2) i,\; o (1 - o)]` (the last one
+    still to be multiplied by :math:`\tanh c_t`).
+    """
+    o, i, i_f, g, g_c = inputs[0], inputs[1], inputs[1:3], inputs[3], inputs[3:]
+    factor_if, factor_g, factor_o = out[:2], out[2], out[3]
+    np.subtract(1.0, i_f, factor_if)
     factor_if *= i_f
     factor_if *= g_c
-    np.multiply(g, g, out=factor_g)
-    np.subtract(1.0, factor_g, out=factor_g)
+    np.multiply(g, g, factor_g)
+    np.subtract(1.0, factor_g, factor_g)
     factor_g *= i
-    np.subtract(1.0, o, out=factor_o)
+    np.subtract(1.0, o, factor_o)
     factor_o *= o
-    tanh_c = np.tanh(rows[1:, 4 * H :], out=dc_factor)
-    factor_o *= tanh_c
-    np.multiply(tanh_c, tanh_c, out=dc_factor)
-    np.subtract(1.0, dc_factor, out=dc_factor)
-    dc_factor *= o
 
 
-def backward_steps(rows: np.ndarray, dhs: np.ndarray, factors: np.ndarray, da: np.ndarray,
-                   Wh: np.ndarray, dh_next: np.ndarray, dc: np.ndarray) -> None:
+def backward_steps(rows: np.ndarray, dhs: np.ndarray, factors: tuple[np.ndarray, np.ndarray],
+                   da: np.ndarray, Wh: np.ndarray, dh_next: np.ndarray, dc: np.ndarray) -> None:
     r"""The backward time loop at batch one, with the gate factors formed beforehand.
 
     Fills ``da`` (T, 4H) and leaves the initial state's gradients in ``dh_next`` and ``dc``
@@ -116,8 +155,8 @@ def backward_steps(rows: np.ndarray, dhs: np.ndarray, factors: np.ndarray, da: n
         The forward pass's blocks :math:`[o_t, i_t, f_t, g_t, c_{t-1}]` (for :math:`f_t`).
     dhs : ndarray, (T, H)
         :math:`\partial L / \partial h_t`.
-    factors : ndarray, (T, 5H)
-        The factors :func:`gate_factors` writes.
+    factors : (ndarray, ndarray), (T, 4H) and (T, H)
+        The gate factors and the dc factors :func:`gate_factors` returns.
     da, Wh, dh_next, dc
         The gradient rows (written), :math:`W_h` (H, 4H), and the two state gradients.
 
@@ -140,7 +179,8 @@ def backward_steps(rows: np.ndarray, dhs: np.ndarray, factors: np.ndarray, da: n
     gradients = np.empty(4 * H, dtype=dtype)  # [dc, dc, dc, dh]
     dc_3, dh = gradients[: 3 * H].reshape(3, H), gradients[3 * H :]
     scratch = np.empty(H, dtype=dtype)
-    steps = zip(dhs[::-1], factors[::-1, :H], factors[::-1, H:], rows[T - 1 :: -1, 2 * H : 3 * H],
+    gate_rows, dc_rows = factors
+    steps = zip(dhs[::-1], dc_rows[::-1], gate_rows[::-1], rows[T - 1 :: -1, 2 * H : 3 * H],
                 da[::-1], strict=True)
     for dh_t, dc_factor_t, gate_factors_t, f_t, da_t in steps:
         add(dh_t, dh_next, dh)
