@@ -499,7 +499,7 @@ def test_recurrent_layers_make_w_h_on_a_cache_line_with_the_same_numbers(cell, d
 
 @pytest.mark.parametrize("gate_first", [False, True])
 @pytest.mark.parametrize("dtypes", [(np.float64, np.float64), (np.float32, np.float32),
-                                    (np.float32, np.float64)])
+                                    (np.float32, np.float64), (np.float64, np.float32)])
 def test_lstm_scaled_gates_reorder_and_halve_exactly(gate_first, dtypes):
     """_scaled_gates puts PyTorch's gate blocks (i, f, g, o) in the order o, i, f, g, the
     sigmoid gates exactly halved and g as it is, for 2-D weights and the 1-D bias."""

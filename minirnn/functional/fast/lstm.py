@@ -27,9 +27,9 @@ from minirnn.functional.fast.workspace import Workspace, empty
 #: g, o = 0, 1, 2, 3), so o, i, f, g. The three sigmoid gates are then side by side (one call
 #: finishes all three), and so are [i, f] and [g, c_{t-1}] (one call forms i g and f c_{t-1})
 ORDER = (3, 0, 1, 2)
-#: the factor each gate block of the weights is multiplied by, in that order: 1/2 on the
-#: sigmoid gates (see the module docstring), 1 on g
-HALVE_SIGMOID_GATES = (0.5, 0.5, 0.5, 1.0)
+#: the first SIGMOID_BLOCKS gate blocks in that order are the sigmoid gates, whose weights
+#: are halved (see the module docstring); g's, the last, are not
+SIGMOID_BLOCKS = 3
 
 #: the backward pass computes the gate factors of all steps before its time loop when the
 #: gates take at most this many bytes (measured in benchmarks/layers.py: faster for small
@@ -74,19 +74,24 @@ def _scaled_gates(W: np.ndarray, dtype: np.dtype, gate_first: bool = False,
     floating point; the forward pass's matrix products then give :math:`a/2` for the tanh
     form of the sigmoid.
 
-    The halving is one pass over the whole of ``W`` into a temporary, then each block is
-    copied where it goes: a multiply into one gate's block of (H, 4H) rows took about as
-    long as one over all of ``W`` (16 against 14 us in float32 at H = 128), a copy of the
-    block a third of that; the function took 0.5 to 0.8 of the time of four such multiplies.
+    Each block is copied where it goes (cast to ``dtype`` as ``astype`` casts), then the
+    sigmoid blocks are halved in place in one pass: over the whole of ``out`` when its
+    blocks are columns of (..., 4H) rows, g's block then copied again. A multiply into one
+    gate's column block of (H, 4H) rows took about as long as one over all of ``W`` (16
+    against 14 us in float32 at H = 128), a copy of the block a third of that. No temporary
+    of the size of ``W``: making one took 10 to 35 us at H = 128, and in float64 the
+    function took 270 us with it against 70 without (docs/fast_path.md, Session 9).
     """
     H = W.shape[-1] // 4
     if out is None:
         out = np.empty((4, *W.shape[:-1], H) if gate_first else W.shape, dtype=dtype)
-    halved = np.multiply(W, 0.5, dtype=dtype)
-    for k, (gate, factor) in enumerate(zip(ORDER, HALVE_SIGMOID_GATES, strict=True)):
-        block = out[k] if gate_first else out[..., k * H : (k + 1) * H]
-        source = halved if factor == 0.5 else W
-        np.copyto(block, source[..., gate * H : (gate + 1) * H])
+    blocks = [out[k] if gate_first else out[..., k * H : (k + 1) * H] for k in range(4)]
+    for block, gate in zip(blocks, ORDER, strict=True):
+        np.copyto(block, W[..., gate * H : (gate + 1) * H])
+    sigmoid = out[:SIGMOID_BLOCKS] if gate_first else out
+    np.multiply(sigmoid, 0.5, out=sigmoid)
+    if not gate_first:  # g was halved with the rest: copy it again
+        np.copyto(blocks[-1], W[..., ORDER[-1] * H : (ORDER[-1] + 1) * H])
     return out
 
 
