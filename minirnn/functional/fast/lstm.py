@@ -79,8 +79,9 @@ def _scaled_gates(W: np.ndarray, dtype: np.dtype, gate_first: bool = False,
     blocks are columns of (..., 4H) rows, g's block then copied again. A multiply into one
     gate's column block of (H, 4H) rows took about as long as one over all of ``W`` (16
     against 14 us in float32 at H = 128), a copy of the block a third of that. No temporary
-    of the size of ``W``: making one took 10 to 35 us at H = 128, and in float64 the
-    function took 270 us with it against 70 without (docs/fast_path.md, Session 9).
+    of the size of ``W``: with one (a halved copy, then the blocks copied from it) the three
+    calls of a batch-one forward pass took 147 against 133 us in float32 and 245 against
+    200 us in float64 (docs/fast_path.md, Session 9).
     """
     H = W.shape[-1] // 4
     if out is None:

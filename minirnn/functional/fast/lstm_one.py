@@ -77,10 +77,10 @@ def gate_factors(rows: np.ndarray, factors: np.ndarray, scratch: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
     r"""The gate factors of every step at batch one, in whole-array passes before the loop.
 
-    Returns two views of ``factors``: ``gate_factors`` (T, 4H), row :math:`t` being
+    Returns two views of ``factors``: the gate factors (T, 4H), row :math:`t` being
     :math:`[i_t (1 - i_t) g_t,\; f_t (1 - f_t) c_{t-1},\; (1 - g_t^2) i_t,\; o_t (1 - o_t)
     \tanh c_t]`, the factors of the gate gradients in ``da``'s order (i, f, g, o); and
-    ``dc_factors`` (T, H), row :math:`t` being :math:`o_t (1 - \tanh^2 c_t)`, the factor of
+    the dc factors (T, H), row :math:`t` being :math:`o_t (1 - \tanh^2 c_t)`, the factor of
     :math:`\bar{dh}_t` in :math:`\bar{dc}_t`. The same arithmetic, operation for operation,
     as :func:`minirnn.functional.fast.lstm._gate_factors`.
 
@@ -90,18 +90,18 @@ def gate_factors(rows: np.ndarray, factors: np.ndarray, scratch: np.ndarray
         The forward pass's blocks :math:`[o_t, i_t, f_t, g_t, c_{t-1}]`; row T holds
         :math:`c_T` only.
     factors : ndarray, (T, 5H)
-        C-contiguous: written, the first :math:`4 T H` numbers as ``gate_factors``, the last
-        :math:`T H` as ``dc_factors``.
+        C-contiguous: written, the first :math:`4 T H` numbers as the gate factors, the last
+        :math:`T H` as the dc factors.
     scratch : ndarray, (T, 4H)
         C-contiguous, overwritten (the backward pass's ``da``, free until its loop).
 
     Notes
     -----
-    Every ufunc here runs on contiguous (T, H) blocks. On a (T, H) column block of the
-    (T + 1, 5H) rows NumPy took 3 to 5 times as long (it pays about 150 ns per row there),
-    while a copy between the two layouts pays much less per row. So the rows go gate-major
+    Every ufunc here runs on contiguous (T, H) blocks. On (T, H) column blocks of the
+    (T + 1, 5H) rows a multiply took 17 us against 6 on contiguous blocks (float32, T = 100,
+    H = 128), while a copy of such a block took 4.6 us. So the rows go gate-major
     into ``factors`` first (one copy), the factors are formed gate-major in ``scratch``
-    (the dc factors straight into their place) and one copy puts ``gate_factors`` step-major
+    (the dc factors straight into their place) and one copy puts the gate factors step-major
     for the loop, which reads one contiguous row of it per step.
     """
     T, H = factors.shape[0], factors.shape[1] // 5
