@@ -34,12 +34,18 @@ SIGMOID_BLOCKS = 3
 #: the backward pass computes the gate factors of all steps before its time loop when the
 #: gates take at most this many bytes (measured in benchmarks/layers.py: faster for small
 #: batches, where a NumPy call's overhead is the cost, and slower for large ones, where the
-#: whole-array passes leave the processor cache)
+#: whole-array passes leave the processor cache). Set on a machine with a 1 MB L2 cache per
+#: core; on one with 2 MB (session 9) precomputing still took 1.01 to 1.07x the time at gates
+#: of 5 MB and more and was noise between 1 and 4 MB, so the bound stayed
 PRECOMPUTE_BYTES = 2**20
 
 #: float32 passes write the per-step products transposed (see _transposed_products) when
 #: W_h takes at least this many bytes and the batch has TRANSPOSED_MIN_BATCH to
-#: TRANSPOSED_MAX_BATCH rows
+#: TRANSPOSED_MAX_BATCH rows. Set on a machine with a 1 MB L2 cache per core, where they took
+#: 0.80 to 0.91x the time of four gate products; with 2 MB (session 9, one BLAS thread)
+#: 0.92x at 32x200x256x512, 1.00x at N=32, T=50 and 1.02 to 1.04x at N=20, H=643 to 650:
+#: no clear case for moving the bounds (nor measured with two BLAS threads, where the pass
+#: uses these products in place of column blocks)
 TRANSPOSED_MIN_WH_BYTES = 2**21
 TRANSPOSED_MIN_BATCH = 8
 TRANSPOSED_MAX_BATCH = 48
@@ -48,7 +54,10 @@ TRANSPOSED_MAX_BATCH = 48
 #: more run the per-step products in column blocks of W_h (see _block_width) when a block's
 #: product (N, H) @ (H, w) has M N K = N H w of at most SMALL_GEMM_MAX_MNK: OpenBLAS then
 #: takes its small-matrix kernel, which reads W_h as it is instead of packing a copy of it
-#: on every call (the bound is that kernel's, for this OpenBLAS on AVX-512)
+#: on every call (the bound is that kernel's, for this OpenBLAS on AVX-512). With a 2 MB L2
+#: cache (session 9) the blocks still beat the other products at the issue's three float32
+#: shapes with W_h of 1 MB or more; below 1 MB they won at some shapes and lost at others
+#: (0.96 to 1.23x), so BLOCK_MIN_WH_BYTES stayed
 SMALL_GEMM_MAX_MNK = 10**6
 BLOCK_MIN_WH_BYTES = 2**20
 #: narrower blocks than this ran no faster than the transposed products (measured)
@@ -56,7 +65,9 @@ BLOCK_MIN_WIDTH = 16
 
 #: the input projection runs as one product per step and gate, straight into the gate blocks
 #: (see _project_inputs), when the batch has at least this many rows and one gate's block of
-#: [W_x; b] takes at most PER_STEP_MAX_WX_BYTES
+#: [W_x; b] takes at most PER_STEP_MAX_WX_BYTES (checked again with a 2 MB L2 cache in
+#: session 9: the tall product 1.04x at 128x25x65x100; per step 1.03x at 64x50x512x256,
+#: whose 525 KB gate block is just over the bound)
 PER_STEP_MIN_BATCH = 64
 PER_STEP_MAX_WX_BYTES = 2**19
 
@@ -141,7 +152,8 @@ def lstm_forward(
     than the processor's 1 MB L2 cache where it was measured) and the batch has
     ``TRANSPOSED_MIN_BATCH`` to ``TRANSPOSED_MAX_BATCH`` rows: there it made the whole pass
     8 to 20% faster; in float64, with a smaller :math:`W_h` or with 128 rows, it was slower
-    (docs/fast_path.md).
+    (docs/fast_path.md). On a machine with a 2 MB L2 cache the whole pass with it took
+    0.92 to 1.04x the time of the four gate products in float32 with one BLAS thread (session 9).
 
     With ``block_width`` :math:`w > 0` (a divisor of H) the products run as :math:`4 H / w`
     products with column blocks of width :math:`w`, forward :math:`h_{t-1} W_h^{g, j}`
@@ -250,7 +262,8 @@ def _transposed_products(dtype: np.dtype | type, N: int, H: int) -> bool:
     (backward) ran 1.3x to 1.6x faster in float32 at N = 20 to 32, H = 512 to 650; in
     float64 it was slower, at batch one no faster, and with 128 rows the transposed read
     that adds the product to the gate blocks cost more than the product saved
-    (docs/fast_path.md).
+    (docs/fast_path.md). These figures are from a machine with a 1 MB L2 cache; with 2 MB
+    the transposed pass took 0.92 to 1.04x the time of the four gate products (session 9).
     """
     big = 4 * H * H * np.dtype(dtype).itemsize >= TRANSPOSED_MIN_WH_BYTES
     batch = TRANSPOSED_MIN_BATCH <= N <= TRANSPOSED_MAX_BATCH
