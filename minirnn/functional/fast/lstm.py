@@ -425,8 +425,9 @@ def lstm_backward(
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
     dh = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
     if N == 1 and not (transposed or block_width) and VECTOR_LOOPS_AT_BATCH_ONE:
-        rows, factors = blocks.reshape(T + 1, 5 * H), empty(workspace, "factor", (T, 5 * H), dtype)
-        factors = gate_factors(rows, factors, da[:, 0])  # da is free until the loop fills it
+        rows = blocks.reshape(T + 1, 5 * H)
+        buffer = empty(workspace, "factor", (T, 5 * H), dtype)
+        factors = gate_factors(rows, buffer, da[:, 0])  # da is free until the loop fills it
         backward_steps(rows, dhs[0], factors, da[:, 0], Wh, dh[0], dc[0])
         dh_next = dh
     else:
