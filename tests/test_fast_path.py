@@ -219,12 +219,25 @@ def test_lstm_blocked_products_equal_reference(monkeypatch, N, T, D, H, width, p
     _assert_lstm_ways_equal_reference(N, T, D, H, N * T + D * H + width, with_final_grads, ways)
 
 
+def test_lstm_float64_chooses_column_blocks_by_default_and_equals_reference(monkeypatch):
+    """A float64 pass with 32 rows and W_h of 256 KB or more takes the column blocks without
+    being asked (session 10), and is pinned to the reference like the other ways."""
+    monkeypatch.setattr(fast_lstm, "blas_threads", lambda: 1)
+    N, H = 32, 96  # W_h of 295 KB; widest divisor of 96 with N H w <= 10**6: 96 itself
+    assert fast_lstm._block_width(np.float64, N, H) == 96
+    _assert_lstm_ways_equal_reference(N, 3, 4, H, 11, True, [(dict(), (False, 96))])
+
+
 def test_lstm_chooses_column_blocks_small_enough_for_the_small_matrix_kernel(monkeypatch):
     monkeypatch.setattr(fast_lstm, "blas_threads", lambda: 1)
     width = fast_lstm._block_width
     assert width(np.float32, 20, 650) == 65  # N H w = 845,000 <= 10**6; 130 would not be
     assert width(np.float32, 32, 512) == 32  # 64 would give N H w = 1,048,576
-    assert width(np.float64, 32, 512) == 0  # no faster in float64 (measured)
+    # float64 (session 10): from 32 rows and W_h of 256 KB
+    assert width(np.float64, 32, 512) == 32 and width(np.float64, 64, 256) == 32
+    assert width(np.float64, 128, 100) == 50  # W_h of 320 KB; N H w = 640,000
+    assert width(np.float64, 20, 650) == 0  # 20 rows: no faster (measured)
+    assert width(np.float64, 64, 64) == 0  # W_h of 128 KB
     assert width(np.float32, 64, 256) == 32  # W_h of 1 MB: 0.96 of the session-5 pass
     assert width(np.float32, 128, 512) == 0  # N H w <= 10**6 leaves no width of 16
     assert width(np.float32, 128, 100) == 0 and width(np.float32, 4, 512) == 0  # small W_h, N
@@ -240,6 +253,7 @@ def test_lstm_column_blocks_only_with_one_blas_thread(monkeypatch):
     monkeypatch.setattr(fast_lstm, "blas_threads", lambda: 2)
     assert fast_lstm._block_width(np.float32, 20, 650) == 0
     assert fast_lstm._block_width(np.float32, 32, 512) == 0
+    assert fast_lstm._block_width(np.float64, 32, 512) == 0
 
 
 @pytest.mark.parametrize("name", ["gru-after", "gru-before"])

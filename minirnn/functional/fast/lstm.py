@@ -62,6 +62,13 @@ SMALL_GEMM_MAX_MNK = 10**6
 BLOCK_MIN_WH_BYTES = 2**20
 #: narrower blocks than this ran no faster than the transposed products (measured)
 BLOCK_MIN_WIDTH = 16
+#: float64 passes use the column blocks too (session 10, 2 MB L2 cache) from
+#: BLOCK_MIN_BATCH_FLOAT64 rows and W_h of BLOCK_MIN_WH_BYTES_FLOAT64: in one process, the
+#: variants taking turns, the forward pass took 0.91 to 0.93 of the four gate products' time
+#: at N = 32 to 128 (W_h of 320 KB to 8 MB) and the backward 0.85 and 0.97; at N = 20 no
+#: faster (1.02)
+BLOCK_MIN_BATCH_FLOAT64 = 32
+BLOCK_MIN_WH_BYTES_FLOAT64 = 2**18
 
 #: the input projection runs as one product per step and gate, straight into the gate blocks
 #: (see _project_inputs), when the batch has at least this many rows and one gate's block of
@@ -274,18 +281,23 @@ def _block_width(dtype: np.dtype | type, N: int, H: int) -> int:
     r"""0, or the width of the column blocks of :math:`W_h` for the per-step products.
 
     In float32, with :math:`W_h` of at least ``BLOCK_MIN_WH_BYTES`` and at least
-    ``TRANSPOSED_MIN_BATCH`` rows: the widest divisor :math:`w \ge` ``BLOCK_MIN_WIDTH`` of H
+    ``TRANSPOSED_MIN_BATCH`` rows, and in float64 with ``BLOCK_MIN_WH_BYTES_FLOAT64`` and
+    ``BLOCK_MIN_BATCH_FLOAT64`` (50 at N=128, H=100; 32 at N=32, H=512 and N=64, H=256):
+    the widest divisor :math:`w \ge` ``BLOCK_MIN_WIDTH`` of H
     with :math:`N H w \le` ``SMALL_GEMM_MAX_MNK``, so that each block's product takes
     OpenBLAS's small-matrix kernel, which does not pack :math:`W_h` (65 at N=20, H=650; 32 at
     N=32, H=512 and at N=64, H=256). Alone, the forward product plus its addition took 0.67
     to 0.75 of the transposed product's time at the first two, the backward product 0.81 to
-    0.94; the whole pass 0.92, 0.96 and 0.96 (docs/fast_path.md). In float64 no faster.
+    0.94; the whole pass 0.92, 0.96 and 0.96 (docs/fast_path.md). In float64 they were no
+    faster on a machine with a 1 MB L2 cache, and 0.85 to 0.97 of the time with 2 MB.
     With more than one BLAS thread (:func:`minirnn._blas_threads.blas_threads`), never: that
     kernel runs on one thread, and with two the blocked pass took 1.15 to 1.28x torch's time
     where the threaded products had taken 0.95 or less.
     """
-    big = 4 * H * H * np.dtype(dtype).itemsize >= BLOCK_MIN_WH_BYTES
-    if np.dtype(dtype) != np.float32 or not big or N < TRANSPOSED_MIN_BATCH:
+    bounds = {np.dtype(np.float32): (BLOCK_MIN_WH_BYTES, TRANSPOSED_MIN_BATCH),
+              np.dtype(np.float64): (BLOCK_MIN_WH_BYTES_FLOAT64, BLOCK_MIN_BATCH_FLOAT64)}
+    min_bytes, min_batch = bounds.get(np.dtype(dtype), (None, None))
+    if min_bytes is None or 4 * H * H * np.dtype(dtype).itemsize < min_bytes or N < min_batch:
         return 0
     if blas_threads() > 1:  # the small-matrix kernel runs on one thread only
         return 0
@@ -318,14 +330,22 @@ def _blocked_product(Wh: np.ndarray, dtype: np.dtype, N: int, width: int):
     :math:`4 H / w` products are one NumPy call. Each is small enough for OpenBLAS's
     small-matrix kernel, which reads the contiguous weight block as it is instead of packing
     a copy of :math:`W_h` on every call.
+
+    :math:`h_{t-1}` goes in as the transposed view of a contiguous copy of
+    :math:`h_{t-1}^\top` (H, N): OpenBLAS then takes its kernel for a transposed left
+    operand. In the forward pass, taking turns with products from :math:`h_{t-1}` as it is,
+    that took 0.97 of the time at 32x200x256x512 in float32 (1.00 at 64x50x128x256 and
+    20x35x650x650) and 0.965 at 64x50x128x256 in float64 (session 10).
     """
     weights = _column_blocks(_scaled_gates(Wh, dtype, gate_first=True), width, dtype)
     H = Wh.shape[0]
     out = np.empty((4, N, H), dtype=dtype)
     out_blocks = out.reshape(4, N, H // width, width).transpose(0, 2, 1, 3)
+    h_columns = np.empty((H, N), dtype=dtype)
 
     def product(h: np.ndarray) -> np.ndarray:
-        np.matmul(h, weights, out=out_blocks)
+        np.copyto(h_columns, h.T)
+        np.matmul(h_columns.T, weights, out=out_blocks)
         return out
 
     return product
@@ -440,10 +460,24 @@ def lstm_backward(
         del product  # the blocked weights (a copy of W_h) go before dx and dW come: same peak
 
     da_flat = da.reshape(T * N, 4 * H)
-    dx = (da_flat @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)
+    dx = _input_gradient(da_flat, Wx).reshape(T, N, -1).transpose(1, 0, 2)
     dW = xh[:T].reshape(T * N, D + 1 + H).T @ da_flat  # [dW_x; db; dW_h]
     dWx, db, dWh = dW[:D], dW[D], dW[D + 1 :]
     return dx, np.ascontiguousarray(dh_next), dc, dWx, dWh, db
+
+
+def _input_gradient(da_flat: np.ndarray, Wx: np.ndarray) -> np.ndarray:
+    r""":math:`dx = da\, W_x^\top` of every step, (T N, D) rows, from ``da_flat`` (T N, 4H).
+
+    In float64 it is computed as :math:`(W_x\, da^\top)^\top` and returned as that
+    transposed view: OpenBLAS's dgemm ran 15 to 36% faster that way round at
+    64x50x128x256, 64x50x512x256 and 32x200x256x512 (2% at 20x35x650x650), and the
+    backward pass took 0.95 of its time (session 10, the ways taking turns in one process;
+    a contiguous copy of the view gave back half of that). In float32 it was slower.
+    """
+    if da_flat.dtype == np.float64:
+        return (Wx @ da_flat.T).T
+    return da_flat @ Wx.T
 
 
 def _gradient_product(Wh: np.ndarray, da: np.ndarray, transposed: bool, dh_last: np.ndarray):
@@ -481,9 +515,9 @@ def _steps_fused(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> np.ndar
     T, N, H = o.shape
     factor = np.empty((4, N, H), dtype=da.dtype)
     factor_o, factor_if, factor_g = factor[0], factor[1:3], factor[3]
+    factor_s, sigmoid_gates = factor[:SIGMOID_BLOCKS], gates[:, :SIGMOID_BLOCKS]  # o, i, f
     dh, tanh_c, scratch = np.empty((3, N, H), dtype=da.dtype)
     for t in range(T - 1, -1, -1):
-        a = gates[t]
         np.add(dhs_tm[t], dh_next, out=dh)
         np.tanh(c_next[t], out=tanh_c)
         # dc gains the path through h: dh * o * (1 - tanh(c)^2)
@@ -492,9 +526,12 @@ def _steps_fused(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> np.ndar
         scratch *= o[t]
         scratch *= dh
         dc += scratch
-        # s (1 - s) for all four gates at once, then the g block becomes 1 - g^2
-        np.subtract(1.0, a, out=factor)
-        factor *= a
+        # s (1 - s) for the three sigmoid gates at once (their blocks come first), 1 - g^2
+        # for g: two block passes fewer than s (1 - s) over all four (0.99 of the backward
+        # pass at 128x25x65x100 and 64x50x128x256, float32, session 10)
+        s = sigmoid_gates[t]
+        np.subtract(1.0, s, out=factor_s)
+        factor_s *= s
         np.multiply(g[t], g[t], out=factor_g)
         np.subtract(1.0, factor_g, out=factor_g)
         # times what each gate multiplies in the forward pass: o tanh(c), [i, f] [g, c_prev],
