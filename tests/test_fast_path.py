@@ -219,6 +219,28 @@ def test_lstm_blocked_products_equal_reference(monkeypatch, N, T, D, H, width, p
     _assert_lstm_ways_equal_reference(N, T, D, H, N * T + D * H + width, with_final_grads, ways)
 
 
+@pytest.mark.parametrize("N, H, width", [(3, 5, 3), (4, 6, 4), (2, 5, 8), (3, 4, 2)])
+def test_lstm_forward_blocks_of_any_width_equal_reference(monkeypatch, N, H, width):
+    """The forward pass's column blocks need not divide H (the blocks run over the four
+    gates' 4H columns, the last one padded): pinned to the reference like the others."""
+    monkeypatch.setattr(fast_lstm, "_forward_block_width", lambda dtype, N, H: width)
+    monkeypatch.setattr(fast_lstm, "_block_width", lambda dtype, N, H: 0)
+    _assert_lstm_ways_equal_reference(N, 5, 3, H, N + H + width, True, [(dict(), (False, 0))])
+
+
+def test_lstm_forward_chooses_block_widths_of_whole_registers(monkeypatch):
+    monkeypatch.setattr(fast_lstm, "blas_threads", lambda: 1)
+    width = fast_lstm._forward_block_width
+    assert width(np.float32, 20, 650) == 64  # N H w = 832,000; 65 (a divisor) measured slower
+    assert width(np.float32, 32, 512) == 32 and width(np.float32, 64, 256) == 32
+    assert width(np.float64, 20, 650) == 32  # float64 from 20 rows
+    assert width(np.float64, 128, 100) == 32  # W_h of 320 KB
+    assert width(np.float64, 16, 650) == 0 and width(np.float32, 128, 100) == 0
+    assert width(np.float32, 1, 1024) == 0  # batch one: the vector loops
+    monkeypatch.setattr(fast_lstm, "blas_threads", lambda: 2)
+    assert width(np.float32, 20, 650) == 0
+
+
 def test_lstm_float64_chooses_column_blocks_by_default_and_equals_reference(monkeypatch):
     """A float64 pass with 32 rows and W_h of 256 KB or more takes the column blocks without
     being asked (session 10), and is pinned to the reference like the other ways."""

@@ -69,6 +69,15 @@ BLOCK_MIN_WIDTH = 16
 #: faster (1.02)
 BLOCK_MIN_BATCH_FLOAT64 = 32
 BLOCK_MIN_WH_BYTES_FLOAT64 = 2**18
+#: the forward pass's blocks are as wide as the first of these (a multiple of the 16 float32
+#: or 8 float64 numbers of an AVX-512 register) that keeps N H w within SMALL_GEMM_MAX_MNK,
+#: whether or not it divides H (see _blocked_product), and float64 takes them from
+#: FORWARD_MIN_BATCH_FLOAT64 rows. At 20x35x650x650 the forward pass took 0.942 of its time
+#: with blocks of 65 in float32 (64 against 65) and 0.912 of the four gate products' in
+#: float64 (32; 16 gave 0.939, 64 0.946); at 32x200x256x512 and 64x50x128x256 blocks of 48
+#: or 64 took 1.12 to 1.29 (float32, session 10)
+FORWARD_BLOCK_WIDTHS = {np.dtype(np.float32): (64, 32, 16), np.dtype(np.float64): (32, 16)}
+FORWARD_MIN_BATCH_FLOAT64 = 20
 
 #: the input projection runs as one product per step and gate, straight into the gate blocks
 #: (see _project_inputs), when the batch has at least this many rows and one gate's block of
@@ -166,16 +175,20 @@ def lstm_forward(
     products with column blocks of width :math:`w`, forward :math:`h_{t-1} W_h^{g, j}`
     (N, w) straight into the gate blocks, backward :math:`\sum_g da^g_t (W_h^{g, j})^\top`
     for gate :math:`g` and block :math:`j` (see :func:`_blocked_product`). By default they
-    are used in float32 with :math:`W_h` of 1 MB or more where a width of at least
-    ``BLOCK_MIN_WIDTH`` keeps :math:`N H w` within ``SMALL_GEMM_MAX_MNK``
-    (:func:`_block_width`), in place of the transposed products.
+    are used in float32 with :math:`W_h` of 1 MB or more and in float64 with 256 KB or more
+    where a width of at least ``BLOCK_MIN_WIDTH`` keeps :math:`N H w` within
+    ``SMALL_GEMM_MAX_MNK`` (:func:`_block_width`), in place of the transposed products; the
+    forward pass then chooses its own width, 64, 32 or 16, which need not divide H
+    (:func:`_forward_block_width`; in float64 from 20 rows, the backward pass from 32).
     """
     check_sequence_arrays(x, [("h0", h0), ("c0", c0)], Wx, Wh, b, gates=4)
     N, T, D = x.shape
     H = h0.shape[1]
     dtype = np.result_type(x, h0, c0, Wx, Wh, b)
+    forward_width = block_width  # the widths asked for: both passes; chosen: each its own
     if block_width is None:
         block_width = _block_width(dtype, N, H) if transposed is None else 0
+        forward_width = _forward_block_width(dtype, N, H) if transposed is None else 0
     if transposed is None:
         transposed = _transposed_products(dtype, N, H)
     check_instance(transposed, bool, "transposed")
@@ -195,7 +208,7 @@ def lstm_forward(
     # element-wise work runs about twice as fast on it as on columns cut out of (N, 4H)
     # rows), and so are [o, i, f], [i, f] and [g, c_{t-1}].
     blocks = empty(workspace, "gates", (T + 1, 5, N, H), dtype)
-    if N == 1 and not (transposed or block_width) and VECTOR_LOOPS_AT_BATCH_ONE:
+    if N == 1 and not (transposed or block_width or forward_width) and VECTOR_LOOPS_AT_BATCH_ONE:
         _forward_one(x_ones[:, 0], hs[:, 0], blocks.reshape(T + 1, 5 * H), h0, c0, Wx, Wh, b)
         cache = (xh, Wx, Wh, blocks, transposed, block_width)
         return hs[1:].transpose(1, 0, 2), blocks[T, 4], cache
@@ -203,8 +216,8 @@ def lstm_forward(
     # view of one tall product that the step's first addition reads (no copy pass)
     inputs = _project_inputs(x_ones, Wx, b, blocks, workspace)
     blocks[0, 4] = c0
-    if block_width:
-        recurrent = _blocked_product(Wh, dtype, N, block_width)
+    if forward_width:
+        recurrent = _blocked_product(Wh, dtype, N, forward_width)
     else:
         recurrent = _recurrent_product(Wh, dtype, N, transposed)
     hs[0] = h0
@@ -294,15 +307,37 @@ def _block_width(dtype: np.dtype | type, N: int, H: int) -> int:
     kernel runs on one thread, and with two the blocked pass took 1.15 to 1.28x torch's time
     where the threaded products had taken 0.95 or less.
     """
-    bounds = {np.dtype(np.float32): (BLOCK_MIN_WH_BYTES, TRANSPOSED_MIN_BATCH),
-              np.dtype(np.float64): (BLOCK_MIN_WH_BYTES_FLOAT64, BLOCK_MIN_BATCH_FLOAT64)}
-    min_bytes, min_batch = bounds.get(np.dtype(dtype), (None, None))
-    if min_bytes is None or 4 * H * H * np.dtype(dtype).itemsize < min_bytes or N < min_batch:
-        return 0
-    if blas_threads() > 1:  # the small-matrix kernel runs on one thread only
+    if not _blocks_pay(dtype, N, H, BLOCK_MIN_BATCH_FLOAT64):
         return 0
     widest = min(H, SMALL_GEMM_MAX_MNK // (N * H))
     return max((w for w in range(BLOCK_MIN_WIDTH, widest + 1) if H % w == 0), default=0)
+
+
+def _forward_block_width(dtype: np.dtype | type, N: int, H: int) -> int:
+    r"""0, or the width of the forward pass's column blocks of :math:`W_h`: the first of
+    ``FORWARD_BLOCK_WIDTHS`` with :math:`N H w \le` ``SMALL_GEMM_MAX_MNK`` where
+    :func:`_block_width`'s bounds allow blocks (in float64 from ``FORWARD_MIN_BATCH_FLOAT64``
+    rows). 64 at N=20, H=650 in float32, 32 at N=32, H=512 and N=64, H=256; 32 in float64.
+    """
+    if not _blocks_pay(dtype, N, H, FORWARD_MIN_BATCH_FLOAT64):
+        return 0
+    widths = FORWARD_BLOCK_WIDTHS[np.dtype(dtype)]
+    return next((w for w in widths if N * H * w <= SMALL_GEMM_MAX_MNK), 0)
+
+
+def _blocks_pay(dtype: np.dtype | type, N: int, H: int, min_batch_float64: int) -> bool:
+    """Whether column blocks of W_h may pay: float32 with W_h of ``BLOCK_MIN_WH_BYTES`` and
+    ``TRANSPOSED_MIN_BATCH`` rows, or float64 with ``BLOCK_MIN_WH_BYTES_FLOAT64`` and
+    ``min_batch_float64`` rows; one BLAS thread (the small-matrix kernel runs on one)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float32:
+        min_bytes, min_batch = BLOCK_MIN_WH_BYTES, TRANSPOSED_MIN_BATCH
+    elif dtype == np.float64:
+        min_bytes, min_batch = BLOCK_MIN_WH_BYTES_FLOAT64, min_batch_float64
+    else:
+        return False
+    big = 4 * H * H * dtype.itemsize >= min_bytes
+    return big and N >= min_batch and blas_threads() == 1
 
 
 def _check_block_width(block_width: object, H: int) -> None:
@@ -325,11 +360,15 @@ def _blocked_product(Wh: np.ndarray, dtype: np.dtype, N: int, width: int):
     r"""A function from :math:`h_{t-1}` (N, H) to :math:`h_{t-1} W_h` as four (N, H) gate
     blocks (scaled and ordered as in :func:`_scaled_gates`), computed in column blocks.
 
-    Block :math:`j` of gate :math:`g` is :math:`h_{t-1} W_h^{g, j}`, (N, H) @ (H, w),
-    written into columns :math:`j w` to :math:`(j + 1) w` of the gate's block; the
-    :math:`4 H / w` products are one NumPy call. Each is small enough for OpenBLAS's
-    small-matrix kernel, which reads the contiguous weight block as it is instead of packing
-    a copy of :math:`W_h` on every call.
+    The 4H columns of the four gates are cut into blocks of ``width`` (the last one padded
+    with zero columns), and block :math:`j` is :math:`h_{t-1} W_h^{j}`, (N, H) @ (H, w): one
+    NumPy call for all of them. Each is small enough for OpenBLAS's small-matrix kernel,
+    which reads the contiguous weight block as it is instead of packing a copy of
+    :math:`W_h` on every call. When ``width`` divides H the blocks are written straight into
+    the gates' (N, H) blocks; otherwise into (N, 4H) rows, whose gate-major view is returned
+    (the step's addition reads it; blocks of 64 that way took 0.942 of the time of blocks of
+    65 into the gate blocks at 20x35x650x650 in float32, blocks of 32 that way 1.02 of blocks
+    of 32 into the gate blocks at 32x200x256x512, session 10).
 
     :math:`h_{t-1}` goes in as the transposed view of a contiguous copy of
     :math:`h_{t-1}^\top` (H, N): OpenBLAS then takes its kernel for a transposed left
@@ -337,10 +376,20 @@ def _blocked_product(Wh: np.ndarray, dtype: np.dtype, N: int, width: int):
     that took 0.97 of the time at 32x200x256x512 in float32 (1.00 at 64x50x128x256 and
     20x35x650x650) and 0.965 at 64x50x128x256 in float64 (session 10).
     """
-    weights = _column_blocks(_scaled_gates(Wh, dtype, gate_first=True), width, dtype)
     H = Wh.shape[0]
-    out = np.empty((4, N, H), dtype=dtype)
-    out_blocks = out.reshape(4, N, H // width, width).transpose(0, 2, 1, 3)
+    count = -(-4 * H // width)  # column blocks over the four gates
+    padded = np.zeros((H, count * width), dtype=dtype)
+    _scaled_gates(Wh, dtype, out=padded[:, : 4 * H])
+    weights = np.ascontiguousarray(padded.reshape(H, count, width).transpose(1, 0, 2))
+    del padded
+    if H % width == 0:  # no block straddles two gates
+        out = np.empty((4, N, H), dtype=dtype)
+        out_blocks = out.reshape(4, N, H // width, width).transpose(0, 2, 1, 3)
+        weights = weights.reshape(4, H // width, H, width)
+    else:
+        rows = np.empty((N, count * width), dtype=dtype)
+        out_blocks = rows.reshape(N, count, width).transpose(1, 0, 2)
+        out = rows[:, : 4 * H].reshape(N, 4, H).transpose(1, 0, 2)
     h_columns = np.empty((H, N), dtype=dtype)
 
     def product(h: np.ndarray) -> np.ndarray:
