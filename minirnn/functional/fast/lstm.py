@@ -490,16 +490,17 @@ def lstm_backward(
     T, N, D, H = blocks.shape[0] - 1, xh.shape[1], Wx.shape[0], Wh.shape[0]
     dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last, dc_last=dc_last)
     dtype = xh.dtype
-    da = empty(workspace, "da", (T, N, 4 * H), dtype)
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
     dh = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
     if N == 1 and not (transposed or block_width) and VECTOR_LOOPS_AT_BATCH_ONE:
         rows = blocks.reshape(T + 1, 5 * H)
-        buffer = empty(workspace, "factor", (T, 5 * H), dtype)
-        factors = gate_factors(rows, buffer, da[:, 0])  # da is free until the loop fills it
-        backward_steps(rows, dhs[0], factors, da[:, 0], Wh, dh[0], dc[0])
-        dh_next = dh
+        # da and, after it, the scratch of the gate factors: 9TH numbers, as the other
+        # loops' da (4TH) and factors (5TH)
+        da, pairs = gate_factors(rows, empty(workspace, "da", (T, 9 * H), dtype))
+        backward_steps(dhs[0], da, pairs, rows[0, 2 * H : 3 * H], Wh, dh[0], dc[0])
+        da, dh_next = da.reshape(T, N, 4 * H), dh
     else:
+        da = empty(workspace, "da", (T, N, 4 * H), dtype)
         if block_width:
             product = _blocked_gradient_product(Wh, da, block_width, dh)
         else:
