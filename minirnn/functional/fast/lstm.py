@@ -108,18 +108,23 @@ def _scaled_gates(W: np.ndarray, dtype: np.dtype, gate_first: bool = False,
     against 14 us in float32 at H = 128), a copy of the block a third of that. No temporary
     of the size of ``W``: with one (a halved copy, then the blocks copied from it) the three
     calls of a batch-one forward pass took 147 against 133 us in float32 and 245 against
-    200 us in float64 (docs/fast_path.md, Session 9).
+    200 us in float64 (docs/fast_path.md, Session 9). In (..., 4H) rows the blocks i, f, g
+    keep their order, so they are one copy: 21.8 against 29.3 us with four copies (float32,
+    H = 128, session 10).
     """
     H = W.shape[-1] // 4
     if out is None:
         out = np.empty((4, *W.shape[:-1], H) if gate_first else W.shape, dtype=dtype)
-    blocks = [out[k] if gate_first else out[..., k * H : (k + 1) * H] for k in range(4)]
-    for block, gate in zip(blocks, ORDER, strict=True):
-        np.copyto(block, W[..., gate * H : (gate + 1) * H])
-    sigmoid = out[:SIGMOID_BLOCKS] if gate_first else out
-    np.multiply(sigmoid, 0.5, out=sigmoid)
-    if not gate_first:  # g was halved with the rest: copy it again
-        np.copyto(blocks[-1], W[..., ORDER[-1] * H : (ORDER[-1] + 1) * H])
+    if gate_first:
+        for block, gate in zip(out, ORDER, strict=True):
+            np.copyto(block, W[..., gate * H : (gate + 1) * H])
+        np.multiply(out[:SIGMOID_BLOCKS], 0.5, out=out[:SIGMOID_BLOCKS])
+        return out
+    # ORDER turns the blocks round by one: two copies (i, f, g side by side), not four
+    np.copyto(out[..., :H], W[..., 3 * H :])
+    np.copyto(out[..., H:], W[..., : 3 * H])
+    np.multiply(out, 0.5, out=out)
+    np.copyto(out[..., 3 * H :], W[..., 2 * H : 3 * H])  # g was halved with the rest
     return out
 
 
