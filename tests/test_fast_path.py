@@ -129,16 +129,42 @@ def test_workspace_reuses_a_released_buffer_and_never_a_held_one():
     assert ws.empty("a", (2, 3), np.float32).dtype == np.float32  # another dtype: new buffer
 
 
-@pytest.mark.parametrize("name", ["rnn-tanh", "rnn-relu", "lstm", "gru-after", "gru-before"])
-def test_a_kept_cache_survives_later_passes_with_the_same_workspace(name):
-    """Truncated BPTT keeps an old cache: the workspace must not write over it."""
+def test_workspace_keeps_step_views_while_their_buffers_and_shapes_stay():
+    """Step views are made once per buffer and key; the references they hold do not make
+    their buffer count as held, and a buffer that is held gets replaced, views and all."""
     from minirnn.functional.fast.workspace import Workspace
 
-    ref, fast, kw = _variant(name, 3, 6, 4, 5, seed=11)
+    ws = Workspace()
+    made = []
+
+    def views(name, shape, key):
+        array = ws.empty(name, shape, np.float64)
+        return ws.step_views((name,), key, lambda: made.append(key) or list(array))
+
+    first = views("a", (4, 3), 4)
+    address = first[0].__array_interface__["data"][0]
+    assert views("a", (4, 3), 4) is first and made == [4]  # kept, and the buffer reused
+    assert first[0].__array_interface__["data"][0] == address
+    del first
+    assert len(views("a", (2, 3), 2)) == 2 and made == [4, 2]  # another key: made again
+    held = ws.empty("a", (2, 3), np.float64)  # someone keeps the buffer: a fresh one next
+    again = views("a", (2, 3), 2)
+    assert made == [4, 2, 2] and again[0].__array_interface__["data"][0] != address
+    assert held.__array_interface__["data"][0] == address
+
+
+@pytest.mark.parametrize("name", ["rnn-tanh", "rnn-relu", "lstm", "gru-after", "gru-before"])
+@pytest.mark.parametrize("N", [1, 3])
+def test_a_kept_cache_survives_later_passes_with_the_same_workspace(name, N):
+    """Truncated BPTT keeps an old cache: the workspace must not write over it (at N = 1
+    the LSTM's workspace also keeps the loops' step views)."""
+    from minirnn.functional.fast.workspace import Workspace
+
+    ref, fast, kw = _variant(name, N, 6, 4, 5, seed=11)
     cell = name.split("-")[0]
     forward, backward = getattr(fast, f"{cell}_forward"), getattr(fast, f"{cell}_backward")
     extra = {"workspace": Workspace()}
-    dhs = np.random.default_rng(3).standard_normal((3, 6, 5))
+    dhs = np.random.default_rng(3).standard_normal((N, 6, 5))
     want = backward(dhs, forward(**kw)[-1])
     kept = forward(**kw, **extra)[-1]
     for seed in (1, 2):  # later passes through the same workspace, other inputs
@@ -473,11 +499,12 @@ def _use_previous_batch_one_backward(monkeypatch):
         factors = _previous_gate_factors(rows, np.empty((T, 5 * H), rows.dtype), None)
         return da, (rows, factors)
 
-    def backward_steps(dhs, da, previous, f_0, Wh, dh_next, dc):
+    def backward_steps(dhs, da, previous, f_0, Wh, dh_next, dc, steps):
         rows, factors = previous
         _previous_backward_steps(rows, dhs, factors, da, Wh, dh_next, dc)
 
     monkeypatch.setattr(fast_lstm, "gate_factors", gate_factors)
+    monkeypatch.setattr(fast_lstm, "backward_views", lambda da, previous: None)
     monkeypatch.setattr(fast_lstm, "backward_steps", backward_steps)
 
 
