@@ -14,6 +14,8 @@ A workspace also keeps the lists of per-step views a loop walks through
 (:meth:`Workspace.step_views`), for as long as their buffers and shapes stay: making them
 took about 8% of the batch-one LSTM's forward loop. Those views refer to their buffers too;
 the workspace counts such references as its own when it checks whether a buffer is held.
+They cost memory: about 130 bytes a view, 112 KB for the batch-one LSTM at T = 100,
+H = 128 (14% of its float32 buffers).
 """
 
 from __future__ import annotations
