@@ -47,7 +47,9 @@ EXEMPT: dict[str, str] = {
     "minirnn.functional.fast.inputs.inputs_with_ones": _FAST_INPUTS,
     "minirnn.functional.fast.inputs.weights_with_bias": _FAST_INPUTS,
     "minirnn.functional.fast.inputs.split_weight_gradient": _FAST_INPUTS,
+    "minirnn.functional.fast.lstm_one.forward_views": _LSTM_ONE,
     "minirnn.functional.fast.lstm_one.forward_steps": _LSTM_ONE,
+    "minirnn.functional.fast.lstm_one.backward_views": _LSTM_ONE,
     "minirnn.functional.fast.lstm_one.gate_factors": _LSTM_ONE,
     "minirnn.functional.fast.lstm_one.backward_steps": _LSTM_ONE,
     "minirnn.layers.cell.RecurrentCell": "abstract base of RNNCell/LSTMCell/GRUCell: "

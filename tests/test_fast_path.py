@@ -129,16 +129,42 @@ def test_workspace_reuses_a_released_buffer_and_never_a_held_one():
     assert ws.empty("a", (2, 3), np.float32).dtype == np.float32  # another dtype: new buffer
 
 
-@pytest.mark.parametrize("name", ["rnn-tanh", "rnn-relu", "lstm", "gru-after", "gru-before"])
-def test_a_kept_cache_survives_later_passes_with_the_same_workspace(name):
-    """Truncated BPTT keeps an old cache: the workspace must not write over it."""
+def test_workspace_keeps_step_views_while_their_buffers_and_shapes_stay():
+    """Step views are made once per buffer and key; the references they hold do not make
+    their buffer count as held, and a buffer that is held gets replaced, views and all."""
     from minirnn.functional.fast.workspace import Workspace
 
-    ref, fast, kw = _variant(name, 3, 6, 4, 5, seed=11)
+    ws = Workspace()
+    made = []
+
+    def views(name, shape, key):
+        array = ws.empty(name, shape, np.float64)
+        return ws.step_views((name,), key, lambda: made.append(key) or list(array))
+
+    first = views("a", (4, 3), 4)
+    address = first[0].__array_interface__["data"][0]
+    assert views("a", (4, 3), 4) is first and made == [4]  # kept, and the buffer reused
+    assert first[0].__array_interface__["data"][0] == address
+    del first
+    assert len(views("a", (2, 3), 2)) == 2 and made == [4, 2]  # another key: made again
+    held = ws.empty("a", (2, 3), np.float64)  # someone keeps the buffer: a fresh one next
+    again = views("a", (2, 3), 2)
+    assert made == [4, 2, 2] and again[0].__array_interface__["data"][0] != address
+    assert held.__array_interface__["data"][0] == address
+
+
+@pytest.mark.parametrize("name", ["rnn-tanh", "rnn-relu", "lstm", "gru-after", "gru-before"])
+@pytest.mark.parametrize("N", [1, 3])
+def test_a_kept_cache_survives_later_passes_with_the_same_workspace(name, N):
+    """Truncated BPTT keeps an old cache: the workspace must not write over it (at N = 1
+    the LSTM's workspace also keeps the loops' step views)."""
+    from minirnn.functional.fast.workspace import Workspace
+
+    ref, fast, kw = _variant(name, N, 6, 4, 5, seed=11)
     cell = name.split("-")[0]
     forward, backward = getattr(fast, f"{cell}_forward"), getattr(fast, f"{cell}_backward")
     extra = {"workspace": Workspace()}
-    dhs = np.random.default_rng(3).standard_normal((3, 6, 5))
+    dhs = np.random.default_rng(3).standard_normal((N, 6, 5))
     want = backward(dhs, forward(**kw)[-1])
     kept = forward(**kw, **extra)[-1]
     for seed in (1, 2):  # later passes through the same workspace, other inputs
@@ -445,44 +471,88 @@ def _previous_gate_factors(rows, factors, scratch):
     return factors[:, H:], factors[:, :H]
 
 
+def _previous_backward_steps(rows, dhs, factors, da, Wh, dh_next, dc):
+    """The batch-one backward loop as session 9 left it: 5 ufunc calls per step, on the gate
+    factors and dc factors of ``factors`` and f_t read from ``rows``; fills ``da``."""
+    from minirnn._memory import aligned
+
+    T, H = dhs.shape
+    gradients = np.empty(4 * H, dtype=da.dtype)  # [dc, dc, dc, dh]
+    dc_3, dh = gradients[: 3 * H].reshape(3, H), gradients[3 * H :]
+    scratch = np.empty(H, dtype=da.dtype)
+    gate_rows, dc_rows = factors
+    for t in range(T - 1, -1, -1):
+        np.add(dhs[t], dh_next, dh)
+        np.multiply(dc_rows[t], dh, scratch)
+        np.add(dc, scratch, dc_3)
+        np.multiply(gate_rows[t], gradients, da[t])
+        np.multiply(dc_3[0], rows[t, 2 * H : 3 * H], dc)
+        aligned(Wh, da.dtype).dot(da[t], dh_next)
+
+
+def _use_previous_batch_one_backward(monkeypatch):
+    """Make lstm_backward run the batch-one backward as it was before session 10: the gate
+    factors formed on column blocks (before session 9), then the loop of session 9."""
+    def gate_factors(rows, space):
+        T, H = rows.shape[0] - 1, rows.shape[1] // 5
+        da = space.reshape(-1)[: 4 * T * H].reshape(T, 4 * H)
+        factors = _previous_gate_factors(rows, np.empty((T, 5 * H), rows.dtype), None)
+        return da, (rows, factors)
+
+    def backward_steps(dhs, da, previous, f_0, Wh, dh_next, dc, steps):
+        rows, factors = previous
+        _previous_backward_steps(rows, dhs, factors, da, Wh, dh_next, dc)
+
+    monkeypatch.setattr(fast_lstm, "gate_factors", gate_factors)
+    monkeypatch.setattr(fast_lstm, "backward_views", lambda da, previous: None)
+    monkeypatch.setattr(fast_lstm, "backward_steps", backward_steps)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("T", [1, 2, 7])
 @pytest.mark.parametrize("scale", [0.5, 8.0])  # 8: many gates saturate at 0 or 1
 def test_lstm_batch_one_gate_factors_equal_the_other_loops_bit_for_bit(dtype, T, scale):
     """lstm_one.gate_factors (gate-major on contiguous blocks) gives the bits of the general
-    loops' _gate_factors on the same forward blocks, and of its own previous form."""
+    loops' _gate_factors on the same forward blocks, and of its own previous form: the gate
+    factors in da, the pairs [f_{t+1}, dc factor] (f_T = 1)."""
     cache = fast_lstm.lstm_forward(**_batch_one_inputs(T, dtype, seed=T, scale=scale))[-1]
     blocks, H = cache[3], cache[2].shape[0]
     rows = blocks.reshape(T + 1, 5 * H)
-    da = np.full((T, 1, 4 * H), np.nan, dtype=dtype)
-    gates, dc_factors = fast_lstm.gate_factors(rows, np.empty((T, 5 * H), dtype), da[:, 0])
-    assert gates.dtype == dc_factors.dtype == dtype
-    dc_want, o_want, ifg_want = fast_lstm._gate_factors(blocks, da, None)
-    np.testing.assert_array_equal(dc_factors, dc_want[:, 0])
-    np.testing.assert_array_equal(gates[:, : 3 * H], ifg_want[:, :, 0].reshape(T, 3 * H))
-    np.testing.assert_array_equal(gates[:, 3 * H :], o_want[:, 0])
+    da, pairs = fast_lstm.gate_factors(rows, np.full((T, 9 * H), np.nan, dtype))
+    assert da.dtype == pairs.dtype == dtype
+    assert da.shape == (T, 4 * H) and pairs.shape == (T, 2 * H)
+    dc_want, o_want, ifg_want = fast_lstm._gate_factors(blocks, np.empty((T, 1, 4 * H), dtype),
+                                                        None)
+    np.testing.assert_array_equal(pairs[:, H:], dc_want[:, 0])
+    np.testing.assert_array_equal(da[:, : 3 * H], ifg_want[:, :, 0].reshape(T, 3 * H))
+    np.testing.assert_array_equal(da[:, 3 * H :], o_want[:, 0])
+    np.testing.assert_array_equal(pairs[:-1, :H], rows[1:T, 2 * H : 3 * H])
+    assert (pairs[-1, :H] == 1).all()
     previous = _previous_gate_factors(rows, np.empty((T, 5 * H), dtype), None)
-    for got, want in zip((gates, dc_factors), previous, strict=True):
+    for got, want in zip((da, pairs[:, H:]), previous, strict=True):
         np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("with_workspace", [False, True])
+@pytest.mark.parametrize("T", [1, 9])
 def test_lstm_batch_one_backward_equals_its_previous_form_bit_for_bit(monkeypatch, dtype,
-                                                                      with_workspace):
-    """The batch-one backward pass gives the same bits with the gate factors formed as
-    before session 9 (on column blocks): every gradient, with final-state gradients, twice
-    through one workspace (the factors' scratch is ``da``, reused)."""
+                                                                      with_workspace, T):
+    """The batch-one backward pass gives the same bits as before session 10 (gate factors on
+    column blocks, then 5 ufunc calls per step with f_t read from the forward rows): every
+    gradient, with final-state gradients, twice through one workspace (``da`` and the
+    factors' scratch share one buffer, reused)."""
     from minirnn.functional.fast.workspace import Workspace
 
-    T, H = 9, 5
+    H = 5
     kw = _batch_one_inputs(T, dtype, seed=12)
     rng = np.random.default_rng(11)
     dhs, dh_last, dc_last = (rng.standard_normal(s).astype(dtype)
                              for s in ((1, T, H), (1, H), (1, H)))
     results = []
-    for gate_factors in (fast_lstm.gate_factors, _previous_gate_factors):
-        monkeypatch.setattr(fast_lstm, "gate_factors", gate_factors)
+    for previous in (False, True):
+        if previous:
+            _use_previous_batch_one_backward(monkeypatch)
         ws = Workspace() if with_workspace else None
         for _ in range(2):
             cache = fast_lstm.lstm_forward(**kw, workspace=ws)[-1]

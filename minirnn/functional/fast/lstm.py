@@ -20,7 +20,13 @@ import numpy as np
 from minirnn._blas_threads import blas_threads
 from minirnn._checks import check_cache, check_instance, check_sequence_arrays, check_upstream
 from minirnn._memory import aligned_empty
-from minirnn.functional.fast.lstm_one import backward_steps, forward_steps, gate_factors
+from minirnn.functional.fast.lstm_one import (
+    backward_steps,
+    backward_views,
+    forward_steps,
+    forward_views,
+    gate_factors,
+)
 from minirnn.functional.fast.workspace import Workspace, empty
 
 #: the gate order inside the forward pass: block k holds PyTorch's gate ``ORDER[k]`` (i, f,
@@ -108,18 +114,23 @@ def _scaled_gates(W: np.ndarray, dtype: np.dtype, gate_first: bool = False,
     against 14 us in float32 at H = 128), a copy of the block a third of that. No temporary
     of the size of ``W``: with one (a halved copy, then the blocks copied from it) the three
     calls of a batch-one forward pass took 147 against 133 us in float32 and 245 against
-    200 us in float64 (docs/fast_path.md, Session 9).
+    200 us in float64 (docs/fast_path.md, Session 9). In (..., 4H) rows the blocks i, f, g
+    keep their order, so they are one copy: 21.8 against 29.3 us with four copies (float32,
+    H = 128, session 10).
     """
     H = W.shape[-1] // 4
     if out is None:
         out = np.empty((4, *W.shape[:-1], H) if gate_first else W.shape, dtype=dtype)
-    blocks = [out[k] if gate_first else out[..., k * H : (k + 1) * H] for k in range(4)]
-    for block, gate in zip(blocks, ORDER, strict=True):
-        np.copyto(block, W[..., gate * H : (gate + 1) * H])
-    sigmoid = out[:SIGMOID_BLOCKS] if gate_first else out
-    np.multiply(sigmoid, 0.5, out=sigmoid)
-    if not gate_first:  # g was halved with the rest: copy it again
-        np.copyto(blocks[-1], W[..., ORDER[-1] * H : (ORDER[-1] + 1) * H])
+    if gate_first:
+        for block, gate in zip(out, ORDER, strict=True):
+            np.copyto(block, W[..., gate * H : (gate + 1) * H])
+        np.multiply(out[:SIGMOID_BLOCKS], 0.5, out=out[:SIGMOID_BLOCKS])
+        return out
+    # ORDER turns the blocks round by one: two copies (i, f, g side by side), not four
+    np.copyto(out[..., :H], W[..., 3 * H :])
+    np.copyto(out[..., H:], W[..., : 3 * H])
+    np.multiply(out, 0.5, out=out)
+    np.copyto(out[..., 3 * H :], W[..., 2 * H : 3 * H])  # g was halved with the rest
     return out
 
 
@@ -209,7 +220,9 @@ def lstm_forward(
     # rows), and so are [o, i, f], [i, f] and [g, c_{t-1}].
     blocks = empty(workspace, "gates", (T + 1, 5, N, H), dtype)
     if N == 1 and not (transposed or block_width or forward_width) and VECTOR_LOOPS_AT_BATCH_ONE:
-        _forward_one(x_ones[:, 0], hs[:, 0], blocks.reshape(T + 1, 5 * H), h0, c0, Wx, Wh, b)
+        rows = blocks.reshape(T + 1, 5 * H)
+        steps = _kept_views(workspace, ("xh", "gates"), (T, D, H), forward_views, hs[:, 0], rows)
+        _forward_one(x_ones[:, 0], hs[:, 0], rows, h0, c0, Wx, Wh, b, steps)
         cache = (xh, Wx, Wh, blocks, transposed, block_width)
         return hs[1:].transpose(1, 0, 2), blocks[T, 4], cache
     # inputs[t] is x_t W_x + b as four (N, H) gate blocks: the gate blocks themselves, or a
@@ -490,16 +503,18 @@ def lstm_backward(
     T, N, D, H = blocks.shape[0] - 1, xh.shape[1], Wx.shape[0], Wh.shape[0]
     dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last, dc_last=dc_last)
     dtype = xh.dtype
-    da = empty(workspace, "da", (T, N, 4 * H), dtype)
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
     dh = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
     if N == 1 and not (transposed or block_width) and VECTOR_LOOPS_AT_BATCH_ONE:
         rows = blocks.reshape(T + 1, 5 * H)
-        buffer = empty(workspace, "factor", (T, 5 * H), dtype)
-        factors = gate_factors(rows, buffer, da[:, 0])  # da is free until the loop fills it
-        backward_steps(rows, dhs[0], factors, da[:, 0], Wh, dh[0], dc[0])
-        dh_next = dh
+        # da and, after it, the scratch of the gate factors: 9TH numbers, as the other
+        # loops' da (4TH) and factors (5TH)
+        da, pairs = gate_factors(rows, empty(workspace, "da", (T, 9 * H), dtype))
+        steps = _kept_views(workspace, ("da",), (T, H), backward_views, da, pairs)
+        backward_steps(dhs[0], da, pairs, rows[0, 2 * H : 3 * H], Wh, dh[0], dc[0], steps)
+        da, dh_next = da.reshape(T, N, 4 * H), dh
     else:
+        da = empty(workspace, "da", (T, N, 4 * H), dtype)
         if block_width:
             product = _blocked_gradient_product(Wh, da, block_width, dh)
         else:
@@ -643,13 +658,22 @@ def _steps_precomputed(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> n
     return dh_next
 
 
-def _forward_one(x_ones, hs, rows, h0, c0, Wx, Wh, b) -> None:
+def _kept_views(workspace: Workspace | None, names: tuple[str, ...], key: tuple,
+                make, *arrays: np.ndarray) -> list:
+    """``make(*arrays)``, the per-step views of a batch-one loop, kept in ``workspace`` from
+    call to call (buffers ``names``, shapes ``key``) when there is one."""
+    if workspace is None:
+        return make(*arrays)
+    return workspace.step_views(names, key, lambda: make(*arrays))
+
+
+def _forward_one(x_ones, hs, rows, h0, c0, Wx, Wh, b, steps) -> None:
     r"""The forward pass at batch one, into the buffers of :func:`lstm_forward` seen as rows.
 
     ``x_ones`` (T, D + 1) is :math:`[x_t, 1]`, ``hs`` (T + 1, H) the state slots and
-    ``rows`` (T + 1, 5H) the blocks. The input projection is one product written straight
-    into the rows' gate columns (BLAS takes the row stride), then
-    :func:`minirnn.functional.fast.lstm_one.forward_steps` runs the loop.
+    ``rows`` (T + 1, 5H) the blocks, ``steps`` their views per step. The input projection is
+    one product written straight into the rows' gate columns (BLAS takes the row stride),
+    then :func:`minirnn.functional.fast.lstm_one.forward_steps` runs the loop.
     """
     T, D1 = x_ones.shape
     H, dtype = hs.shape[1], rows.dtype
@@ -659,4 +683,5 @@ def _forward_one(x_ones, hs, rows, h0, c0, Wx, Wh, b) -> None:
     np.matmul(x_ones, weights, out=rows[:T, : 4 * H])
     rows[0, 4 * H :] = c0[0]
     hs[0] = h0[0]
-    forward_steps(hs, rows, _scaled_gates(Wh, dtype, out=aligned_empty((H, 4 * H), dtype)))
+    Wh_scaled = _scaled_gates(Wh, dtype, out=aligned_empty((H, 4 * H), dtype))
+    forward_steps(hs, rows, Wh_scaled, steps)

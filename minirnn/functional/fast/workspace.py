@@ -9,12 +9,20 @@ A buffer is reused only when nothing outside the workspace still refers to it (c
 the reference count): a cache kept for truncated backpropagation through time, or hidden
 states a caller still holds, keep their memory, and the pass gets a fresh array instead. So
 reuse never changes a number, only where the numbers are written.
+
+A workspace also keeps the lists of per-step views a loop walks through
+(:meth:`Workspace.step_views`), for as long as their buffers and shapes stay: making them
+took about 8% of the batch-one LSTM's forward loop. Those views refer to their buffers too;
+the workspace counts such references as its own when it checks whether a buffer is held.
+They cost memory: about 130 bytes a view, 112 KB for the batch-one LSTM at T = 100,
+H = 128 (14% of its float32 buffers).
 """
 
 from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 
 import numpy as np
 
@@ -37,6 +45,10 @@ class Workspace:
 
     def __init__(self) -> None:
         self._buffers: dict[str, np.ndarray] = {}
+        # step views by the names of the buffers they look into: (key, ids of the buffers,
+        # the views); and how many references to each buffer those views hold
+        self._views: dict[tuple[str, ...], tuple[object, tuple[int, ...], list]] = {}
+        self._own_references: dict[str, int] = {}
 
     def empty(self, name: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
         """An uninitialised C-contiguous array of ``shape`` and ``dtype`` (like ``np.empty``)."""
@@ -47,11 +59,40 @@ class Workspace:
             buffer is None
             or buffer.dtype != dtype
             or buffer.size < size
-            or sys.getrefcount(buffer) > _UNSHARED_REFCOUNT
+            or sys.getrefcount(buffer) > _UNSHARED_REFCOUNT + self._own_references.get(name, 0)
         ):
+            self._drop_views(name)  # they look into the buffer being replaced
             buffer = np.empty(size, dtype=dtype)
             self._buffers[name] = buffer
         return buffer[:size].reshape(shape)
+
+    def step_views(self, names: tuple[str, ...], key: object, make: Callable[[], list]) -> list:
+        """``make()``, a list of per-step views into the buffers ``names``, kept from call to
+        call: made again only when one of those buffers was replaced or ``key`` (the
+        shapes the views depend on) changed.
+
+        Call it after :meth:`empty` has given this call's arrays of those buffers, with a
+        ``make`` that makes views of them.
+        """
+        ids = tuple(id(self._buffers[name]) for name in names)
+        kept = self._views.get(names)
+        if kept is not None and kept[0] == key and kept[1] == ids:
+            return kept[2]
+        for name in names:
+            self._drop_views(name)
+        before = [sys.getrefcount(self._buffers[name]) for name in names]
+        views = make()
+        for name, count in zip(names, before, strict=True):
+            self._own_references[name] = sys.getrefcount(self._buffers[name]) - count
+        self._views[names] = (key, ids, views)
+        return views
+
+    def _drop_views(self, name: str) -> None:
+        """Forget the step views that look into buffer ``name``."""
+        for names in [names for names in self._views if name in names]:
+            del self._views[names]
+            for other in names:
+                self._own_references[other] = 0
 
 
 def empty(
