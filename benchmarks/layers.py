@@ -36,7 +36,9 @@ it is installed, else from ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` or
 ``OMP_NUM_THREADS``, else ``os.cpu_count()``. Set ``OPENBLAS_NUM_THREADS=1`` for the stable
 single-thread comparison. minirnn, torch and the GEMM take turns within each repeat, so a
 burst of load from other processes hits all three alike; on a busy machine compare ratios,
-not times, and run the script more than once.
+not times, and run the script more than once. With more than one thread each call is
+followed by an untimed pause (``--settle``, 0.3 s) in which the thread pools of the library
+that just ran stop spinning, so that they do not slow the next one down.
 """
 
 from __future__ import annotations
@@ -61,6 +63,14 @@ SHAPES = [(64, 50, 128, 256), (20, 35, 650, 650), (1, 100, 64, 128), (128, 25, 6
 QUICK_SHAPES = [(64, 50, 128, 256), (1, 100, 64, 128), (128, 25, 65, 100)]
 #: the stacked case: (shape, num_layers, bidirectional), LSTM only
 STACKED = ((64, 50, 128, 256), 2, True)
+#: the pause after every call with more than one thread. Both libraries' thread pools spin
+#: on the cores for a while after a call returns, waiting for more work, and in one process
+#: they take a core from whichever library runs next. Measured with two threads (session
+#: 10, medians of 16 rounds): at 1x100x64x128 minirnn right after torch took 6.81 ms, 4.37
+#: after a 0.3 s pause; at 64x50x128x256 torch right after minirnn took 161.6 ms, 71.0
+#: after the pause. Without it the float32 LSTM's ratio read 1.23 and 0.60, with it 0.90
+#: and 1.18. A user runs one library, not both in turns.
+SETTLE_SECONDS = 0.3
 
 
 def blas_threads() -> tuple[int, str]:
@@ -80,14 +90,18 @@ def blas_threads() -> tuple[int, str]:
     return os.cpu_count() or 1, "os.cpu_count()"
 
 
-def best_times(runs: list, repeats: int, budget: float, clock=time.perf_counter) -> list[float]:
+def best_times(runs: list, repeats: int, budget: float, clock=time.perf_counter,
+               settle: float = 0.0) -> list[float]:
     """Best time of each ``run()`` by ``clock``, taking turns, after one warm-up of each.
 
     Stops after ``repeats`` rounds, or earlier once ``budget`` seconds have gone into
-    timed rounds and at least two rounds are done.
+    timed rounds and at least two rounds are done. After every call it sleeps ``settle``
+    seconds (untimed), so that the worker threads the call leaves spinning go idle before
+    the next library's call starts (see ``--settle``).
     """
     for run in runs:
         run()
+        time.sleep(settle)
     best = [float("inf")] * len(runs)
     spent = 0.0
     for done in range(repeats):
@@ -97,6 +111,7 @@ def best_times(runs: list, repeats: int, budget: float, clock=time.perf_counter)
             elapsed = clock() - start
             best[i] = min(best[i], elapsed)
             spent += elapsed
+            time.sleep(settle)
         if done >= 1 and spent > budget:
             break
     return best
@@ -205,7 +220,7 @@ def measure(label, cell, shape, layers, bidirectional, dtype_name, args, torch) 
     runs = [ours, gemm]
     if torch is not None:
         runs.append(torch_runner(cell, dtype, shape, layers, bidirectional))
-    times = best_times(runs, args.repeats, args.budget, args.clock_fn)
+    times = best_times(runs, args.repeats, args.budget, args.clock_fn, args.settle)
     flops = matmul_flops(cell, shape, layers, bidirectional)
     peak = gemm_flops / times[1]
     row = {"case": label, "cell": cell, "dtype": dtype_name, "ours_ms": times[0] * 1e3,
@@ -273,6 +288,9 @@ def main(argv=None) -> None:
                         help="also write the settings and every row as JSON to this file")
     parser.add_argument("--clock", choices=("cpu", "wall"), default=None,
                         help="CPU time (default with one thread) or wall time (default else)")
+    parser.add_argument("--settle", type=float, default=None,
+                        help="seconds to sleep after every call, untimed (default 0 with one "
+                             "thread, SETTLE_SECONDS with more)")
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 5
@@ -280,6 +298,8 @@ def main(argv=None) -> None:
     threads, source = blas_threads()
     args.clock = args.clock or ("cpu" if threads == 1 else "wall")
     args.clock_fn = time.process_time if args.clock == "cpu" else time.perf_counter
+    if args.settle is None:
+        args.settle = 0.0 if threads == 1 else SETTLE_SECONDS
     torch = None
     torch_note = "torch not used: minirnn and GEMM only"
     if not args.no_torch:
@@ -292,7 +312,7 @@ def main(argv=None) -> None:
             torch_note = "torch not installed: minirnn and GEMM only"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"forward+backward, best {args.clock} time of up to {args.repeats} "
-          f"(budget {args.budget:g} s per case)"
+          f"(budget {args.budget:g} s per case, {args.settle:g} s pause after each call)"
           f"\nnumpy {np.__version__}, BLAS threads {threads} (from {source}); {torch_note}; "
           f"load average {load:.2f} on {os.cpu_count()} cores at start\n")
     header = (f"{'case':27} {'cell':5} {'dtype':8} {'minirnn ms':>10} {'torch ms':>10} "
