@@ -194,6 +194,17 @@ def peak_memory_mb(run) -> float:
         tracemalloc.stop()
 
 
+def parse_seconds(text: str) -> float:
+    """A number of seconds of at least 0, for ``--settle``."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
+    return seconds
+
+
 def parse_shape(text: str) -> tuple[int, int, int, int]:
     parts = tuple(int(p) for p in text.lower().split("x"))
     if len(parts) != 4 or min(parts) < 1:
@@ -288,9 +299,9 @@ def main(argv=None) -> None:
                         help="also write the settings and every row as JSON to this file")
     parser.add_argument("--clock", choices=("cpu", "wall"), default=None,
                         help="CPU time (default with one thread) or wall time (default else)")
-    parser.add_argument("--settle", type=float, default=None,
+    parser.add_argument("--settle", type=parse_seconds, default=None,
                         help="seconds to sleep after every call, untimed (default 0 with one "
-                             "thread, SETTLE_SECONDS with more)")
+                             f"thread, {SETTLE_SECONDS:g} with more)")
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 5

@@ -84,10 +84,16 @@ def test_layers_benchmark_prints_the_ratio_table_and_gemm_shares(tmp_path):
     assert all(r["memory_mb"] > 0 and 0 < r["ours_peak"] for r in recorded)
     no_torch = subprocess.run(
         [sys.executable, str(BENCHMARKS / "layers.py"), "--shape", "2x3x4x5", "--repeats", "1",
-         "--cells", "gru", "--no-torch"],
+         "--cells", "gru", "--no-torch", "--settle", "0.01"],
         capture_output=True, text=True, timeout=300, check=False, env=env)
     assert no_torch.returncode == 0, no_torch.stderr
     assert "minirnn and GEMM only" in no_torch.stdout and "ratio minirnn" not in no_torch.stdout
+    assert "0.01 s pause after each call" in no_torch.stdout
+    for bad in ("-1", "nan", "soon"):  # refused by argparse, no traceback
+        refused = subprocess.run(
+            [sys.executable, str(BENCHMARKS / "layers.py"), "--settle", bad],
+            capture_output=True, text=True, timeout=300, check=False, env=env)
+        assert refused.returncode == 2 and "must be a number of seconds >= 0" in refused.stderr
 
 
 def test_cli_defaults_benchmark_times_the_gradchecks(tmp_path):
