@@ -78,10 +78,11 @@ BLOCK_MIN_WH_BYTES_FLOAT64 = 2**18
 #: the forward pass's blocks are as wide as the first of these (a multiple of the 16 float32
 #: or 8 float64 numbers of an AVX-512 register) that keeps N H w within SMALL_GEMM_MAX_MNK,
 #: whether or not it divides H (see _blocked_product), and float64 takes them from
-#: FORWARD_MIN_BATCH_FLOAT64 rows. At 20x35x650x650 the forward pass took 0.942 of its time
-#: with blocks of 65 in float32 (64 against 65) and 0.912 of the four gate products' in
-#: float64 (32; 16 gave 0.939, 64 0.946); at 32x200x256x512 and 64x50x128x256 blocks of 48
-#: or 64 took 1.12 to 1.29 (float32, session 10)
+#: FORWARD_MIN_BATCH_FLOAT64 rows. At 20x35x650x650 the forward pass with blocks of 64 took
+#: 0.942 and 0.980 (two runs) of its time with blocks of 65 in float32, and with blocks of 32
+#: 0.912 and 0.985 of its time with the four gate products in float64 (16 gave 0.939, 64
+#: 0.946); at 32x200x256x512 and 64x50x128x256, where 64 breaks the N H w bound, blocks of 48
+#: or 64 took 1.12 to 1.29 of the time with 32 (float32, session 10)
 FORWARD_BLOCK_WIDTHS = {np.dtype(np.float32): (64, 32, 16), np.dtype(np.float64): (32, 16)}
 FORWARD_MIN_BATCH_FLOAT64 = 20
 
