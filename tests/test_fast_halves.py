@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 
 import numpy as np
 import pytest
+from test_fast_path import TIGHT, VARIANTS, _run, _variant
 
 from minirnn import _blas_threads
-from minirnn.functional import lstm
 from minirnn.functional.fast import halves
 from minirnn.functional.fast import lstm as fast_lstm
 from minirnn.gradcheck import check_function
-from minirnn.layers import LSTM
-
-TIGHT = {"rtol": 1e-11, "atol": 1e-12}
+from minirnn.layers import GRU, LSTM, RNN
 
 
 @pytest.fixture
@@ -43,18 +44,20 @@ def _fast(kw, upstream, final_grads=True):
     return [hs.copy(), c_last.copy()], list(fast_lstm.lstm_backward(dhs, cache, *finals)), cache
 
 
-@pytest.mark.parametrize("N", [4, 7])
-@pytest.mark.parametrize("final_grads", [False, True])
-def test_lstm_in_halves_equals_reference(two_threads, N, final_grads):
-    kw, upstream = _inputs(N=N)
-    outputs, grads, cache = _fast(kw, upstream, final_grads)
-    assert isinstance(cache, fast_lstm.Halves)
-    assert [part[0].shape[1] for part in cache] == [N // 2, N - N // 2]  # rows of xh
-    hs, c_last, ref_cache = lstm.lstm_forward(**kw)
-    dhs, dh_last, dc_last = upstream
-    finals = (dh_last, dc_last) if final_grads else (None, None)
-    ref_grads = lstm.lstm_backward(dhs, ref_cache, *finals)
-    for got, want in zip(outputs + grads, [hs, c_last, *ref_grads], strict=True):
+@pytest.mark.parametrize("name", VARIANTS)
+@pytest.mark.parametrize("with_final_grads", [False, True])
+def test_every_cell_in_halves_equals_reference(two_threads, name, with_final_grads):
+    """Each cell's fast pass, run in halves, against its reference pass (float64)."""
+    reference, fast, kw = _variant(name, 7, 5, 3, 4, seed=2)
+    rng = np.random.default_rng(5)
+    dhs = rng.standard_normal((7, 5, 4))
+    dfinals = [rng.standard_normal((7, 4)) if with_final_grads else None
+               for _ in range(2 if name == "lstm" else 1)]
+    cache = getattr(fast, f"{name.split('-')[0]}_forward")(**kw)[-1]
+    assert isinstance(cache, halves.Halves) and cache.shape == (7, 5, 4)
+    got_out, got_grads = _run(fast, name, kw, dhs, dfinals)
+    want_out, want_grads = _run(reference, name, kw, dhs, dfinals)
+    for got, want in zip(got_out + got_grads, want_out + want_grads, strict=True):
         np.testing.assert_allclose(got, want, **TIGHT)
 
 
@@ -70,7 +73,7 @@ def test_halves_only_with_two_threads_enough_rows_and_a_small_w_h(monkeypatch):
 def test_lstm_asked_for_a_way_of_products_runs_as_one_batch(two_threads):
     kw, _ = _inputs(N=8, H=4)
     for way in ({"transposed": False}, {"block_width": 2}):
-        assert not isinstance(fast_lstm.lstm_forward(**kw, **way)[-1], fast_lstm.Halves)
+        assert not isinstance(fast_lstm.lstm_forward(**kw, **way)[-1], halves.Halves)
 
 
 def test_halves_side_by_side_or_one_after_the_other_give_the_same_bits(two_threads):
@@ -147,7 +150,7 @@ def test_lstm_in_halves_passes_the_gradient_check(two_threads):
 
     def forward(**inputs):
         hs, c_last, cache = fast_lstm.lstm_forward(**inputs)
-        assert isinstance(cache, fast_lstm.Halves)
+        assert isinstance(cache, halves.Halves)
         return hs.copy(), c_last.copy(), cache
 
     def backward(dhs, dc_last, cache):
@@ -159,9 +162,10 @@ def test_lstm_in_halves_passes_the_gradient_check(two_threads):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("Layer", [RNN, LSTM, GRU])
 def test_stacked_bidirectional_layer_in_halves_equals_one_batch(monkeypatch, two_threads,
-                                                               dtype):
-    layer = LSTM(3, 4, num_layers=2, bidirectional=True, seed=0, dtype=dtype)
+                                                               dtype, Layer):
+    layer = Layer(3, 4, num_layers=2, bidirectional=True, seed=0, dtype=dtype)
     rng = np.random.default_rng(1)
     x = rng.standard_normal((9, 6, 3)).astype(dtype)
     dhs = rng.standard_normal((9, 6, 8)).astype(dtype)
@@ -180,3 +184,30 @@ def test_stacked_bidirectional_layer_in_halves_equals_one_batch(monkeypatch, two
     for got, again, want in zip(*in_halves, whole, strict=True):
         np.testing.assert_array_equal(got, again)
         np.testing.assert_allclose(got, want, **tolerance)
+
+
+def test_a_forked_child_runs_halves_on_a_worker_of_its_own():
+    """A child made by fork has no copy of the parent's worker thread: it starts its own
+    instead of waiting for ever on the parent's."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    halves.in_halves(lambda rows, k: k, 4)  # the parent's worker exists
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the halves finish, on two threads
+        seen = set()
+
+        def job(rows, k):
+            seen.add(threading.get_ident())
+            return k
+
+        code = 0 if halves.in_halves(job, 4) == (0, 1) and len(seen) == 2 else 1
+        os._exit(code)
+    for _ in range(200):  # up to 10 s
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child's halves never finished")

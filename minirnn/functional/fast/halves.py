@@ -23,12 +23,17 @@ sum of the two halves').
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
+
+import numpy as np
 
 from minirnn._blas_threads import blas_threads, can_hold_one_blas_thread, one_blas_thread
+from minirnn._checks import check_upstream
+from minirnn.functional.fast.workspace import Workspace, part
 
 #: the smallest batch run in halves, and the largest recurrent weight matrix in bytes (see
 #: the module docstring)
@@ -38,6 +43,7 @@ MAX_WH_BYTES = 2**22
 Result = TypeVar("Result")
 
 _worker: ThreadPoolExecutor | None = None
+_worker_pid = 0  # the process that started it: a forked child must start its own
 _worker_lock = threading.Lock()  # one caller at a time uses the worker; others run serially
 
 
@@ -71,9 +77,60 @@ def in_halves(job: Callable[[slice, int], Result], N: int) -> tuple[Result, Resu
             _worker_lock.release()
 
 
+class Halves(NamedTuple):
+    """The cache of a forward pass run in two batch halves: each half's own cache, and the
+    shape (N, T, H) of the whole batch's hidden states (what the backward pass checks)."""
+
+    first: object
+    second: object
+    shape: tuple[int, int, int]
+
+
+def forward_in_halves(forward: Callable[..., tuple], row_arrays: tuple, workspace: Workspace | None,
+                      **shared: object) -> tuple:
+    """``forward(*rows of row_arrays, **shared, workspace=...)`` on the two halves of the
+    batch side by side; its results (arrays over the rows, then the cache) joined, the
+    caches kept as :class:`Halves`."""
+    def half(rows: slice, k: int) -> tuple:
+        return forward(*(a[rows] for a in row_arrays), **shared, workspace=part(workspace, k))
+
+    first, second = in_halves(half, row_arrays[0].shape[0])
+    hs = first[0]
+    shape = (hs.shape[0] + second[0].shape[0], *hs.shape[1:])
+    return (*_join(first[:-1], second[:-1], len(first) - 1), Halves(first[-1], second[-1], shape))
+
+
+def backward_in_halves(backward: Callable[..., tuple], dhs: object, cache: Halves,
+                       workspace: Workspace | None, rows: int, **finals: object) -> tuple:
+    """``backward(dhs rows, cache half, **finals rows, workspace=...)`` for a pass run by
+    :func:`forward_in_halves`, in the same halves. ``dhs`` and ``finals`` (the gradients at
+    the final states, or None) are checked on the whole batch first. Of the results, the
+    first ``rows`` (gradients of the inputs and initial states) are joined along the batch,
+    the others (the weights') summed."""
+    dhs = check_upstream(dhs, cache.shape, **finals)
+    finals = {name: None if value is None else np.asarray(value) for name, value in finals.items()}
+
+    def half(rows: slice, k: int) -> tuple:
+        mine = {name: None if value is None else value[rows] for name, value in finals.items()}
+        return backward(dhs[rows], cache[k], **mine, workspace=part(workspace, k))
+
+    first, second = in_halves(half, cache.shape[0])
+    return _join(first, second, rows)
+
+
+def _join(first: tuple, second: tuple, rows: int) -> tuple:
+    """Two halves' results as one: the first ``rows`` joined along the batch axis, the
+    others summed (None stays None)."""
+    joined = [np.concatenate((a, b)) for a, b in zip(first[:rows], second[:rows], strict=True)]
+    summed = [None if a is None else a + b
+              for a, b in zip(first[rows:], second[rows:], strict=True)]
+    return (*joined, *summed)
+
+
 def _the_worker() -> ThreadPoolExecutor:
-    """The one worker thread, started on first use."""
-    global _worker
-    if _worker is None:
+    """The one worker thread, started on first use in this process."""
+    global _worker, _worker_pid
+    if _worker is None or _worker_pid != os.getpid():
         _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minirnn-half")
+        _worker_pid = os.getpid()
     return _worker

@@ -17,14 +17,17 @@ Symbols as in :mod:`minirnn.functional.lstm`.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from minirnn._blas_threads import blas_threads
 from minirnn._checks import check_cache, check_instance, check_sequence_arrays, check_upstream
 from minirnn._memory import aligned_empty
-from minirnn.functional.fast.halves import halves_pay, in_halves
+from minirnn.functional.fast.halves import (
+    Halves,
+    backward_in_halves,
+    forward_in_halves,
+    halves_pay,
+)
 from minirnn.functional.fast.lstm_one import (
     backward_steps,
     backward_views,
@@ -32,7 +35,7 @@ from minirnn.functional.fast.lstm_one import (
     forward_views,
     gate_factors,
 )
-from minirnn.functional.fast.workspace import Workspace, empty, part
+from minirnn.functional.fast.workspace import Workspace, empty
 
 #: the gate order inside the forward pass: block k holds PyTorch's gate ``ORDER[k]`` (i, f,
 #: g, o = 0, 1, 2, 3), so o, i, f, g. The three sigmoid gates are then side by side (one call
@@ -202,7 +205,8 @@ def lstm_forward(
     batch of ``halves.MIN_BATCH`` rows or more with :math:`W_h` of at most
     ``halves.MAX_WH_BYTES`` runs as two passes over its halves of rows, side by side on two
     threads with one BLAS thread each (:func:`minirnn.functional.fast.halves.in_halves`);
-    the cache is then a :class:`Halves` of the two passes' caches, and the backward pass
+    the cache is then a :class:`~minirnn.functional.fast.halves.Halves` of the two passes'
+    caches, and the backward pass
     runs in the same halves.
     """
     check_sequence_arrays(x, [("h0", h0), ("c0", c0)], Wx, Wh, b, gates=4)
@@ -210,7 +214,7 @@ def lstm_forward(
     H = h0.shape[1]
     dtype = np.result_type(x, h0, c0, Wx, Wh, b)
     if transposed is None and block_width is None and halves_pay(N, 4 * H * H * dtype.itemsize):
-        return _forward_in_halves(x, h0, c0, Wx, Wh, b, workspace)
+        return forward_in_halves(lstm_forward, (x, h0, c0), workspace, Wx=Wx, Wh=Wh, b=b)
     forward_width = block_width  # the widths asked for: both passes; chosen: each its own
     if block_width is None:
         block_width = _block_width(dtype, N, H) if transposed is None else 0
@@ -512,7 +516,8 @@ def lstm_backward(
     the loop: :math:`[dW_x; db; dW_h] = \sum_t [x_t, 1, h_{t-1}]^\top da_t` (one product).
     """
     if isinstance(cache, Halves):
-        return _backward_in_halves(dhs, cache, dh_last, dc_last, workspace)
+        return backward_in_halves(lstm_backward, dhs, cache, workspace, 3, dh_last=dh_last,
+                                  dc_last=dc_last)
     # the cache: [x_t, 1, h_{t-1}] (T+1, N, D+1+H), Wx, Wh, blocks (T+1, 5, N, H),
     # transposed, block_width
     check_cache(cache, "minirnn.functional.fast.lstm.lstm_forward", (3, 2, 2, 4, bool, None))
@@ -545,39 +550,6 @@ def lstm_backward(
     dW = xh[:T].reshape(T * N, D + 1 + H).T @ da_flat  # [dW_x; db; dW_h]
     dWx, db, dWh = dW[:D], dW[D], dW[D + 1 :]
     return dx, np.ascontiguousarray(dh_next), dc, dWx, dWh, db
-
-
-class Halves(NamedTuple):
-    """The cache of a forward pass run in two batch halves: each half's own cache."""
-
-    first: tuple
-    second: tuple
-
-
-def _forward_in_halves(x, h0, c0, Wx, Wh, b, workspace) -> tuple[np.ndarray, np.ndarray, Halves]:
-    """:func:`lstm_forward` over the batch's two halves side by side, on two threads with one
-    BLAS thread each (:mod:`minirnn.functional.fast.halves`); their results joined."""
-    def half(rows: slice, k: int) -> tuple:
-        return lstm_forward(x[rows], h0[rows], c0[rows], Wx, Wh, b, part(workspace, k))
-
-    (hs_a, c_a, cache_a), (hs_b, c_b, cache_b) = in_halves(half, x.shape[0])
-    return np.concatenate((hs_a, hs_b)), np.concatenate((c_a, c_b)), Halves(cache_a, cache_b)
-
-
-def _backward_in_halves(dhs, cache: Halves, dh_last, dc_last, workspace) -> tuple:
-    """:func:`lstm_backward` of a pass run by :func:`_forward_in_halves`, in the same halves:
-    the gradients of the rows joined, the weights' summed."""
-    xh_a, xh_b, Wh = cache.first[0], cache.second[0], cache.first[2]
-    N, T, H = xh_a.shape[1] + xh_b.shape[1], xh_a.shape[0] - 1, Wh.shape[0]
-    dhs = check_upstream(dhs, (N, T, H), dh_last=dh_last, dc_last=dc_last)
-
-    def half(rows: slice, k: int) -> tuple:
-        dh, dc = (None if d is None else np.asarray(d)[rows] for d in (dh_last, dc_last))
-        return lstm_backward(dhs[rows], cache[k], dh, dc, part(workspace, k))
-
-    a, b = in_halves(half, N)
-    rows = [np.concatenate((da, db)) for da, db in zip(a[:3], b[:3], strict=True)]
-    return (*rows, a[3] + b[3], a[4] + b[4], a[5] + b[5])
 
 
 def _input_gradient(da_flat: np.ndarray, Wx: np.ndarray) -> np.ndarray:
