@@ -41,18 +41,9 @@ _FAST_INPUTS = ("the input side of the fast RNN/GRU passes: called by their forw
 _LSTM_ONE = ("the batch-one loops of the fast LSTM pass: called by its lstm_forward and "
              "lstm_backward on their own buffers, after check_sequence_arrays, check_cache "
              "and check_upstream checked the arrays")
-_HALVES = ("the batch halves of the fast passes: called by the RNN's, LSTM's and GRU's forward "
-           "and backward with a row count, a job and a workspace of their own making, after "
-           "check_sequence_arrays checked the arrays (backward_in_halves runs check_upstream "
-           "on the whole batch itself; the halves' own passes check their caches)")
 
 #: public callables without a bad-input case of their own, and why
 EXEMPT: dict[str, str] = {
-    "minirnn.functional.fast.halves.Halves": _HALVES,
-    "minirnn.functional.fast.halves.backward_in_halves": _HALVES,
-    "minirnn.functional.fast.halves.halves_pay": _HALVES,
-    "minirnn.functional.fast.halves.in_halves": _HALVES,
-    "minirnn.functional.fast.workspace.part": _HALVES,
     "minirnn.functional.fast.inputs.inputs_with_ones": _FAST_INPUTS,
     "minirnn.functional.fast.inputs.weights_with_bias": _FAST_INPUTS,
     "minirnn.functional.fast.inputs.split_weight_gradient": _FAST_INPUTS,

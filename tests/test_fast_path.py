@@ -12,20 +12,12 @@ import pytest
 
 from minirnn.functional import gru, lstm, rnn
 from minirnn.functional.fast import gru as fast_gru
-from minirnn.functional.fast import halves
 from minirnn.functional.fast import lstm as fast_lstm
 from minirnn.functional.fast import rnn as fast_rnn
 
 # The two sigmoids (masked exp in the reference, tanh form in the fast path) differ in the
 # last bit or two; over a few steps that stays far below this.
 TIGHT = {"rtol": 1e-11, "atol": 1e-12}
-
-
-def _one_blas_thread(monkeypatch):
-    """As with OPENBLAS_NUM_THREADS=1, whatever this run's environment says (the passes'
-    choices of products and of batch halves read it)."""
-    monkeypatch.setattr(fast_lstm, "blas_threads", lambda: 1)
-    monkeypatch.setattr(halves, "blas_threads", lambda: 1)
 
 
 def _params(rng, D, H, gates, dtype=np.float64, scale=0.5):
@@ -263,7 +255,7 @@ def test_lstm_forward_blocks_of_any_width_equal_reference(monkeypatch, N, H, wid
 
 
 def test_lstm_forward_chooses_block_widths_of_whole_registers(monkeypatch):
-    _one_blas_thread(monkeypatch)
+    monkeypatch.setattr(fast_lstm, "blas_threads", lambda: 1)
     width = fast_lstm._forward_block_width
     assert width(np.float32, 20, 650) == 64  # N H w = 832,000; 65 (a divisor) measured slower
     assert width(np.float32, 32, 512) == 32 and width(np.float32, 64, 256) == 32
@@ -278,14 +270,14 @@ def test_lstm_forward_chooses_block_widths_of_whole_registers(monkeypatch):
 def test_lstm_float64_chooses_column_blocks_by_default_and_equals_reference(monkeypatch):
     """A float64 pass with 32 rows and W_h of 256 KB or more takes the column blocks without
     being asked (session 10), and is pinned to the reference like the other ways."""
-    _one_blas_thread(monkeypatch)
+    monkeypatch.setattr(fast_lstm, "blas_threads", lambda: 1)
     N, H = 32, 96  # W_h of 295 KB; widest divisor of 96 with N H w <= 10**6: 96 itself
     assert fast_lstm._block_width(np.float64, N, H) == 96
     _assert_lstm_ways_equal_reference(N, 3, 4, H, 11, True, [(dict(), (False, 96))])
 
 
 def test_lstm_chooses_column_blocks_small_enough_for_the_small_matrix_kernel(monkeypatch):
-    _one_blas_thread(monkeypatch)
+    monkeypatch.setattr(fast_lstm, "blas_threads", lambda: 1)
     width = fast_lstm._block_width
     assert width(np.float32, 20, 650) == 65  # N H w = 845,000 <= 10**6; 130 would not be
     assert width(np.float32, 32, 512) == 32  # 64 would give N H w = 1,048,576

@@ -15,12 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
-from minirnn.functional.fast.halves import (
-    Halves,
-    backward_in_halves,
-    forward_in_halves,
-    halves_pay,
-)
 from minirnn.functional.fast.inputs import (
     inputs_with_ones,
     split_weight_gradient,
@@ -51,8 +45,7 @@ def gru_forward(
     ``workspace`` (a :class:`~minirnn.functional.fast.workspace.Workspace` whose buffers the
     pass may reuse; the layer's core owns one) and the cache, which only this module's
     backward pass reads. The returned ``hs`` may be a view of the cache: modify it in place
-    only after the backward pass. With two BLAS threads or more, a large enough batch runs
-    as two halves side by side (:mod:`minirnn.functional.fast.halves`).
+    only after the backward pass.
 
     Notes
     -----
@@ -73,9 +66,6 @@ def gru_forward(
     H = h0.shape[1]
     arrays = (x, h0, Wx, Wh, b) if b_hn is None else (x, h0, Wx, Wh, b, b_hn)
     dtype = np.result_type(*arrays)
-    if halves_pay(N, 3 * H * H * dtype.itemsize):
-        return forward_in_halves(gru_forward, (x, h0), workspace, Wx=Wx, Wh=Wh, b=b, b_hn=b_hn,
-                                 reset_after=reset_after)
     scale = np.ones(3 * H, dtype=dtype)
     scale[: 2 * H] = 0.5
     x_ones = inputs_with_ones(x, dtype, workspace)
@@ -169,8 +159,6 @@ def gru_backward(
     after the loop: :math:`dW_x = \sum_t x_t^\top da_t` and :math:`dW_h` as in the step,
     summed over :math:`t`.
     """
-    if isinstance(cache, Halves):
-        return backward_in_halves(gru_backward, dhs, cache, workspace, 2, dh_last=dh_last)
     # the cache: [x 1] (T*N, D+1), Wx, Wh, states (T+1, N, H), hn (T, N, H), gates, reset_after
     check_cache(cache, "minirnn.functional.fast.gru.gru_forward", (2, 2, 2, 3, 3, 4, bool))
     x_ones, Wx, Wh, hs, hn, gates, reset_after = cache

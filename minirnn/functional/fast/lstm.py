@@ -8,9 +8,7 @@ state (each gate's (N, H) block contiguous, one NumPy call covering several gate
 ``out=`` buffers instead of temporaries, and the sigmoid in its tanh form
 :math:`\sigma(a) = (1 + \tanh(a/2))/2` with the halving folded into the weights, so that
 one ``tanh`` covers all four gates. It is the same function as
-:func:`minirnn.functional.activations.sigmoid`, written differently. With two BLAS threads
-or more, a batch of 32 rows or more runs as two halves side by side on two threads
-(:mod:`minirnn.functional.fast.halves`).
+:func:`minirnn.functional.activations.sigmoid`, written differently.
 
 Symbols as in :mod:`minirnn.functional.lstm`.
 """
@@ -22,12 +20,6 @@ import numpy as np
 from minirnn._blas_threads import blas_threads
 from minirnn._checks import check_cache, check_instance, check_sequence_arrays, check_upstream
 from minirnn._memory import aligned_empty
-from minirnn.functional.fast.halves import (
-    Halves,
-    backward_in_halves,
-    forward_in_halves,
-    halves_pay,
-)
 from minirnn.functional.fast.lstm_one import (
     backward_steps,
     backward_views,
@@ -200,21 +192,11 @@ def lstm_forward(
     ``SMALL_GEMM_MAX_MNK`` (:func:`_block_width`), in place of the transposed products; the
     forward pass then chooses its own width, 64, 32 or 16, which need not divide H
     (:func:`_forward_block_width`; in float64 from 20 rows, the backward pass from 32).
-
-    With two BLAS threads or more (and ``transposed`` and ``block_width`` left to choose), a
-    batch of ``halves.MIN_BATCH`` rows or more with :math:`W_h` of at most
-    ``halves.MAX_WH_BYTES`` runs as two passes over its halves of rows, side by side on two
-    threads with one BLAS thread each (:func:`minirnn.functional.fast.halves.in_halves`);
-    the cache is then a :class:`~minirnn.functional.fast.halves.Halves` of the two passes'
-    caches, and the backward pass
-    runs in the same halves.
     """
     check_sequence_arrays(x, [("h0", h0), ("c0", c0)], Wx, Wh, b, gates=4)
     N, T, D = x.shape
     H = h0.shape[1]
     dtype = np.result_type(x, h0, c0, Wx, Wh, b)
-    if transposed is None and block_width is None and halves_pay(N, 4 * H * H * dtype.itemsize):
-        return forward_in_halves(lstm_forward, (x, h0, c0), workspace, Wx=Wx, Wh=Wh, b=b)
     forward_width = block_width  # the widths asked for: both passes; chosen: each its own
     if block_width is None:
         block_width = _block_width(dtype, N, H) if transposed is None else 0
@@ -515,9 +497,6 @@ def lstm_backward(
     :math:`\bar{dc}_t` are side by side. The weight gradients are single products after
     the loop: :math:`[dW_x; db; dW_h] = \sum_t [x_t, 1, h_{t-1}]^\top da_t` (one product).
     """
-    if isinstance(cache, Halves):
-        return backward_in_halves(lstm_backward, dhs, cache, workspace, 3, dh_last=dh_last,
-                                  dc_last=dc_last)
     # the cache: [x_t, 1, h_{t-1}] (T+1, N, D+1+H), Wx, Wh, blocks (T+1, 5, N, H),
     # transposed, block_width
     check_cache(cache, "minirnn.functional.fast.lstm.lstm_forward", (3, 2, 2, 4, bool, None))

@@ -16,12 +16,6 @@ import numpy as np
 
 from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
 from minirnn.functional.activations import get_activation
-from minirnn.functional.fast.halves import (
-    Halves,
-    backward_in_halves,
-    forward_in_halves,
-    halves_pay,
-)
 from minirnn.functional.fast.inputs import (
     inputs_with_ones,
     split_weight_gradient,
@@ -72,17 +66,14 @@ def rnn_forward(
     ``workspace`` (a :class:`~minirnn.functional.fast.workspace.Workspace` whose buffers the
     pass may reuse; the layer's core owns one) and the cache, which only this module's
     backward pass reads. The returned ``hs`` may be a view of the cache: modify it in place
-    only after the backward pass. With two BLAS threads or more, a large enough batch runs
-    as two halves side by side (:mod:`minirnn.functional.fast.halves`).
+    only after the backward pass.
+
     """
     check_sequence_arrays(x, [("h0", h0)], Wx, Wh, b, gates=1)
     f, f_grad = get_activation(nonlinearity)
     N, T, D = x.shape
     H = Wh.shape[0]
     dtype = np.result_type(x, h0, Wx, Wh, b)
-    if halves_pay(N, H * H * dtype.itemsize):
-        return forward_in_halves(rnn_forward, (x, h0), workspace, Wx=Wx, Wh=Wh, b=b,
-                                 nonlinearity=nonlinearity)
     # Time-major inside the loop so that each step reads and writes one contiguous block;
     # the backward pass's dW_x and db read the same copy of x, with its column of ones (the
     # copy also reverses a reversed view, so a reverse core needs no copy of its own).
@@ -127,8 +118,6 @@ def rnn_backward(
     products: :math:`dW_x = \sum_t x_t^\top \delta_t`, :math:`dW_h = \sum_t h_{t-1}^\top
     \delta_t`.
     """
-    if isinstance(cache, Halves):
-        return backward_in_halves(rnn_backward, dhs, cache, workspace, 2, dh_last=dh_last)
     check_cache(cache, "minirnn.functional.fast.rnn.rnn_forward", CACHE)
     x_ones, Wx, Wh, hs, f_grad = cache
     T, N, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]

@@ -49,7 +49,6 @@ class Workspace:
         # the views); and how many references to each buffer those views hold
         self._views: dict[tuple[str, ...], tuple[object, tuple[int, ...], list]] = {}
         self._own_references: dict[str, int] = {}
-        self._parts: dict[int, Workspace] = {}
 
     def empty(self, name: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
         """An uninitialised C-contiguous array of ``shape`` and ``dtype`` (like ``np.empty``)."""
@@ -66,13 +65,6 @@ class Workspace:
             buffer = np.empty(size, dtype=dtype)
             self._buffers[name] = buffer
         return buffer[:size].reshape(shape)
-
-    def part(self, k: int) -> Workspace:
-        """Workspace ``k`` inside this one, kept with it: the buffers of batch half ``k``
-        (:mod:`minirnn.functional.fast.halves`), whose passes run at the same time."""
-        if k not in self._parts:
-            self._parts[k] = Workspace()
-        return self._parts[k]
 
     def step_views(self, names: tuple[str, ...], key: object, make: Callable[[], list]) -> list:
         """``make()``, a list of per-step views into the buffers ``names``, kept from call to
@@ -101,11 +93,6 @@ class Workspace:
             del self._views[names]
             for other in names:
                 self._own_references[other] = 0
-
-
-def part(workspace: Workspace | None, k: int) -> Workspace | None:
-    """``workspace.part(k)``, or None without a workspace."""
-    return None if workspace is None else workspace.part(k)
 
 
 def empty(
