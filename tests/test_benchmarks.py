@@ -96,6 +96,33 @@ def test_layers_benchmark_prints_the_ratio_table_and_gemm_shares(tmp_path):
         assert refused.returncode == 2 and "must be a number of seconds >= 0" in refused.stderr
 
 
+def test_layers_loop_benchmark_times_back_to_back_calls(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    out = tmp_path / "loop.json"
+    command = [sys.executable, str(BENCHMARKS / "layers_loop.py"), "--shape", "2x3x4x5",
+               "--cells", "lstm", "gru", "--blocks", "2", "--calls", "3", "--settle", "0",
+               "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False,
+                          env=env)
+    if importlib.util.find_spec("torch") is None:  # it compares with torch, or says why not
+        assert done.returncode == 2 and "torch is not installed" in done.stderr
+        return
+    assert done.returncode == 0, done.stderr
+    assert "median of 2 blocks of 3 back-to-back calls" in done.stdout
+    assert "| 2x3x4x5" in done.stdout  # the ratio table
+    recorded = json.loads(out.read_text())["rows"]
+    assert [(r["cell"], r["dtype"]) for r in recorded] == [
+        (cell, dtype) for cell in ("lstm", "gru") for dtype in ("float32", "float64")]
+    assert all(r["ours_ms"] > 0 and r["torch_ms"] > 0 for r in recorded)
+    assert all(abs(r["ratio"] - r["ours_ms"] / r["torch_ms"]) < 1e-9 for r in recorded)
+    for bad in (["--blocks", "0"], ["--calls", "-1"], ["--settle", "nan"]):
+        refused = subprocess.run(
+            [sys.executable, str(BENCHMARKS / "layers_loop.py"), *bad],
+            capture_output=True, text=True, timeout=300, check=False, env=env)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+
+
 def test_cli_defaults_benchmark_times_the_gradchecks(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
