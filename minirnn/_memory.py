@@ -42,6 +42,22 @@ def aligned_zeros(shape: int | tuple[int, ...], dtype: np.dtype | type = np.floa
     return array
 
 
+def aligned_blocks(count: int, shape: tuple[int, ...], dtype: np.dtype | type = np.float64
+                   ) -> np.ndarray:
+    """Like ``np.empty((count, *shape), dtype)``, with every one of the ``count`` blocks
+    starting on a 64-byte boundary.
+
+    Block ``k`` is C-contiguous; the blocks are padded apart to whole cache lines when a
+    block's size is not a multiple of 64 bytes (then the array as a whole is not contiguous,
+    which NumPy's element-wise calls over several blocks handle as one loop per block).
+    """
+    dtype = np.dtype(dtype)
+    size = math.prod(shape)
+    per_line = max(1, ALIGNMENT // dtype.itemsize)
+    stride = -(-size // per_line) * per_line
+    return aligned_empty((count, stride), dtype)[:, :size].reshape(count, *shape)
+
+
 def aligned(array: np.ndarray, dtype: np.dtype | type) -> np.ndarray:
     """``array`` as a C-contiguous ``dtype`` array starting on a 64-byte boundary: itself if
     it is one, else a copy (rounded as ``astype`` rounds).

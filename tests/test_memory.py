@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minirnn._memory import ALIGNMENT, aligned_empty, aligned_zeros
+from minirnn._memory import ALIGNMENT, aligned_blocks, aligned_empty, aligned_zeros
+from minirnn.functional.fast.workspace import Workspace
 from minirnn.models.char_rnn import CharRNN
 from minirnn.optim import Adagrad
 
@@ -33,6 +34,35 @@ def test_aligned_array_is_a_view_that_keeps_its_buffer():
     assert array.base is not None and array.base.nbytes >= array.nbytes
     assert [aligned_zeros(10**5).sum() for _ in range(3)] == [0.0] * 3  # no stale memory
     assert array.sum() == 66
+
+
+@pytest.mark.parametrize("count, shape", [(1, (3, 5)), (4, (20, 650)), (3, (128, 100)), (2, (7,))])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_aligned_blocks_each_start_on_a_cache_line(count, shape, dtype):
+    blocks = aligned_blocks(count, shape, dtype)
+    assert blocks.shape == (count, *shape) and blocks.dtype == dtype
+    for k, block in enumerate(blocks):
+        assert _offset(block) == 0 and block.flags.c_contiguous
+        block[...] = k  # the blocks do not overlap
+    assert [float(block.min()) for block in blocks] == list(range(count))
+    # a (20, 650) float32 block is 52,000 bytes: padded to 52,032 so the next one starts on a line
+    packed = blocks.flags.c_contiguous
+    assert packed == (np.prod(shape) * np.dtype(dtype).itemsize % ALIGNMENT == 0 or count == 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_workspace_buffers_start_on_a_cache_line_and_are_reused(dtype):
+    ws = Workspace()
+    first = ws.empty("gates", (26, 5, 20, 650), dtype)
+    assert _offset(first) == 0 and first.flags.c_contiguous and first.dtype == dtype
+    address = first.ctypes.data
+    del first
+    smaller = ws.empty("gates", (3, 7), dtype)  # released: the same bytes, still on a line
+    assert smaller.ctypes.data == address and _offset(smaller) == 0
+    held = smaller.reshape(-1)[2:]  # any view of it, whatever its shape, keeps it held
+    del smaller
+    assert ws.empty("gates", (3, 7), dtype).ctypes.data != address
+    assert held.base is not None
 
 
 @pytest.mark.parametrize("exact", [True, False])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
+from minirnn._memory import aligned_blocks, aligned_empty
 from minirnn.functional.fast.inputs import (
     inputs_with_ones,
     split_weight_gradient,
@@ -82,13 +83,13 @@ def gru_forward(
     # hn: per step, reset_after=True keeps h W_h^n + b_hn, False keeps r * h (the factor
     # the reset gate multiplies); the backward pass needs it either way.
     hn = empty(workspace, "hn", (T, N, H), dtype)
-    scratch = np.empty((N, H), dtype=dtype)
+    scratch = aligned_empty((N, H), dtype)  # scratch on cache lines, as the workspace's
     # W_h gate-first, (G, H, H): one batched product writes each gate's (N, H) block.
     Wh_gates = np.ascontiguousarray((Wh * scale).reshape(H, 3, H).transpose(1, 0, 2), dtype)
     Wh_n = Wh_gates[2]
     if not reset_after:
         Wh_gates = Wh_gates[:2]
-    recurrent = np.empty((len(Wh_gates), N, H), dtype=dtype)
+    recurrent = aligned_blocks(len(Wh_gates), (N, H), dtype)
     for t in range(T):
         h_prev = hs[t]
         rz, r, z, n = gates[t, :2], gates[t, 0], gates[t, 1], gates[t, 2]
@@ -210,7 +211,8 @@ def _chunks(T: int, step_bytes: int) -> list[tuple[int, int]]:
 def _factor_buffer(chunks: list[tuple[int, int]], blocks: int, like: np.ndarray) -> np.ndarray:
     """An empty (steps, blocks, N, H) buffer for the gate factors of the largest chunk."""
     _, N, H = like.shape
-    return np.empty((chunks[0][1] - chunks[0][0], blocks, N, H), dtype=like.dtype)
+    steps = chunks[0][1] - chunks[0][0]
+    return aligned_blocks(steps * blocks, (N, H), like.dtype).reshape(steps, blocks, N, H)
 
 
 def _steps_after(dhs_tm, gates, hs, hn, Wh, da, dh_next) -> None:
@@ -219,7 +221,7 @@ def _steps_after(dhs_tm, gates, hs, hn, Wh, da, dh_next) -> None:
     r, z, n = gates[:, 0], gates[:, 1], gates[:, 2]
     d = _blocks(da, H)
     WhT = np.ascontiguousarray(Wh.T)  # BLAS runs faster on it than on a transposed view
-    dh, scratch = np.empty((2, N, H), dtype=da.dtype)
+    dh, scratch = aligned_blocks(2, (N, H), da.dtype)
     chunks = _chunks(T, 4 * N * H * da.itemsize)
     factors = _factor_buffer(chunks, 4, hn)
     for lo, hi in chunks:
@@ -256,7 +258,7 @@ def _steps_before(dhs_tm, gates, hs, hn, Wh, da, dh_next) -> None:
     d = _blocks(da, H)
     Wh_rzT = np.ascontiguousarray(Wh[:, : 2 * H].T)
     Wh_nT = np.ascontiguousarray(Wh[:, 2 * H :].T)
-    dh, d_reset_h, scratch = np.empty((3, N, H), dtype=da.dtype)
+    dh, d_reset_h, scratch = aligned_blocks(3, (N, H), da.dtype)
     chunks = _chunks(T, 3 * N * H * da.itemsize)
     factors = _factor_buffer(chunks, 3, hn)
     for lo, hi in chunks:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from minirnn._checks import check_cache, check_sequence_arrays, check_upstream
+from minirnn._memory import aligned_blocks, aligned_empty
 from minirnn.functional.activations import get_activation
 from minirnn.functional.fast.inputs import (
     inputs_with_ones,
@@ -84,7 +85,7 @@ def rnn_forward(
     # for the backward pass's dW_h (no concatenate).
     hs = empty(workspace, "states", (T + 1, N, H), dtype)
     hs[0] = h0
-    recurrent = np.empty((N, H), dtype=dtype)
+    recurrent = aligned_empty((N, H), dtype)  # on a cache line, as the workspace's buffers
     for t in range(T):
         np.matmul(hs[t], Wh, out=recurrent)
         a[t] += recurrent
@@ -127,8 +128,8 @@ def rnn_backward(
     deltas = empty(workspace, "deltas", (T, N, H), dtype)
     _grad_into(f_grad, hs[1:], deltas)
     # dh_next is written in place by the loop: never the caller's dh_last itself.
-    dh_next = np.zeros((N, H), dtype=dtype) if dh_last is None else np.array(dh_last, dtype)
-    dh = np.empty((N, H), dtype=dtype)
+    dh_next, dh = aligned_blocks(2, (N, H), dtype)  # on cache lines
+    dh_next[...] = 0 if dh_last is None else dh_last
     dhs_tm = dhs.transpose(1, 0, 2)
     WhT = np.ascontiguousarray(Wh.T)  # BLAS runs faster on it than on a transposed view
     for t in range(T - 1, -1, -1):

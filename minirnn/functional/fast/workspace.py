@@ -16,6 +16,11 @@ took about 8% of the batch-one LSTM's forward loop. Those views refer to their b
 the workspace counts such references as its own when it checks whether a buffer is held.
 They cost memory: about 130 bytes a view, 112 KB for the batch-one LSTM at T = 100,
 H = 128 (14% of its float32 buffers).
+
+Every buffer starts on a 64-byte boundary (a cache line, and the width of an AVX-512 load),
+as the fast passes' other scratch arrays do (:func:`minirnn._memory.aligned_blocks`). NumPy's
+own large arrays start 16 bytes past one, and its element-wise loops write such arrays at
+about half the speed (docs/fast_path.md, Session 12).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import sys
 from collections.abc import Callable
 
 import numpy as np
+
+from minirnn._memory import ALIGNMENT, aligned_empty
 
 # References to a stored buffer while Workspace.empty looks at it: the dict entry, the local
 # name and getrefcount's own argument. More means someone else holds it (or a view of it).
@@ -44,27 +51,36 @@ class Workspace:
     """
 
     def __init__(self) -> None:
+        # per name: the bytes (one cache line more than asked, so that the array can start on
+        # one), where the array starts in them, and its dtype
         self._buffers: dict[str, np.ndarray] = {}
+        self._starts: dict[str, int] = {}
+        self._dtypes: dict[str, np.dtype] = {}
         # step views by the names of the buffers they look into: (key, ids of the buffers,
         # the views); and how many references to each buffer those views hold
         self._views: dict[tuple[str, ...], tuple[object, tuple[int, ...], list]] = {}
         self._own_references: dict[str, int] = {}
 
     def empty(self, name: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
-        """An uninitialised C-contiguous array of ``shape`` and ``dtype`` (like ``np.empty``)."""
+        """An uninitialised C-contiguous array of ``shape`` and ``dtype`` (like ``np.empty``),
+        starting on a 64-byte boundary."""
         dtype = np.dtype(dtype)
-        size = math.prod(shape)  # np.prod takes microseconds: a few calls per pass
+        nbytes = math.prod(shape) * dtype.itemsize  # np.prod takes microseconds
         buffer = self._buffers.get(name)
+        # every view of the array, whatever its shape, holds a reference to the bytes
         if (
             buffer is None
-            or buffer.dtype != dtype
-            or buffer.size < size
+            or self._dtypes[name] != dtype
+            or buffer.size < nbytes + ALIGNMENT
             or sys.getrefcount(buffer) > _UNSHARED_REFCOUNT + self._own_references.get(name, 0)
         ):
             self._drop_views(name)  # they look into the buffer being replaced
-            buffer = np.empty(size, dtype=dtype)
+            buffer = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
             self._buffers[name] = buffer
-        return buffer[:size].reshape(shape)
+            self._starts[name] = -buffer.ctypes.data % ALIGNMENT
+            self._dtypes[name] = dtype
+        start = self._starts[name]
+        return buffer[start : start + nbytes].view(dtype).reshape(shape)
 
     def step_views(self, names: tuple[str, ...], key: object, make: Callable[[], list]) -> list:
         """``make()``, a list of per-step views into the buffers ``names``, kept from call to
@@ -98,7 +114,8 @@ class Workspace:
 def empty(
     workspace: Workspace | None, name: str, shape: tuple[int, ...], dtype: np.dtype | type
 ) -> np.ndarray:
-    """``workspace.empty(name, shape, dtype)``, or a fresh ``np.empty`` without a workspace."""
+    """``workspace.empty(name, shape, dtype)``, or a fresh array on a 64-byte boundary
+    without a workspace."""
     if workspace is None:
-        return np.empty(shape, dtype=dtype)
+        return aligned_empty(shape, dtype)
     return workspace.empty(name, shape, dtype)
