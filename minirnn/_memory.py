@@ -12,6 +12,7 @@ SIMD load).
 
 from __future__ import annotations
 
+import ctypes
 import math
 
 import numpy as np
@@ -30,8 +31,14 @@ def aligned_empty(shape: int | tuple[int, ...], dtype: np.dtype | type = np.floa
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     nbytes = math.prod(shape) * dtype.itemsize
     raw = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
-    start = -raw.ctypes.data % ALIGNMENT
-    return raw[start:start + nbytes].view(dtype).reshape(shape)
+    return np.ndarray(shape, dtype, raw, -address(raw) % ALIGNMENT)
+
+
+def address(array: np.ndarray) -> int:
+    """Where ``array``'s first element is in memory (``array`` writable): what
+    ``array.ctypes.data`` gives, in 0.6 instead of 1.7 us (the fast passes make several
+    aligned scratch arrays per call)."""
+    return ctypes.addressof(ctypes.c_char.from_buffer(array))
 
 
 def aligned_zeros(shape: int | tuple[int, ...], dtype: np.dtype | type = np.float64
@@ -52,10 +59,14 @@ def aligned_blocks(count: int, shape: tuple[int, ...], dtype: np.dtype | type = 
     which NumPy's element-wise calls over several blocks handle as one loop per block).
     """
     dtype = np.dtype(dtype)
-    size = math.prod(shape)
-    per_line = max(1, ALIGNMENT // dtype.itemsize)
-    stride = -(-size // per_line) * per_line
-    return aligned_empty((count, stride), dtype)[:, :size].reshape(count, *shape)
+    block = math.prod(shape) * dtype.itemsize
+    stride = -(-block // ALIGNMENT) * ALIGNMENT  # bytes from one block to the next
+    if stride == block:
+        return aligned_empty((count, *shape), dtype)
+    raw = np.empty(count * stride + ALIGNMENT, dtype=np.uint8)
+    inner = [dtype.itemsize * math.prod(shape[k + 1 :]) for k in range(len(shape))]  # C order
+    strides = (stride, *inner)
+    return np.ndarray((count, *shape), dtype, raw, -address(raw) % ALIGNMENT, strides)
 
 
 def aligned(array: np.ndarray, dtype: np.dtype | type) -> np.ndarray:

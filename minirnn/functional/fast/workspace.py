@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from minirnn._memory import ALIGNMENT, aligned_empty
+from minirnn._memory import ALIGNMENT, address, aligned_empty
 
 # References to a stored buffer while Workspace.empty looks at it: the dict entry, the local
 # name and getrefcount's own argument. More means someone else holds it (or a view of it).
@@ -77,10 +77,9 @@ class Workspace:
             self._drop_views(name)  # they look into the buffer being replaced
             buffer = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
             self._buffers[name] = buffer
-            self._starts[name] = -buffer.ctypes.data % ALIGNMENT
+            self._starts[name] = -address(buffer) % ALIGNMENT
             self._dtypes[name] = dtype
-        start = self._starts[name]
-        return buffer[start : start + nbytes].view(dtype).reshape(shape)
+        return np.ndarray(shape, dtype, buffer, self._starts[name])
 
     def step_views(self, names: tuple[str, ...], key: object, make: Callable[[], list]) -> list:
         """``make()``, a list of per-step views into the buffers ``names``, kept from call to
