@@ -1,4 +1,4 @@
-"""Arrays that start on a cache-line boundary, for the buffers a small model's step reuses.
+"""Arrays that start on a cache-line boundary, for the buffers a model's steps reuse.
 
 NumPy allocates through ``malloc``, which promises 16 bytes of alignment; where an array
 then starts within a 64-byte cache line depends on what was allocated before it. For the
@@ -6,8 +6,10 @@ arrays min-char-rnn's step streams through thousands of times that matters: a 10
 ``W_hh`` starting 16 bytes past a 32-byte boundary made each matrix-vector product (50 per
 iteration) about 25% slower, and the flat Adagrad update over 23,165 numbers about 10%
 slower with its five arrays off the 64-byte lines than on them (docs/char_rnn.md, "Speed").
-Such arrays are made here instead, on 64-byte boundaries (a cache line, and the widest
-SIMD load).
+The fast sequence passes' buffers too: NumPy's large arrays start 16 bytes past a line, and
+an element-wise call with three such arrays ran at about half the speed it runs on aligned
+ones (docs/fast_path.md, Session 12). Such arrays are made here instead, on 64-byte
+boundaries (a cache line, and the widest SIMD load).
 """
 
 from __future__ import annotations

@@ -579,7 +579,7 @@ def _steps_fused(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> np.ndar
     the initial hidden state's. Every block a step touches stays in the processor cache,
     which makes this the fast loop for large batches.
     """
-    gates, o, f, g_c, i, g, c_next, da_o, da_ifg = _step_views(blocks, da)
+    gates, o, f, g_c, i, g, c_next, _, _ = _step_views(blocks, da)
     T, N, H = o.shape
     factor = aligned_blocks(4, (N, H), da.dtype)
     factor_o, factor_if, factor_g = factor[0], factor[1:3], factor[3]

@@ -19,8 +19,8 @@ H = 128 (14% of its float32 buffers).
 
 Every buffer starts on a 64-byte boundary (a cache line, and the width of an AVX-512 load),
 as the fast passes' other scratch arrays do (:func:`minirnn._memory.aligned_blocks`). NumPy's
-own large arrays start 16 bytes past one, and its element-wise loops write such arrays at
-about half the speed (docs/fast_path.md, Session 12).
+own large arrays start 16 bytes past one, and an element-wise call with three such arrays
+ran at about half the speed (docs/fast_path.md, Session 12).
 """
 
 from __future__ import annotations
