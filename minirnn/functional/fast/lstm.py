@@ -564,12 +564,12 @@ def _gradient_product(Wh: np.ndarray, da: np.ndarray, transposed: bool, dh_last:
 
 def _step_views(blocks: np.ndarray, da: np.ndarray) -> tuple[np.ndarray, ...]:
     """Views over all steps: gates (o, i, f, g), o, f, [g, c_{t-1}], i, g, c_t; and ``da``
-    (T, N, 4H, PyTorch's order) seen gate-major as its o block and its [i, f, g] blocks."""
+    (T, N, 4H) seen gate-major, (T, 4, N, H) in PyTorch's order (i, f, g, o)."""
     T = blocks.shape[0] - 1
     gates = blocks[:T, :4]
     da_gates = da.reshape(T, da.shape[1], 4, -1).transpose(0, 2, 1, 3)
     return (gates, gates[:, 0], gates[:, 2], blocks[:T, 3:], gates[:, 1], gates[:, 3],
-            blocks[1:, 4], da_gates[:, 3], da_gates[:, :3])
+            blocks[1:, 4], da_gates)
 
 
 def _steps_fused(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> np.ndarray:
@@ -579,7 +579,7 @@ def _steps_fused(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> np.ndar
     the initial hidden state's. Every block a step touches stays in the processor cache,
     which makes this the fast loop for large batches.
     """
-    gates, o, f, g_c, i, g, c_next, _, _ = _step_views(blocks, da)
+    gates, o, f, g_c, i, g, c_next, da_gates = _step_views(blocks, da)
     T, N, H = o.shape
     factor = aligned_blocks(4, (N, H), da.dtype)
     factor_o, factor_if, factor_g = factor[0], factor[1:3], factor[3]
@@ -590,7 +590,6 @@ def _steps_fused(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> np.ndar
     # writing into the rows (N = 128, H = 100, float32), backward 0.979 of its time at
     # 128x25x65x100 and 0.99 to 1.00 at larger shapes (docs/fast_path.md, Session 12)
     da_t = aligned_blocks(4, (N, H), da.dtype)
-    da_gates = da.reshape(T, N, 4, H).transpose(0, 2, 1, 3)
     for t in range(T - 1, -1, -1):
         np.add(dhs_tm[t], dh_next, out=dh)
         np.tanh(c_next[t], out=tanh_c)
@@ -629,7 +628,7 @@ def _gate_factors(blocks: np.ndarray, da: np.ndarray, workspace) -> tuple[np.nda
     g_t, f_t (1 - f_t) c_{t-1}, (1 - g_t^2) i_t]` (T, 3, N, H), the factors of
     :math:`\bar{dc}_t` in the gate gradients (a view of a workspace buffer).
     """
-    gates, o, f, g_c, i, g, c_next, da_o, da_ifg = _step_views(blocks, da)
+    gates, o, f, g_c, i, g, c_next, _ = _step_views(blocks, da)
     factor = empty(workspace, "factor", gates.shape, da.dtype)
     np.subtract(1.0, gates, out=factor)
     factor *= gates
@@ -654,7 +653,8 @@ def _steps_precomputed(dhs_tm, blocks, product, da, dh_next, dc, workspace) -> n
     order), with 7 NumPy calls per step instead of 18: the better loop when a call's
     overhead, not memory traffic, is the cost (small batches; see ``PRECOMPUTE_BYTES``).
     """
-    gates, o, f, g_c, i, g, c_next, da_o, da_ifg = _step_views(blocks, da)
+    gates, o, f, g_c, i, g, c_next, da_gates = _step_views(blocks, da)
+    da_o, da_ifg = da_gates[:, 3], da_gates[:, :3]
     T, N, H = o.shape
     dc_factor, factor_o, factor_ifg = _gate_factors(blocks, da, workspace)
     dh, scratch = aligned_blocks(2, (N, H), da.dtype)
